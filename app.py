@@ -1,0 +1,36 @@
+"""batch-enrich: every entry point the service has, wired. No logic lives here."""
+
+from typing import Any
+
+from chalice.app import Chalice, SQSEvent
+
+from chalicelib import topology
+from chalicelib.handlers import events
+from chalicelib.handlers.admin_api import admin
+from chalicelib.handlers.batches_api import api
+
+app = Chalice(app_name="batch-enrich")
+app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
+app.register_blueprint(api)
+app.register_blueprint(admin)
+
+# Queue names are the default stage's physical names; infra/ maps them per stage.
+_PREFIX = "batch-enrich"
+
+
+@app.on_sqs_message(queue=f"{_PREFIX}-{topology.INGEST.name}", batch_size=topology.INGEST.batch_size)
+def split(event: SQSEvent) -> dict[str, Any]:
+    """S3 object-created events (through the ingest queue) -> chunks on the work queue."""
+    return events.handle_split(event)
+
+
+@app.on_sqs_message(queue=f"{_PREFIX}-{topology.WORK.name}", batch_size=topology.WORK.batch_size)
+def work(event: SQSEvent) -> dict[str, Any]:
+    """Chunks -> enriched, stored, settled; answers a partial batch response."""
+    return events.handle_work(event)
+
+
+@app.on_sqs_message(queue=f"{_PREFIX}-{topology.FINALIZE.name}", batch_size=topology.FINALIZE.batch_size)
+def finalize(event: SQSEvent) -> dict[str, Any]:
+    """Settled batches -> results files, status completed."""
+    return events.handle_finalize(event)

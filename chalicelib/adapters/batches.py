@@ -1,0 +1,204 @@
+"""DynamoDB adapter for batches, their chunks' settlement records and split markers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo import from_dynamo, is_condition_failure, to_dynamo, value
+from chalicelib.domain.errors import BadInput
+from chalicelib.domain.models import (
+    Batch,
+    BatchCounts,
+    BatchStatus,
+    ChunkState,
+    PartRecord,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_COUNTERS = ("completed", "not_found", "failed", "skipped", "parked")
+
+
+def batch_to_item(batch: Batch) -> dict[str, Any]:
+    """A Batch as a DynamoDB item (counters flattened to ``n_*`` attributes)."""
+    item = {
+        "tenant_id": batch.tenant_id, "batch_id": batch.batch_id, "name": batch.name,
+        "status": batch.status.value, "mode": batch.mode, "entity_type": batch.entity_type,
+        "price": batch.price, "created_at": batch.created_at, "updated_at": batch.updated_at,
+        "input_key": batch.input_key, "metadata": json.dumps(batch.metadata),
+        "column_map": json.dumps(batch.column_map),
+        "max_credits": batch.max_credits, "total_rows": batch.total_rows,
+        "chunks_total": batch.chunks_total, "chunks_done": batch.chunks_done,
+        "credits_spent": batch.credits_spent, "started_at": batch.started_at,
+        "finished_at": batch.finished_at, "message": batch.message,
+    }
+    item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
+    return to_dynamo(item)
+
+
+def batch_from_item(raw: dict[str, Any]) -> Batch:
+    """A DynamoDB item as a Batch."""
+    item = from_dynamo(raw)
+    return Batch(
+        tenant_id=item["tenant_id"], batch_id=item["batch_id"], name=item["name"],
+        status=BatchStatus(item["status"]), mode=item["mode"], entity_type=item["entity_type"],
+        price=item["price"], created_at=item["created_at"], updated_at=item["updated_at"],
+        input_key=item["input_key"], metadata=json.loads(item.get("metadata", "{}")),
+        column_map=json.loads(item.get("column_map", "{}")),
+        max_credits=item.get("max_credits"), total_rows=item.get("total_rows"),
+        chunks_total=item.get("chunks_total"), chunks_done=item.get("chunks_done", 0),
+        credits_spent=item.get("credits_spent", 0), started_at=item.get("started_at"),
+        finished_at=item.get("finished_at"), message=item.get("message"),
+        counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
+    )
+
+
+def chunk_from_item(raw: dict[str, Any]) -> ChunkState:
+    """A DynamoDB chunk item as a ChunkState."""
+    item = from_dynamo(raw)
+    parts = tuple(PartRecord(p["key"], p["start"], p["settled"]) for p in item.get("parts", []))
+    return ChunkState(item["batch_id"], item["chunk"], item["next_part"], item["done"], parts)
+
+
+class BatchStore:
+    """Batches by tenant (newest first), chunk settlement records by batch, split markers."""
+
+    def __init__(self, client: DynamoDBClient, batches: str, chunks: str, markers: str) -> None:
+        self._db = client
+        self._batches = batches
+        self._chunks = chunks
+        self._markers = markers
+
+    @staticmethod
+    def _key(tenant_id: str, batch_id: str) -> dict[str, Any]:
+        return {"tenant_id": value(tenant_id), "batch_id": value(batch_id)}
+
+    def put_new(self, batch: Batch) -> None:
+        """Store a new batch (never overwrites one)."""
+        self._db.put_item(
+            TableName=self._batches, Item=batch_to_item(batch),
+            ConditionExpression="attribute_not_exists(batch_id)",
+        )
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        """One tenant's batch, read consistently, or None (also for another tenant's id)."""
+        got = self._db.get_item(
+            TableName=self._batches, Key=self._key(tenant_id, batch_id), ConsistentRead=True
+        )
+        return batch_from_item(got["Item"]) if "Item" in got else None
+
+    def page(self, tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Batch], str | None]:
+        """A page of a tenant's batches, newest first, and the cursor of the next page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._batches, "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": value(tenant_id)},
+            "ScanIndexForward": False, "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = self._key(tenant_id, _decode_cursor(cursor))
+        page = self._db.query(**kwargs)
+        batches = [batch_from_item(item) for item in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        next_cursor = _encode_cursor(from_dynamo(last)["batch_id"]) if last else None
+        return batches, next_cursor
+
+    def transition(
+        self, tenant_id: str, batch_id: str, to: BatchStatus, allowed_from: tuple[BatchStatus, ...],
+        now: str, **fields: Any,
+    ) -> Batch | None:
+        """Move a batch to ``to`` if its status is one of ``allowed_from``; the new batch or None."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":to": value(to.value), ":now": value(now)}
+        sets = ["#status = :to", "updated_at = :now"]
+        for index, (name, field_value) in enumerate(fields.items()):
+            names[f"#f{index}"] = name
+            values[f":f{index}"] = value(field_value)
+            sets.append(f"#f{index} = :f{index}")
+        allowed = [f":from{index}" for index in range(len(allowed_from))]
+        values.update({f":from{i}": value(s.value) for i, s in enumerate(allowed_from)})
+        try:
+            got = self._db.update_item(
+                TableName=self._batches, Key=self._key(tenant_id, batch_id),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=f"#status IN ({', '.join(allowed)})",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return batch_from_item(got["Attributes"])
+
+    def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
+                     now: str) -> Batch:
+        """Record how many rows and chunks the file split into; returns the batch as it now is."""
+        got = self._db.update_item(
+            TableName=self._batches, Key=self._key(tenant_id, batch_id),
+            UpdateExpression="SET total_rows = :rows, chunks_total = :chunks, updated_at = :now",
+            ExpressionAttributeValues={
+                ":rows": value(total_rows), ":chunks": value(chunks_total), ":now": value(now),
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return batch_from_item(got["Attributes"])
+
+    def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
+        """Every chunk settlement record of a batch, in chunk order (or only the parked ones)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._chunks, "KeyConditionExpression": "batch_id = :b",
+            "ExpressionAttributeValues": {":b": value(batch_id)}, "ConsistentRead": True,
+        }
+        if parked_only:
+            kwargs["FilterExpression"] = "done = :false"
+            kwargs["ExpressionAttributeValues"][":false"] = value(False)
+        found: list[ChunkState] = []
+        while True:
+            page = self._db.query(**kwargs)
+            found.extend(chunk_from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def claim_marker(self, marker: str, lease_until: int, now: int) -> bool:
+        """Claim a one-time marker (or take over one whose holder's lease ran out)."""
+        try:
+            self._db.put_item(
+                TableName=self._markers,
+                Item=to_dynamo({"marker": marker, "state": "claimed", "lease_until": lease_until,
+                                "expires_at": now + 30 * 86400}),
+                ConditionExpression="attribute_not_exists(marker) OR "
+                "(#state = :claimed AND lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":claimed": value("claimed"), ":now": value(now)},
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def complete_marker(self, marker: str) -> None:
+        """Mark a claimed marker's work finished for good."""
+        self._db.update_item(
+            TableName=self._markers, Key={"marker": value(marker)},
+            UpdateExpression="SET #state = :done", ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":done": value("done")},
+        )
+
+
+def _encode_cursor(batch_id: str) -> str:
+    return base64.urlsafe_b64encode(batch_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput("The cursor is not one this API returned: pass next_cursor as given.",
+                       field="cursor") from exc

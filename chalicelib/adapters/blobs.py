@@ -1,0 +1,60 @@
+"""S3 adapter for the data bucket: uploads, work objects and results files."""
+
+from __future__ import annotations
+
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo import error_code
+from chalicelib.domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+class BlobStore:
+    """Objects in one bucket."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._s3 = client
+        self.bucket = bucket
+
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream",
+            metadata: dict[str, str] | None = None) -> None:
+        """Store bytes under a key."""
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
+                            Metadata=metadata or {})
+
+    def upload(self, key: str, stream: IO[bytes], content_type: str,
+               metadata: dict[str, str] | None = None) -> None:
+        """Stream a file-like object to a key (multipart when large)."""
+        extra: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata or {}}
+        self._s3.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra)
+
+    def open(self, key: str, bucket: str | None = None) -> BinaryIO:
+        """A streaming reader of an object."""
+        try:
+            got = self._s3.get_object(Bucket=bucket or self.bucket, Key=key)
+        except ClientError as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                raise NotFound(f"No object {key!r}.") from exc
+            raise
+        return got["Body"]  # type: ignore[return-value]
+
+    def read(self, key: str) -> bytes:
+        """An object's bytes."""
+        return self.open(key).read()
+
+    def head(self, key: str, bucket: str | None = None) -> dict[str, Any]:
+        """An object's metadata (ETag, user metadata)."""
+        return dict(self._s3.head_object(Bucket=bucket or self.bucket, Key=key))
+
+    def download_url(self, key: str, ttl: int, filename: str) -> str:
+        """A presigned GET link that downloads the object under ``filename``."""
+        return self._s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key,
+                    "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+            ExpiresIn=ttl,
+        )

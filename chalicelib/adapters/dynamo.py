@@ -1,0 +1,52 @@
+"""DynamoDB plumbing shared by the store adapters: (de)serialization and error codes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def to_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values -> DynamoDB attribute values (None attributes are left out)."""
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def value(v: Any) -> Any:
+    """One Python value -> one DynamoDB attribute value."""
+    return _serializer.serialize(v)
+
+
+def from_dynamo(item: Mapping[str, Any]) -> Item:
+    """DynamoDB attribute values -> Python values, with whole-number decimals as ints."""
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, set):
+        return {_plain(x) for x in v}
+    return v
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a ClientError."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def is_condition_failure(exc: ClientError) -> bool:
+    """True when a conditional write was refused."""
+    return error_code(exc) == "ConditionalCheckFailedException"

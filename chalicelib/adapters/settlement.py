@@ -1,0 +1,187 @@
+"""The settle transaction: chunk part done + credit decrement + batch counters + ledger, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.batches import batch_from_item
+from chalicelib.adapters.dynamo import error_code, from_dynamo, value
+from chalicelib.domain.billing import PauseReason, Settlement
+from chalicelib.domain.errors import AlreadySettled, SettleConflict
+from chalicelib.domain.models import (
+    ACTIVE_STATUSES,
+    PAUSED_STATUSES,
+    Batch,
+    BatchStatus,
+    PartRecord,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_PAUSE_STATUS = {
+    PauseReason.BALANCE: BatchStatus.PAUSED_INSUFFICIENT_CREDITS,
+    PauseReason.CAP: BatchStatus.PAUSED_CREDIT_CAP,
+}
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    """Everything one settlement writes, decided by the caller from what it last read."""
+
+    batch: Batch
+    chunk: int
+    part: int
+    settlement: Settlement
+    record: PartRecord
+    prepaid: bool
+    parked_before: int  # rows of this part already counted as parked (0 for part 0)
+    now: str
+
+
+class BalanceChanged(Exception):
+    """The tenant's balance no longer covers the cost; ``balance`` is what it is now."""
+
+    def __init__(self, balance: int) -> None:
+        super().__init__(balance)
+        self.balance = balance
+
+
+class BatchChanged(Exception):
+    """The batch moved on (paused, resumed, cancelled, cap changed) since it was read."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(batch.status)
+        self.batch = batch
+
+
+class SettlementStore:
+    """Writes a settlement with one TransactWriteItems touching at most four items."""
+
+    def __init__(self, client: DynamoDBClient, tenants: str, batches: str, chunks: str,
+                 ledger: str) -> None:
+        self._db = client
+        self._tenants = tenants
+        self._batches = batches
+        self._chunks = chunks
+        self._ledger = ledger
+
+    def settle(self, req: SettleRequest) -> None:
+        """Write the settlement or raise AlreadySettled, BalanceChanged, BatchChanged, SettleConflict."""
+        items = [self._chunk_update(req), self._batch_update(req)]
+        if req.settlement.cost:
+            items += [self._tenant_update(req), self._ledger_put(req)]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            _raise_reason(list(exc.response.get("CancellationReasons", [])))  # type: ignore[arg-type]
+            raise SettleConflict(str(exc)) from exc
+
+    def _chunk_update(self, req: SettleRequest) -> Any:
+        record = {"key": req.record.key, "start": req.record.start, "settled": req.record.settled}
+        if req.part == 0:
+            condition, values = "attribute_not_exists(batch_id)", {}
+        else:
+            condition, values = "next_part = :part", {":part": value(req.part)}
+        return {"Update": {
+            "TableName": self._chunks,
+            "Key": {"batch_id": value(req.batch.batch_id), "chunk": value(req.chunk)},
+            "UpdateExpression": "SET next_part = :next, done = :done, "
+            "parts = list_append(if_not_exists(parts, :empty), :record), updated_at = :now",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {
+                **values, ":next": value(req.part + 1), ":done": value(req.settlement.done),
+                ":empty": value([]), ":record": value([record]), ":now": value(req.now),
+            },
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }}
+
+    def _batch_update(self, req: SettleRequest) -> Any:
+        s, batch = req.settlement, req.batch
+        values: dict[str, Any] = {
+            ":completed": value(s.completed), ":not_found": value(s.not_found),
+            ":failed": value(s.failed), ":skipped": value(s.skipped),
+            ":parked": value(s.parked - req.parked_before), ":cost": value(s.cost),
+            ":done": value(1 if s.done else 0), ":now": value(req.now),
+        }
+        sets = ["updated_at = :now"]
+        pause_to = _PAUSE_STATUS.get(s.pause) if s.pause else None
+        if pause_to:
+            sets += ["#status = :pause", "message = :message"]
+            values[":pause"] = value(pause_to.value)
+            values[":message"] = value(_pause_message(pause_to))
+        allowed = PAUSED_STATUSES if s.pause is PauseReason.PAUSED else ACTIVE_STATUSES
+        values.update({f":s{i}": value(status.value) for i, status in enumerate(allowed)})
+        condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(allowed)))})"
+        if batch.max_credits is None:
+            condition += " AND attribute_not_exists(max_credits)"
+        else:
+            condition += " AND max_credits = :cap AND credits_spent <= :limit"
+            values[":cap"] = value(batch.max_credits)
+            values[":limit"] = value(batch.max_credits - s.cost)
+        return {"Update": {
+            "TableName": self._batches,
+            "Key": {"tenant_id": value(batch.tenant_id), "batch_id": value(batch.batch_id)},
+            "UpdateExpression": "SET " + ", ".join(sets) + " ADD n_completed :completed, "
+            "n_not_found :not_found, n_failed :failed, n_skipped :skipped, n_parked :parked, "
+            "credits_spent :cost, chunks_done :done",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }}
+
+    def _tenant_update(self, req: SettleRequest) -> Any:
+        cost = value(req.settlement.cost)
+        update: dict[str, Any] = {
+            "TableName": self._tenants,
+            "Key": {"tenant_id": value(req.batch.tenant_id)},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if req.prepaid:
+            update["UpdateExpression"] = "ADD credits_used :cost, balance :minus"
+            update["ConditionExpression"] = "balance >= :cost"
+            update["ExpressionAttributeValues"] = {":cost": cost, ":minus": value(-req.settlement.cost)}
+        else:  # postpaid: usage is recorded, the balance is never a limit
+            update["UpdateExpression"] = "ADD credits_used :cost"
+            update["ConditionExpression"] = "attribute_exists(tenant_id)"
+            update["ExpressionAttributeValues"] = {":cost": cost}
+        return {"Update": update}
+
+    def _ledger_put(self, req: SettleRequest) -> Any:
+        entry_id = f"charge#{req.batch.batch_id}#{req.chunk:06d}#{req.part:03d}"
+        item = {
+            "tenant_id": value(req.batch.tenant_id), "entry_id": value(entry_id),
+            "kind": value("charge"), "credits": value(-req.settlement.cost),
+            "rows": value(req.settlement.completed), "batch_id": value(req.batch.batch_id),
+            "created_at": value(req.now),
+        }
+        return {"Put": {
+            "TableName": self._ledger, "Item": item,
+            "ConditionExpression": "attribute_not_exists(entry_id)",
+        }}
+
+
+def _raise_reason(reasons: list[dict[str, Any]]) -> None:
+    """Turn the first meaningful cancellation reason into a domain outcome."""
+    codes = [r.get("Code", "None") for r in reasons]
+    if len(codes) > 0 and codes[0] == "ConditionalCheckFailed":
+        raise AlreadySettled()
+    if len(codes) > 1 and codes[1] == "ConditionalCheckFailed" and "Item" in reasons[1]:
+        raise BatchChanged(batch_from_item(reasons[1]["Item"]))
+    if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+        old = from_dynamo(reasons[2].get("Item", {}))
+        raise BalanceChanged(int(old.get("balance", 0)))
+    if len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
+        raise AlreadySettled()  # the ledger line exists: this part was charged already
+
+
+def _pause_message(status: BatchStatus) -> str:
+    if status is BatchStatus.PAUSED_CREDIT_CAP:
+        return "Paused: the batch reached its max_credits. Raise max_credits, then resume."
+    return "Paused: the credit balance ran out. Top up credits, then resume."

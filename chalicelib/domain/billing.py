@@ -1,0 +1,82 @@
+"""Billing arithmetic: what a chunk costs and how much of it a balance or a cap can settle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chalicelib.domain.models import RowResult, RowStatus
+
+
+class PauseReason(StrEnum):
+    """Which limit stopped a chunk from settling whole."""
+
+    BALANCE = "balance"
+    CAP = "cap"
+    PAUSED = "paused"  # the batch was already paused: the chunk is parked without work
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The outcome of settling one part of a chunk: a settled prefix and a parked rest."""
+
+    settled: int
+    cost: int
+    completed: int
+    not_found: int
+    failed: int
+    skipped: int
+    parked: int
+    pause: PauseReason | None = None
+
+    @property
+    def done(self) -> bool:
+        """True when no row of the part was parked."""
+        return self.parked == 0
+
+
+def row_cost(row: RowResult, price: int) -> int:
+    """Credits one row costs: the price when matched, nothing otherwise."""
+    return price if row.status is RowStatus.COMPLETED else 0
+
+
+def affordable_prefix(costs: Sequence[int], available: int | None) -> int:
+    """Length of the longest prefix whose total cost is within ``available`` (None: no limit)."""
+    if available is None:
+        return len(costs)
+    total = 0
+    for index, cost in enumerate(costs):
+        total += cost
+        if total > available:
+            return index
+    return len(costs)
+
+
+def plan_settlement(
+    rows: Sequence[RowResult], price: int, balance: int | None, cap_left: int | None
+) -> Settlement:
+    """Settle the longest prefix that both the balance and the batch cap cover; park the rest."""
+    costs = [row_cost(row, price) for row in rows]
+    by_balance = affordable_prefix(costs, balance)
+    by_cap = affordable_prefix(costs, cap_left)
+    settled = min(by_balance, by_cap)
+    pause = None
+    if settled < len(rows):
+        pause = PauseReason.CAP if by_cap < by_balance else PauseReason.BALANCE
+    prefix = rows[:settled]
+    return Settlement(
+        settled=settled,
+        cost=sum(costs[:settled]),
+        completed=sum(r.status is RowStatus.COMPLETED for r in prefix),
+        not_found=sum(r.status is RowStatus.NOT_FOUND for r in prefix),
+        failed=sum(r.status is RowStatus.FAILED for r in prefix),
+        skipped=sum(r.status is RowStatus.SKIPPED for r in prefix),
+        parked=len(rows) - settled,
+        pause=pause,
+    )
+
+
+def park_everything(rows: Sequence[RowResult]) -> Settlement:
+    """The settlement of a part that arrives for a paused batch: every row parked, no cost."""
+    return Settlement(0, 0, 0, 0, 0, 0, parked=len(rows), pause=PauseReason.PAUSED)

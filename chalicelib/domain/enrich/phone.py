@@ -1,0 +1,122 @@
+"""Phone enricher: parse, validate and describe a number offline with phonenumbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType, carrier, geocoder, timezone
+
+from chalicelib.domain.enrich.base import (
+    AttributeStatus,
+    CanonicalRecord,
+    EnricherResult,
+)
+
+# Country names people type into a CSV, lower-cased, -> ISO 3166-1 alpha-2 region.
+COUNTRY_NAMES: dict[str, str] = {
+    "united states": "US", "united states of america": "US", "usa": "US", "us": "US",
+    "america": "US",
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
+    "germany": "DE", "deutschland": "DE",
+    "france": "FR",
+    "spain": "ES", "españa": "ES", "espana": "ES",
+    "italy": "IT", "italia": "IT",
+    "canada": "CA",
+    "australia": "AU",
+    "india": "IN",
+    "brazil": "BR", "brasil": "BR",
+    "mexico": "MX", "méxico": "MX",
+    "netherlands": "NL", "the netherlands": "NL", "holland": "NL", "nederland": "NL",
+    "japan": "JP",
+}
+
+NUMBER_TYPES: dict[int, str] = {
+    PhoneNumberType.FIXED_LINE: "fixed_line",
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+    PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    PhoneNumberType.SHARED_COST: "shared_cost",
+    PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.PERSONAL_NUMBER: "personal_number",
+    PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "uan",
+    PhoneNumberType.VOICEMAIL: "voicemail",
+}
+
+PARSE_REASONS: dict[int, str] = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "invalid country code",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+    phonenumbers.NumberParseException.TOO_LONG: "too long",
+}
+
+# Why a parsed number is still not valid, from its length alone; else the range is unassigned.
+LENGTH_REASONS: dict[int, str] = {
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "invalid country code",
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "invalid length",
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "missing area code",
+}
+
+# libphonenumber's region for non-geographic numbers (+800, +882 …); not an ISO code.
+NON_GEO_REGION = "001"
+
+
+class PhoneEnricher:
+    """Validate the record's ``phone`` and describe it: formats, country, type, carrier, zones."""
+
+    name = "phone"
+
+    def __init__(self, default_region: str = "US") -> None:
+        self.default_region = default_region.upper()
+
+    def enrich(self, record: CanonicalRecord) -> EnricherResult:
+        """Parse ``record["phone"]`` in the record's country; never raises for bad input."""
+        raw = (record.get("phone") or "").strip()
+        if not raw:
+            return EnricherResult(status=AttributeStatus.RUN_CONDITION_FAILED)
+        region = region_for_country(record.get("country")) or self.default_region
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException as exc:
+            return _invalid(PARSE_REASONS.get(exc.error_type, "not a phone number"))
+        if not phonenumbers.is_valid_number(number):
+            length = phonenumbers.is_possible_number_with_reason(number)
+            return _invalid(LENGTH_REASONS.get(length, "not an assigned number"))
+        return EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=_describe(number))
+
+
+def region_for_country(country: str | None) -> str | None:
+    """Map a free-text country (ISO code or common name) to a phonenumbers region, else None."""
+    text = (country or "").strip().lower()
+    if text in COUNTRY_NAMES:
+        return COUNTRY_NAMES[text]
+    code = text.upper()
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _describe(number: phonenumbers.PhoneNumber) -> dict[str, Any]:
+    region = phonenumbers.region_code_for_number(number)
+    zones = timezone.time_zones_for_number(number)
+    return {
+        "valid": True,
+        "e164": phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        "international": phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+        "country": None if region in (None, NON_GEO_REGION) else region,
+        "country_code": number.country_code,
+        "type": NUMBER_TYPES.get(phonenumbers.number_type(number), "unknown"),
+        # The libraries answer "" when they do not know; None reads better downstream.
+        "carrier": carrier.name_for_number(number, "en") or None,
+        "region": geocoder.description_for_number(number, "en") or None,
+        "time_zones": [zone for zone in zones if zone != "Etc/Unknown"],
+    }
+
+
+def _invalid(reason: str) -> EnricherResult:
+    return EnricherResult(
+        status=AttributeStatus.RUN, matched=False, outputs={"valid": False, "reason": reason}
+    )

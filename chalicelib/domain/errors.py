@@ -1,0 +1,85 @@
+"""Domain errors. Adapters turn AWS error codes into these; the API maps them to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a caller can act on; ``code`` is stable, ``message`` says what to fix."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadInput(DomainError):
+    """The request or the file is malformed."""
+
+    status = 400
+    code = "bad_input"
+
+
+class InvalidRequest(DomainError):
+    """A well-formed request whose values do not validate."""
+
+    status = 422
+    code = "validation_error"
+
+
+class UnsupportedMediaType(DomainError):
+    """The body's content type is not one the route takes."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(DomainError):
+    """The body is over the route's limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class Unauthorized(DomainError):
+    """No credentials, or credentials that match nothing."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(DomainError):
+    """No such thing for this caller (also another tenant's: never a hint that it exists)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The thing is not in a state that allows the request."""
+
+    status = 409
+    code = "conflict"
+
+
+class InsufficientCredits(DomainError):
+    """The balance (or the batch's cap) cannot cover what was asked."""
+
+    status = 402
+    code = "insufficient_credits"
+
+
+class AlreadySettled(Exception):
+    """This part of a chunk was settled by another delivery: acknowledge and move on."""
+
+
+class BatchClosed(Exception):
+    """The batch was cancelled or finished: the chunk must not be charged."""
+
+
+class SettleConflict(Exception):
+    """A concurrent writer touched the same items; retry the settlement."""

@@ -1,0 +1,177 @@
+"""The domain's nouns: batches, chunks, rows, tenants and their statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class BatchStatus(StrEnum):
+    """Where a batch is in its life."""
+
+    VALIDATING = "validating"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    PAUSED_INSUFFICIENT_CREDITS = "paused_insufficient_credits"
+    PAUSED_CREDIT_CAP = "paused_credit_cap"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# A chunk may settle while its batch is in one of these.
+ACTIVE_STATUSES = (
+    BatchStatus.VALIDATING,
+    BatchStatus.QUEUED,
+    BatchStatus.PROCESSING,
+    BatchStatus.PAUSED_INSUFFICIENT_CREDITS,
+    BatchStatus.PAUSED_CREDIT_CAP,
+)
+PAUSED_STATUSES = (BatchStatus.PAUSED_INSUFFICIENT_CREDITS, BatchStatus.PAUSED_CREDIT_CAP)
+TERMINAL_STATUSES = (BatchStatus.COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED)
+
+
+class RowStatus(StrEnum):
+    """Where one row is: ``completed`` means matched (and billed)."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    PARKED = "parked"
+
+
+class BillingKind(StrEnum):
+    """Prepaid tenants are paused when the balance runs out; postpaid tenants never are."""
+
+    PREPAID = "prepaid"
+    POSTPAID = "postpaid"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A customer account with a credit balance."""
+
+    tenant_id: str
+    name: str
+    balance: int
+    billing: BillingKind
+    created_at: str
+
+
+@dataclass
+class BatchCounts:
+    """Per-status row counters kept on the batch item (O(1) status reads)."""
+
+    completed: int = 0
+    not_found: int = 0
+    failed: int = 0
+    skipped: int = 0
+    parked: int = 0
+
+    @property
+    def settled(self) -> int:
+        """Rows whose outcome is final (parked rows are not)."""
+        return self.completed + self.not_found + self.failed + self.skipped
+
+
+@dataclass
+class Batch:
+    """One customer file being enriched, as stored."""
+
+    tenant_id: str
+    batch_id: str
+    name: str
+    status: BatchStatus
+    mode: str
+    entity_type: str
+    price: int
+    created_at: str
+    updated_at: str
+    input_key: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    column_map: dict[str, str] = field(default_factory=dict)
+    max_credits: int | None = None
+    total_rows: int | None = None  # known once the file is split
+    chunks_total: int | None = None
+    chunks_done: int = 0
+    credits_spent: int = 0
+    counts: BatchCounts = field(default_factory=BatchCounts)
+    started_at: str | None = None
+    finished_at: str | None = None
+    message: str | None = None
+
+    @property
+    def all_chunks_done(self) -> bool:
+        """True once the file is split and every chunk has fully settled."""
+        return self.chunks_total is not None and self.chunks_done >= self.chunks_total
+
+
+class ChunkRow(BaseModel):
+    """One input row as it travels: its index in the file and its raw values."""
+
+    i: int
+    v: list[str]
+    skip: str | None = None  # reason code when the row is skipped without enrichment
+
+
+class ChunkMessage(BaseModel):
+    """The body of one work-queue message: one part of one chunk.
+
+    Part 0 carries its rows inline. A later part (after a pause) points at the stored object of
+    the previous part and how many of its rows already settled.
+    """
+
+    tenant_id: str
+    batch_id: str
+    chunk: int = Field(ge=0)
+    part: int = Field(default=0, ge=0)
+    fields: dict[str, int] = Field(default_factory=dict)  # canonical field -> column index
+    rows: list[ChunkRow] | None = None
+    start: int = Field(default=0, ge=0)  # offset of the part's first row within its chunk
+    source_key: str | None = None
+    source_skip: int = Field(default=0, ge=0)
+
+
+class FinalizeMessage(BaseModel):
+    """The body of one finalize-queue message."""
+
+    tenant_id: str
+    batch_id: str
+
+
+class RowResult(BaseModel):
+    """One row after enrichment (before or after settlement)."""
+
+    i: int
+    v: list[str]
+    row_id: str
+    status: RowStatus
+    matched: bool = False
+    outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    attributes: dict[str, str] = Field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    """Which stored object holds one part of a chunk and how many of its rows settled."""
+
+    key: str
+    start: int  # offset of the part's first row within the chunk
+    settled: int
+
+
+@dataclass(frozen=True)
+class ChunkState:
+    """A chunk's settlement record."""
+
+    batch_id: str
+    chunk: int
+    next_part: int
+    done: bool
+    parts: tuple[PartRecord, ...]

@@ -1,0 +1,38 @@
+"""The options a customer may set on a batch, validated."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.domain.columns import CANONICAL_FIELDS
+
+
+class BatchOptions(BaseModel):
+    """Create options (multipart form fields or JSON body keys)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    mode: Literal["basic", "advanced"] = "basic"
+    entity_type: Literal["person", "company", "place", "creator"] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    column_map: dict[str, str] = Field(default_factory=dict)
+    max_credits: int | None = Field(default=None, ge=1)
+
+    @field_validator("column_map")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value.values()) - set(CANONICAL_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown canonical fields {unknown}; use any of {', '.join(CANONICAL_FIELDS)}"
+            )
+        return value
+
+
+class JsonBatchRequest(BatchOptions):
+    """``POST /v1/batches`` with an ``application/json`` body."""
+
+    records: list[dict[str, Any]] = Field(min_length=1)

@@ -1,0 +1,60 @@
+"""Admin routes: tenants and top-ups, guarded by the admin key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.models import BillingKind
+from chalicelib.handlers.http import json_body, parse_model, with_errors
+from chalicelib.services import tenants as service
+from chalicelib.services.ports import get_ports
+
+admin = Blueprint(__name__)
+errors = with_errors(lambda: admin.current_request)
+
+
+class NewTenantRequest(BaseModel):
+    """Body of ``POST /v1/admin/tenants``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    credits: int = Field(default=0, ge=0)
+    billing: BillingKind = BillingKind.PREPAID
+
+
+class TopUpRequest(BaseModel):
+    """Body of ``POST /v1/admin/tenants/{tenant_id}/credits``."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(gt=0)
+
+
+def _admin() -> None:
+    service.authenticate_admin(get_ports(), admin.current_request.headers.get("authorization"))
+
+
+@admin.route("/v1/admin/tenants", methods=["POST"])
+@errors
+def create_tenant() -> Response:
+    """Create a tenant; the API key in the answer is shown this once."""
+    _admin()
+    body = parse_model(NewTenantRequest, json_body(admin.current_request))
+    created = service.create_tenant(get_ports(), body.name, body.credits, body.billing)
+    return Response(
+        body={"tenant_id": created.tenant_id, "api_key": created.api_key,
+              "balance": created.balance, "billing": body.billing.value},
+        status_code=201,
+    )
+
+
+@admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"])
+@errors
+def top_up(tenant_id: str) -> dict[str, Any]:
+    """Add credits to a tenant; answers the new balance."""
+    _admin()
+    body = parse_model(TopUpRequest, json_body(admin.current_request))
+    balance = service.top_up(get_ports(), tenant_id, body.amount)
+    return {"tenant_id": tenant_id, "balance": balance}

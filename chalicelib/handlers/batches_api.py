@@ -1,0 +1,144 @@
+"""Routes of /v1/batches: parse, call one service function, map the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.domain.models import Batch
+from chalicelib.domain.options import BatchOptions, JsonBatchRequest
+from chalicelib.domain.status import status_body
+from chalicelib.domain.upload import records_to_csv
+from chalicelib.handlers.http import (
+    content_type,
+    decode_json_fields,
+    json_body,
+    multipart_form,
+    parse_model,
+    with_errors,
+)
+from chalicelib.services import batches as service
+from chalicelib.services.finalizing import results_key
+from chalicelib.services.ports import get_ports
+from chalicelib.services.tenants import authenticate
+
+api = Blueprint(__name__)
+errors = with_errors(lambda: api.current_request)
+ACCEPTED = ["application/json", "multipart/form-data", "text/csv", "text/plain",
+            "application/octet-stream", "application/x-www-form-urlencoded"]
+_JSON_FIELDS = ("metadata", "column_map", "max_credits")
+
+
+def _tenant() -> str:
+    return authenticate(get_ports(), api.current_request.headers.get("authorization"))
+
+
+def _accepted(batch: Batch, status_code: int = 202) -> Response:
+    return Response(body=status_body(batch), status_code=status_code)
+
+
+@api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED)
+@errors
+def create_batch() -> Response:
+    """Create a batch from a multipart CSV upload or a JSON list of records."""
+    tenant_id = _tenant()
+    request = api.current_request
+    ports = get_ports()
+    if len(request.raw_body or b"") > ports.settings.max_upload_bytes + 64 * 1024:
+        raise PayloadTooLarge(_too_large(ports.settings.max_upload_bytes))
+    kind = content_type(request)
+    if kind == "multipart/form-data":
+        fields, files = multipart_form(request)
+        if "file" not in files:
+            raise BadInput("Attach the CSV as the multipart field 'file'.", field="file")
+        filename, data = files["file"]
+        if len(data) > ports.settings.max_upload_bytes:
+            raise PayloadTooLarge(_too_large(ports.settings.max_upload_bytes))
+        options = parse_model(BatchOptions, decode_json_fields(fields, _JSON_FIELDS))
+        batch = service.create_batch(ports, tenant_id, data, filename or "upload.csv", options)
+    elif kind == "application/json":
+        body = parse_model(JsonBatchRequest, json_body(request))
+        options = BatchOptions.model_validate(body.model_dump(exclude={"records"}))
+        batch = service.create_batch(ports, tenant_id, records_to_csv(body.records),
+                                     "records.json", options)
+    else:
+        raise UnsupportedMediaType(
+            "Send multipart/form-data with a 'file' field, or application/json with 'records'."
+        )
+    return _accepted(batch)
+
+
+def _too_large(limit: int) -> str:
+    return (f"The file is over {limit // (1024 * 1024)} MB, the API's limit: split it, or upload "
+            "it to the drop folder.")
+
+
+@api.route("/v1/batches", methods=["GET"])
+@errors
+def list_batches() -> dict[str, Any]:
+    """The tenant's batches, newest first, a page at a time."""
+    tenant_id = _tenant()
+    params = dict(api.current_request.query_params or {})
+    limit = _int_param(params.get("limit"), "limit", 20, 1, 100)
+    page, cursor = get_ports().batches.page(tenant_id, limit, params.get("cursor"))
+    return {"batches": [status_body(b) for b in page], "next_cursor": cursor, "limit": limit}
+
+
+def _int_param(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidRequest(f"{name} must be a whole number from {low} to {high}.", field=name)
+    return int(raw)
+
+
+@api.route("/v1/batches/{batch_id}", methods=["GET"])
+@errors
+def get_batch(batch_id: str) -> dict[str, Any]:
+    """A batch's status, from its counters."""
+    return status_body(service.get_batch(get_ports(), _tenant(), batch_id))
+
+
+@api.route("/v1/batches/{batch_id}/results.csv", methods=["GET"])
+@errors
+def results(batch_id: str) -> Response:
+    """302 to the results file (``?format=jsonl`` for rows.jsonl)."""
+    params = dict(api.current_request.query_params or {})
+    fmt = params.get("format", "csv")
+    if fmt not in ("csv", "jsonl"):
+        raise InvalidRequest("format must be csv or jsonl.", field="format")
+    return _redirect_to(batch_id, "results.csv" if fmt == "csv" else "rows.jsonl")
+
+
+@api.route("/v1/batches/{batch_id}/credits.csv", methods=["GET"])
+@errors
+def credits_file(batch_id: str) -> Response:
+    """302 to credits.csv: one line per charged row."""
+    return _redirect_to(batch_id, "credits.csv")
+
+
+def _redirect_to(batch_id: str, name: str) -> Response:
+    ports = get_ports()
+    batch = service.get_batch(ports, _tenant(), batch_id)
+    if batch.finished_at is None:
+        raise Conflict(f"The results are not ready: the batch is {batch.status.value}.",
+                       status=batch.status.value)
+    url = ports.blobs.download_url(results_key(batch, name), ports.settings.results_url_ttl_seconds,
+                                   f"{batch.batch_id}-{name}")
+    return Response(body="", status_code=302, headers={"Location": url})
+
+
+@api.route("/v1/batches/{batch_id}/resume", methods=["POST"], content_types=ACCEPTED)
+@errors
+def resume(batch_id: str) -> Response:
+    """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
+    return _accepted(service.resume_batch(get_ports(), _tenant(), batch_id))
+
+
+@api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED)
+@errors
+def cancel(batch_id: str) -> Response:
+    """Stop a batch; rows not yet settled are never charged."""
+    return _accepted(service.cancel_batch(get_ports(), _tenant(), batch_id))

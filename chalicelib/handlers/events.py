@@ -1,0 +1,111 @@
+"""Event handlers: split (S3 events via the ingest queue), work (chunks), finalize."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice.app import SQSEvent
+from pydantic import BaseModel
+
+from chalicelib.domain.models import ChunkMessage, FinalizeMessage
+from chalicelib.services.finalizing import finalize_batch
+from chalicelib.services.ports import get_ports
+from chalicelib.services.splitting import UploadedObject, split_upload
+from chalicelib.services.working import work_chunk
+
+logger = Logger(service="batch-enrich")
+
+
+class _S3Object(BaseModel):
+    key: str
+    eTag: str = ""
+
+
+class _S3Bucket(BaseModel):
+    name: str
+
+
+class _S3Entity(BaseModel):
+    bucket: _S3Bucket
+    object: _S3Object
+
+
+class _S3Record(BaseModel):
+    """Only what split needs of an S3 notification record (moto omits fields AWS sends)."""
+
+    eventName: str
+    s3: _S3Entity
+
+
+def uploaded_objects(body: str) -> list[UploadedObject]:
+    """The created objects an S3 notification names (none for ``s3:TestEvent``)."""
+    payload = json.loads(body)
+    records = [_S3Record.model_validate(r) for r in payload.get("Records", [])]
+    return [
+        UploadedObject(r.s3.bucket.name, unquote_plus(r.s3.object.key), r.s3.object.eTag)
+        for r in records if r.eventName.startswith("ObjectCreated")
+    ]
+
+
+def _split_record(record: SQSRecord) -> None:
+    for obj in uploaded_objects(record.body):
+        split_upload(get_ports(), obj)
+
+
+def _work_record(record: SQSRecord) -> None:
+    message = ChunkMessage.model_validate_json(record.body)
+    outcome = work_chunk(get_ports(), message, attempt=uuid.uuid4().hex[:16])
+    logger.debug("chunk", extra={"batch_id": message.batch_id, "chunk": message.chunk,
+                                 "part": message.part, "outcome": outcome})
+
+
+def _finalize_record(record: SQSRecord) -> None:
+    message = FinalizeMessage.model_validate_json(record.body)
+    finalize_batch(get_ports(), message.tenant_id, message.batch_id)
+
+
+def _logged(handler: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]:
+    """Log a failed record with its traceback (it is reported failed and redelivered)."""
+
+    def run(record: SQSRecord) -> None:
+        try:
+            handler(record)
+        except Exception:
+            logger.exception("record failed", extra={"message_id": record.message_id})
+            raise
+
+    return run
+
+
+def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    answer = process_partial_response(event=event.to_dict(), record_handler=_logged(handler),
+                                      processor=processor,
+                                      context=event.context)  # type: ignore[arg-type]
+    return dict(answer)
+
+
+def handle_split(event: SQSEvent) -> dict[str, Any]:
+    """Split every uploaded file named by the S3 events in an ingest-queue batch."""
+    return _partial(event, _split_record)
+
+
+def handle_work(event: SQSEvent) -> dict[str, Any]:
+    """Work every chunk part in a work-queue batch; failures are reported per message."""
+    return _partial(event, _work_record)
+
+
+def handle_finalize(event: SQSEvent) -> dict[str, Any]:
+    """Finalize every batch named in a finalize-queue batch."""
+    return _partial(event, _finalize_record)

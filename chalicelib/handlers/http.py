@@ -1,0 +1,121 @@
+"""HTTP plumbing for the routes: one error shape, JSON and multipart bodies, auth headers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections.abc import Callable
+from email import policy
+from email.parser import BytesParser
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger
+from chalice.app import Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.domain.errors import BadInput, DomainError, InvalidRequest, UnsupportedMediaType
+
+logger = Logger(service="batch-enrich")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def request_id(request: Request) -> str:
+    """API Gateway's request id, or a fresh one locally."""
+    return str((request.context or {}).get("requestId") or uuid.uuid4())
+
+
+def error_response(request: Request, error: DomainError) -> Response:
+    """The one error body: ``{error, message, details, request_id}`` plus the error's extras."""
+    body: dict[str, Any] = {
+        "error": error.code, "message": error.message, "details": error.details,
+        "request_id": request_id(request),
+    }
+    body.update({k: v for k, v in error.details.items() if k.startswith("credits_")})
+    if isinstance(error, InvalidRequest) and "detail" in error.details:
+        body["detail"] = error.details["detail"]
+    return Response(body=body, status_code=error.status)
+
+
+def with_errors(current_request: Callable[[], Request]) -> Callable[[Callable[..., Any]], Any]:
+    """Decorate a view so domain errors become their 4xx and nothing else leaks as a bare 500."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            try:
+                return view(**kwargs)
+            except DomainError as error:
+                return error_response(current_request(), error)
+
+        return wrapped
+
+    return decorate
+
+
+def parse_model(model: type[Model], data: Any) -> Model:
+    """Validate data into a model, turning failures into a 422 with ``detail: [{loc, msg, type}]``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        first = detail[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidRequest(f"{where}: {first['msg']}", detail=detail) from exc
+
+
+def json_body(request: Request) -> Any:
+    """The body parsed as JSON, or a 400 that says where it broke."""
+    raw = request.raw_body or b""
+    if not raw.strip():
+        raise BadInput("The request body is empty: send a JSON object.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput(f"The body is not valid JSON: {exc}.") from exc
+
+
+def content_type(request: Request) -> str:
+    """The request's media type, lower-case, without parameters."""
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def multipart_form(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    """A multipart/form-data body as (text fields, files: name -> (filename, bytes))."""
+    header = request.headers.get("content-type") or ""
+    if "boundary=" not in header:
+        raise UnsupportedMediaType("multipart/form-data needs a boundary; let your client set it.")
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + header.encode("latin-1") + b"\r\n\r\n" + raw
+    )
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, data)
+        else:
+            fields[name] = data.decode("utf-8", errors="replace")
+    return fields, files
+
+
+def decode_json_fields(fields: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
+    """Form fields as option values: the named ones hold JSON (objects, numbers)."""
+    values: dict[str, Any] = {}
+    for key, text in fields.items():
+        if key in names:
+            try:
+                values[key] = json.loads(text)
+            except ValueError as exc:
+                raise InvalidRequest(f"{key}: must be JSON ({exc}).", field=key) from exc
+        else:
+            values[key] = text
+    return values

@@ -1,0 +1,137 @@
+"""The ``batch-enrich`` command: ``run`` a CSV through the whole local pipeline, or ``serve`` the API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from chalicelib.domain.models import PAUSED_STATUSES, Batch
+from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.status import status_body
+from chalicelib.local.runtime import LocalRuntime
+from chalicelib.services.batches import start_batch
+from chalicelib.services.finalizing import results_key
+from chalicelib.services.ports import Ports, get_ports
+from chalicelib.services.tenants import create_tenant
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = argparse.ArgumentParser(prog="batch-enrich", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="enrich one CSV on the embedded emulator")
+    run.add_argument("input", type=Path)
+    run.add_argument("--out", type=Path, help="results CSV (default: NAME.enriched.csv beside the input)")
+    run.add_argument("--summary-json", type=Path, help="write the final status body here")
+    run.add_argument("--credits", type=int, help="the local tenant's starting balance")
+    run.add_argument("--mode", choices=["basic", "advanced"], default="basic")
+    run.add_argument("--workers", type=int, default=2, help="concurrent work pollers")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    serve = commands.add_parser("serve", help="serve the REST API with the runtime behind it")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--admin-key", default=None)
+    serve.add_argument("--aws-port", type=int, default=0, help="the emulator's port (0: any free)")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run_file(args)
+    return serve_api(args)
+
+
+def run_file(args: argparse.Namespace) -> int:
+    """Enrich one file end to end; exit 0 only when the batch completed."""
+    source: Path = args.input
+    if not source.is_file():
+        print(f"batch-enrich: no such file: {source}", file=sys.stderr)
+        return 2
+    out = args.out or source.with_name(f"{source.stem}.enriched.csv")
+    runtime = LocalRuntime(work_concurrency=args.workers).start()
+    try:
+        ports = get_ports()
+        credits = args.credits if args.credits is not None else _enough_credits(ports, source)
+        tenant = create_tenant(ports, "local", credits)
+        with source.open("rb") as stream:
+            batch = start_batch(ports, tenant.tenant_id, stream, source.name,
+                                BatchOptions(name=source.name, mode=args.mode))
+        batch = _watch(ports, runtime, batch, quiet=args.quiet)
+        if batch.finished_at is not None:
+            out.write_bytes(ports.blobs.read(results_key(batch, "results.csv")))
+        if args.summary_json:
+            body = status_body(batch) | {"results_file": str(out) if batch.finished_at else None,
+                                          "credits_start": credits}
+            args.summary_json.write_text(json.dumps(body, indent=2) + "\n")
+    finally:
+        runtime.stop()
+    return _report(batch, out)
+
+
+def _enough_credits(ports: Ports, source: Path) -> int:
+    """A balance that covers every row at the highest price (lines bound rows from above)."""
+    with source.open("rb") as stream:
+        lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+    return (lines + 1) * max(ports.settings.price_basic, ports.settings.price_advanced)
+
+
+def _watch(ports: Ports, runtime: LocalRuntime, batch: Batch, quiet: bool) -> Batch:
+    """Poll the batch's status until it finished, or paused with nothing left in flight."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total} rows"), TimeElapsedColumn())
+    with Progress(*columns, disable=quiet, transient=False) as progress:
+        task = progress.add_task(f"enriching {batch.name}", total=None)
+        while True:
+            time.sleep(0.2)
+            current = ports.batches.get(batch.tenant_id, batch.batch_id) or batch
+            done = current.counts.settled + current.counts.parked
+            progress.update(task, total=current.total_rows, completed=done,
+                            description=f"{current.status.value:>12}")
+            if current.finished_at is not None:
+                return current
+            if current.status in PAUSED_STATUSES and runtime.idle():
+                return ports.batches.get(batch.tenant_id, batch.batch_id) or current
+
+
+def _report(batch: Batch, out: Path) -> int:
+    counts = batch.counts
+    if batch.finished_at is not None and batch.status.value == "completed":
+        print(f"{batch.status.value}: {counts.completed} matched, {counts.not_found} not found, "
+              f"{counts.failed} failed, {counts.skipped} skipped; {batch.credits_spent} credits")
+        print(f"results: {out}")
+        return 0
+    print(f"batch-enrich: batch {batch.batch_id} ended {batch.status.value}: "
+          f"{batch.message or 'no results'} ({counts.parked} rows parked, "
+          f"{batch.credits_spent} credits spent)", file=sys.stderr)
+    return 3 if batch.status in PAUSED_STATUSES else 1
+
+
+def serve_api(args: argparse.Namespace) -> int:
+    """Serve the REST API on host:port, the runtime working behind it, until interrupted."""
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    admin_key = args.admin_key or f"admin_{secrets.token_urlsafe(16)}"
+    os.environ["BATCH_ENRICH_ADMIN_API_KEY"] = admin_key
+    runtime = LocalRuntime()
+    runtime.emulator = type(runtime.emulator)(port=args.aws_port)
+    runtime.start()
+    import app as app_module
+
+    config = Config.create(chalice_app=app_module.app, app_name="batch-enrich", chalice_stage="dev")
+    server = create_local_server(app_module.app, config, args.host, args.port)
+    print(f"batch-enrich API:   http://{args.host}:{args.port}/v1")
+    print(f"admin key:          {admin_key}")
+    print(f"AWS emulator:       {runtime.emulator.endpoint}")
+    print(f"bucket:             {get_ports().settings.bucket}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+    return 0

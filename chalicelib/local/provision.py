@@ -1,0 +1,70 @@
+"""Create the declared tables, queues (with DLQs and redrive), bucket and S3 notifications."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import topology
+from chalicelib.clients import Clients
+from chalicelib.settings import Settings
+
+
+def provision(clients: Clients, settings: Settings) -> dict[str, str]:
+    """Create every declared resource (idempotent); returns queue name -> URL."""
+    for table in topology.TABLES:
+        _create_table(clients, settings.name(table.name), table)
+    urls = {}
+    for queue in topology.QUEUES:
+        urls[queue.name] = _create_queue(clients, settings, queue)
+    _create_bucket(clients, settings)
+    return urls
+
+
+def _create_table(clients: Clients, name: str, spec: topology.TableSpec) -> None:
+    keys: list[Any] = [{"AttributeName": spec.hash_key, "KeyType": "HASH"}]
+    attributes: list[Any] = [{"AttributeName": spec.hash_key, "AttributeType": "S"}]
+    if spec.range_key:
+        keys.append({"AttributeName": spec.range_key, "KeyType": "RANGE"})
+        kind = "N" if spec.range_key_numeric else "S"
+        attributes.append({"AttributeName": spec.range_key, "AttributeType": kind})
+    try:
+        clients.dynamodb.create_table(TableName=name, KeySchema=keys,
+                                      AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+
+
+def _create_queue(clients: Clients, settings: Settings, spec: topology.QueueSpec) -> str:
+    sqs = clients.sqs
+    dlq_url = sqs.create_queue(QueueName=settings.name(spec.dlq_name))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
+    redrive = {"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"],
+               "maxReceiveCount": str(spec.max_receive_count)}
+    attributes: Any = {"VisibilityTimeout": str(spec.visibility_timeout),
+                  "RedrivePolicy": json.dumps(redrive)}
+    return sqs.create_queue(QueueName=settings.name(spec.name), Attributes=attributes)["QueueUrl"]
+
+
+def _create_bucket(clients: Clients, settings: Settings) -> None:
+    s3 = clients.s3
+    try:
+        s3.create_bucket(Bucket=settings.bucket)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    configs: list[Any] = []
+    for notification in topology.NOTIFICATIONS:
+        url = clients.sqs.get_queue_url(QueueName=settings.name(notification.queue))["QueueUrl"]
+        arn = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        configs.append({
+            "QueueArn": arn["Attributes"]["QueueArn"],
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": notification.prefix}]}},
+        })
+    s3.put_bucket_notification_configuration(
+        Bucket=settings.bucket, NotificationConfiguration={"QueueConfigurations": configs}
+    )

@@ -1,0 +1,128 @@
+"""Submitting batches and controlling them: create, read, list, resume, cancel."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from typing import IO
+
+from chalicelib import topology
+from chalicelib.domain.errors import Conflict, InsufficientCredits, NotFound
+from chalicelib.domain.models import (
+    PAUSED_STATUSES,
+    TERMINAL_STATUSES,
+    Batch,
+    BatchStatus,
+    BillingKind,
+    ChunkMessage,
+    FinalizeMessage,
+)
+from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.upload import check_csv
+from chalicelib.services.ports import Ports
+from chalicelib.services.tenants import get_tenant
+
+
+def new_batch_id(epoch: float) -> str:
+    """A batch id that sorts by creation time (newest-first listing needs no index)."""
+    return f"b_{int(epoch * 1000):012x}{secrets.token_hex(5)}"
+
+
+def input_key(tenant_id: str, batch_id: str) -> str:
+    """Where a batch's input file is uploaded; its S3 event starts the split."""
+    return f"{topology.UPLOADS_PREFIX}{tenant_id}/{batch_id}/input.csv"
+
+
+def create_batch(ports: Ports, tenant_id: str, data: bytes, filename: str,
+                 options: BatchOptions) -> Batch:
+    """Accept a CSV (checked here, so bad files get a 4xx), store it and start the pipeline."""
+    check_csv(data, ports.settings.max_rows_per_batch)
+    return start_batch(ports, tenant_id, io.BytesIO(data), filename, options)
+
+
+def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
+                options: BatchOptions) -> Batch:
+    """Record a batch and stream its file to the uploads prefix (no size limit on this path)."""
+    tenant = get_tenant(ports, tenant_id)
+    now = ports.clock.now()
+    batch_id = new_batch_id(ports.clock.epoch())
+    price = ports.settings.price_advanced if options.mode == "advanced" else ports.settings.price_basic
+    batch = Batch(
+        tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
+        status=BatchStatus.VALIDATING, mode=options.mode,
+        entity_type=options.entity_type or "person", price=price, created_at=now,
+        updated_at=now, input_key=input_key(tenant_id, batch_id), metadata=options.metadata,
+        column_map=options.column_map, max_credits=options.max_credits,
+    )
+    ports.batches.put_new(batch)
+    ports.blobs.upload(batch.input_key, stream, "text/csv",
+                       metadata={"tenant-id": tenant_id, "batch-id": batch_id})
+    return batch
+
+
+def get_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
+    """A tenant's batch, or 404 (another tenant's batch is a 404 too)."""
+    batch = ports.batches.get(tenant_id, batch_id)
+    if batch is None:
+        raise NotFound(f"No batch {batch_id!r}.")
+    return batch
+
+
+def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
+    """Resume a paused batch: re-enqueue every parked chunk part; 402 if credits still lack."""
+    batch = get_batch(ports, tenant_id, batch_id)
+    if batch.status not in PAUSED_STATUSES:
+        raise Conflict(f"The batch is {batch.status.value}; only a paused batch can resume.",
+                       status=batch.status.value)
+    tenant = get_tenant(ports, tenant_id)
+    needed = batch.counts.parked * batch.price
+    if tenant.billing is BillingKind.PREPAID and tenant.balance < batch.price:
+        raise InsufficientCredits(
+            "The balance cannot pay for one more row. Top up credits, then resume.",
+            credits_required=batch.price, credits_remaining=tenant.balance,
+            credits_to_finish=needed,
+        )
+    if batch.max_credits is not None and batch.max_credits - batch.credits_spent < batch.price:
+        raise InsufficientCredits(
+            "The batch is at its max_credits. Raise max_credits, then resume.",
+            credits_required=batch.price, credits_remaining=batch.max_credits - batch.credits_spent,
+        )
+    resumed = ports.batches.transition(tenant_id, batch_id, BatchStatus.PROCESSING,
+                                       PAUSED_STATUSES, ports.clock.now(), message=None)
+    if resumed is None:
+        raise Conflict("The batch changed while resuming; read its status and retry.")
+    requeue_parked(ports, resumed)
+    return resumed
+
+
+def requeue_parked(ports: Ports, batch: Batch) -> int:
+    """Send the next part of every chunk that has parked rows; returns how many were sent."""
+    bodies = []
+    for chunk in ports.batches.chunks(batch.batch_id, parked_only=True):
+        last = chunk.parts[-1]
+        message = ChunkMessage(
+            tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
+            part=chunk.next_part, start=last.start + last.settled, source_key=last.key,
+            source_skip=last.settled,
+        )
+        bodies.append(message.model_dump_json(exclude_none=True))
+    ports.queue.send(ports.queue_name(topology.WORK), bodies)
+    return len(bodies)
+
+
+def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
+    """Stop a batch: rows not yet settled are never charged; results cover what settled."""
+    batch = get_batch(ports, tenant_id, batch_id)
+    active = tuple(s for s in BatchStatus if s not in TERMINAL_STATUSES)
+    cancelled = ports.batches.transition(tenant_id, batch_id, BatchStatus.CANCELLED, active,
+                                         ports.clock.now(), message="Cancelled by the customer.")
+    if cancelled is None:
+        raise Conflict(f"The batch is already {batch.status.value}.", status=batch.status.value)
+    request_finalize(ports, tenant_id, batch_id)
+    return cancelled
+
+
+def request_finalize(ports: Ports, tenant_id: str, batch_id: str) -> None:
+    """Ask the finalize function to write the results files (duplicates are harmless)."""
+    body = FinalizeMessage(tenant_id=tenant_id, batch_id=batch_id).model_dump_json()
+    ports.queue.send(ports.queue_name(topology.FINALIZE), [body])

@@ -1,0 +1,131 @@
+"""finalize: once every chunk has settled (or the batch was cancelled), write the results files."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from aws_lambda_powertools import Logger
+
+from chalicelib import topology
+from chalicelib.domain.billing import row_cost
+from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.models import (
+    ACTIVE_STATUSES,
+    PAUSED_STATUSES,
+    Batch,
+    BatchStatus,
+    RowResult,
+    RowStatus,
+)
+from chalicelib.domain.results import (
+    flatten_outputs,
+    input_header,
+    write_credits_csv,
+    write_results_csv,
+)
+from chalicelib.services.ports import Ports
+
+logger = Logger(service="batch-enrich")
+NOT_PROCESSED = "cancelled_before_processing"
+
+
+def results_key(batch: Batch, name: str) -> str:
+    """Where a batch's results file of that name lives."""
+    return f"{topology.RESULTS_PREFIX}{batch.tenant_id}/{batch.batch_id}/{name}"
+
+
+def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
+    """Write results.csv, rows.jsonl and credits.csv, then complete the batch; False if not due."""
+    batch = ports.batches.get(tenant_id, batch_id)
+    if batch is None or batch.finished_at is not None:
+        return False
+    due = batch.status is BatchStatus.CANCELLED or (
+        batch.all_chunks_done and batch.status in ACTIVE_STATUSES
+        and batch.status not in PAUSED_STATUSES
+    )
+    if not due:
+        return False
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        header, columns = _spool_rows(ports, batch, spool)
+        _write_files(ports, batch, spool, header, columns)
+    now = ports.clock.now()
+    final = BatchStatus.CANCELLED if batch.status is BatchStatus.CANCELLED else BatchStatus.COMPLETED
+    done = ports.batches.transition(tenant_id, batch_id, final, (batch.status,), now,
+                                    finished_at=now, message=batch.message)
+    logger.info("finalized", extra={"batch_id": batch_id, "status": final.value, "ok": bool(done)})
+    return done is not None
+
+
+def _settled_rows(ports: Ports, batch: Batch) -> Iterator[RowResult]:
+    """Every settled row in row order: chunks in order, parts in order, the settled prefix of each."""
+    for chunk in ports.batches.chunks(batch.batch_id):
+        for part in chunk.parts:
+            if part.settled == 0:
+                continue
+            lines = ports.blobs.read(part.key).decode().splitlines()
+            for line in lines[: part.settled]:
+                yield RowResult.model_validate_json(line)
+
+
+def _spool_rows(ports: Ports, batch: Batch, spool: io.TextIOBase) -> tuple[list[str], list[str]]:
+    """Join every input row with its settled result (in input order) into a JSON-lines spool."""
+    table = open_csv(ports.blobs.open(batch.input_key))
+    settled = _settled_rows(ports, batch)
+    pending = next(settled, None)
+    columns: dict[str, None] = {}
+    width = len(table.header)
+    for index, values in enumerate(table.rows):
+        if pending is not None and pending.i == index:
+            row, pending = pending, next(settled, None)
+            row.v = values  # original cells, untouched (even those too large to travel)
+        else:  # only a cancelled batch has rows that never settled
+            row = RowResult(i=index, v=values, row_id="", status=RowStatus.SKIPPED,
+                            error=NOT_PROCESSED)
+        width = max(width, len(values))
+        columns.update(dict.fromkeys(flatten_outputs(row.outputs)))
+        spool.write(row.model_dump_json() + "\n")
+    return input_header(table.header, width), sorted(columns)
+
+
+def _spooled(spool: io.TextIOBase) -> Iterator[RowResult]:
+    spool.seek(0)
+    for line in spool:
+        yield RowResult.model_validate_json(line)
+
+
+def _write_files(ports: Ports, batch: Batch, spool: io.TextIOBase, header: list[str],
+                 columns: list[str]) -> None:
+    def results(out: TextIO) -> None:
+        write_results_csv(out, header, columns, _spooled(spool), batch.price)
+
+    def credits(out: TextIO) -> None:
+        write_credits_csv(out, _spooled(spool), batch.price)
+
+    def jsonl(out: TextIO) -> None:
+        for row in _spooled(spool):
+            out.write(json.dumps(_jsonl_row(row, batch.price), ensure_ascii=False) + "\n")
+
+    _upload_text(ports, results_key(batch, "results.csv"), "text/csv", results)
+    _upload_text(ports, results_key(batch, "credits.csv"), "text/csv", credits)
+    _upload_text(ports, results_key(batch, "rows.jsonl"), "application/x-ndjson", jsonl)
+
+
+def _upload_text(ports: Ports, key: str, content_type: str, write: Callable[[TextIO], None]) -> None:
+    """Write a file to local temporary storage (flat memory), then stream it to S3."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "file"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            write(out)
+        with path.open("rb") as stream:
+            ports.blobs.upload(key, stream, content_type)
+
+
+def _jsonl_row(row: RowResult, price: int) -> dict[str, object]:
+    return {"row_index": row.i, "row_id": row.row_id, "status": row.status.value,
+            "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
+            "input": row.v, "outputs": row.outputs, "attributes": row.attributes}

@@ -1,0 +1,81 @@
+"""The service layer's ports: every adapter, the settings and the clock, built in one place."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from chalicelib import topology
+from chalicelib.adapters.accounts import AccountStore
+from chalicelib.adapters.batches import BatchStore
+from chalicelib.adapters.blobs import BlobStore
+from chalicelib.adapters.queue import MessageQueue
+from chalicelib.adapters.settlement import SettlementStore
+from chalicelib.clients import Clients, get_clients
+from chalicelib.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Wall time, injectable so tests can freeze it and retries can skip their sleeps."""
+
+    epoch: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+    def now(self) -> str:
+        """Now as an ISO-8601 UTC timestamp with milliseconds."""
+        return datetime.fromtimestamp(self.epoch(), UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Ports:
+    """What the services talk to."""
+
+    settings: Settings
+    accounts: AccountStore
+    batches: BatchStore
+    settlement: SettlementStore
+    blobs: BlobStore
+    queue: MessageQueue
+    clock: Clock = field(default_factory=Clock)
+
+    def queue_name(self, spec: topology.QueueSpec) -> str:
+        """Physical name of a declared queue."""
+        return self.settings.name(spec.name)
+
+
+def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None) -> Ports:
+    """Wire every adapter to its client and physical resource name."""
+    name = settings.name
+    db = clients.dynamodb
+    return Ports(
+        settings=settings,
+        accounts=AccountStore(db, name(topology.TENANTS.name), name(topology.API_KEYS.name),
+                              name(topology.LEDGER.name)),
+        batches=BatchStore(db, name(topology.BATCHES.name), name(topology.CHUNKS.name),
+                           name(topology.MARKERS.name)),
+        settlement=SettlementStore(db, name(topology.TENANTS.name), name(topology.BATCHES.name),
+                                   name(topology.CHUNKS.name), name(topology.LEDGER.name)),
+        blobs=BlobStore(clients.s3, settings.bucket),
+        queue=MessageQueue(clients.sqs),
+        clock=clock or Clock(),
+    )
+
+
+_ports: Ports | None = None
+
+
+def get_ports() -> Ports:
+    """The process-wide ports (built on first use, never at import)."""
+    global _ports
+    if _ports is None:
+        _ports = build_ports(get_clients(), get_settings())
+    return _ports
+
+
+def reset_ports() -> None:
+    """Forget the built ports (after the environment changed)."""
+    global _ports
+    _ports = None

@@ -1,0 +1,83 @@
+"""Tenants, API keys and credit top-ups."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import InvalidRequest, NotFound, Unauthorized
+from chalicelib.domain.models import BillingKind, Tenant
+from chalicelib.services.ports import Ports
+
+KEY_PREFIX = "be_live_"
+
+
+def hash_key(api_key: str) -> str:
+    """The stored form of an API key (keys themselves are shown once, never stored)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    """A created tenant and its first API key (the only time the key is shown)."""
+
+    tenant_id: str
+    api_key: str
+    balance: int
+
+
+def create_tenant(ports: Ports, name: str, credits: int,
+                  billing: BillingKind = BillingKind.PREPAID) -> NewTenant:
+    """Create a tenant with a starting balance and an API key."""
+    if not name.strip():
+        raise InvalidRequest("name must not be empty.", field="name")
+    if credits < 0:
+        raise InvalidRequest("credits must be zero or more.", field="credits")
+    tenant_id = f"t_{secrets.token_hex(8)}"
+    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    tenant = Tenant(tenant_id, name.strip(), credits, billing, ports.clock.now())
+    ports.accounts.create_tenant(tenant, hash_key(api_key))
+    return NewTenant(tenant_id, api_key, credits)
+
+
+def top_up(ports: Ports, tenant_id: str, amount: int) -> int:
+    """Add credits to a tenant's balance; returns the new balance."""
+    if amount <= 0:
+        raise InvalidRequest("amount must be a positive whole number of credits.", field="amount")
+    now = ports.clock.now()
+    entry_id = f"topup#{now}#{secrets.token_hex(4)}"
+    return ports.accounts.add_credits(tenant_id, amount, entry_id, now)
+
+
+def authenticate(ports: Ports, authorization: str | None) -> str:
+    """The tenant id behind an ``Authorization: Bearer <api key>`` header."""
+    token = _bearer(authorization)
+    tenant_id = ports.accounts.tenant_for_key(hash_key(token))
+    if tenant_id is None:
+        raise Unauthorized("The API key is not valid. Check the Authorization header.")
+    return tenant_id
+
+
+def authenticate_admin(ports: Ports, authorization: str | None) -> None:
+    """Let the request through only with the admin key."""
+    token = _bearer(authorization)
+    admin = ports.settings.admin_api_key
+    if not admin or not hmac.compare_digest(token.encode(), admin.encode()):
+        raise Unauthorized("This route needs the admin key.")
+
+
+def get_tenant(ports: Ports, tenant_id: str) -> Tenant:
+    """A tenant, or 404."""
+    tenant = ports.accounts.get_tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"No tenant {tenant_id!r}.")
+    return tenant
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send your API key as 'Authorization: Bearer <api_key>'.")
+    return token.strip()

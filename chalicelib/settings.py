@@ -1,0 +1,53 @@
+"""The one reader of the environment: every setting the service has, typed, with defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings, read once from ``BATCH_ENRICH_*`` variables (stage values sit in .chalice)."""
+
+    model_config = SettingsConfigDict(env_prefix="BATCH_ENRICH_", frozen=True)
+
+    # Physical names of the resources are ``{prefix}-{logical name}`` (see chalicelib.topology).
+    resource_prefix: str = "batch-enrich"
+    bucket: str = "batch-enrich-data"
+    region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+
+    # Who may call the admin routes. Empty means the admin routes are closed.
+    admin_api_key: str = ""
+
+    # Chunking: a chunk is the unit of delivery, commit and billing transaction.
+    chunk_rows: int = 100
+    chunk_max_bytes: int = 60_000
+
+    # Limits of input files through the REST API.
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_rows_per_batch: int = 50_000
+
+    # Credits per matched row, by mode.
+    price_basic: int = 1
+    price_advanced: int = 3
+
+    # Default region for phone numbers given without a country.
+    default_phone_region: str = "US"
+
+    # Presigned results links live this long.
+    results_url_ttl_seconds: int = 3600
+
+    # A split that died is retried once its lease (about the ingest queue's visibility) ends.
+    split_lease_seconds: int = 900
+
+    def name(self, logical: str) -> str:
+        """Physical name of a declared resource."""
+        return f"{self.resource_prefix}-{logical}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read from the environment on first use, never at import)."""
+    return Settings()

@@ -1,0 +1,75 @@
+"""The one declaration of the service's resources and of which handler each event source feeds.
+
+The local runtime provisions and drives exactly this; ``infra/`` synthesizes exactly this.
+Names here are logical; ``Settings.name`` turns them into physical names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table: its keys (all strings unless the range key is numeric)."""
+
+    name: str
+    hash_key: str
+    range_key: str | None = None
+    range_key_numeric: bool = False
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue with its DLQ and the handler its messages feed (Lambda event source mapping)."""
+
+    name: str
+    handler: str  # attribute name of the Chalice entry point in app.py
+    batch_size: int
+    visibility_timeout: int  # seconds; on AWS >= 6 x the function timeout
+    max_receive_count: int  # deliveries before a message moves to the DLQ
+    function_timeout: int  # seconds
+
+    @property
+    def dlq_name(self) -> str:
+        """Logical name of this queue's dead-letter queue."""
+        return f"{self.name}-dlq"
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """S3 object-created events under ``prefix`` go to ``queue``."""
+
+    prefix: str
+    queue: str
+
+
+TENANTS = TableSpec("tenants", hash_key="tenant_id")
+API_KEYS = TableSpec("api-keys", hash_key="key_hash")
+BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id")
+CHUNKS = TableSpec("chunks", hash_key="batch_id", range_key="chunk", range_key_numeric=True)
+LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id")
+MARKERS = TableSpec("markers", hash_key="marker", ttl_attribute="expires_at")
+
+INGEST = QueueSpec(
+    "ingest", handler="split", batch_size=1, visibility_timeout=900,
+    max_receive_count=5, function_timeout=120,
+)
+WORK = QueueSpec(
+    "work", handler="work", batch_size=4, visibility_timeout=360,
+    max_receive_count=5, function_timeout=60,
+)
+FINALIZE = QueueSpec(
+    "finalize", handler="finalize", batch_size=1, visibility_timeout=900,
+    max_receive_count=5, function_timeout=300,
+)
+
+TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS)
+QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
+NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec("uploads/", INGEST.name),)
+
+# Key layout in the data bucket.
+UPLOADS_PREFIX = "uploads/"
+WORK_PREFIX = "work/"
+RESULTS_PREFIX = "results/"
