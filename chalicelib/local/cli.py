@@ -13,6 +13,7 @@ from pathlib import Path
 from chalicelib.domain.models import PAUSED_STATUSES, Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.status import status_body
+from chalicelib.local.emulator import Emulator
 from chalicelib.local.runtime import LocalRuntime
 from chalicelib.services.batches import start_batch
 from chalicelib.services.finalizing import results_key
@@ -117,9 +118,7 @@ def serve_api(args: argparse.Namespace) -> int:
 
     admin_key = args.admin_key or f"admin_{secrets.token_urlsafe(16)}"
     os.environ["BATCH_ENRICH_ADMIN_API_KEY"] = admin_key
-    runtime = LocalRuntime()
-    runtime.emulator = type(runtime.emulator)(port=args.aws_port)
-    runtime.start()
+    runtime = LocalRuntime(emulator=Emulator(port=args.aws_port)).start()
     import app as app_module
 
     config = Config.create(chalice_app=app_module.app, app_name="batch-enrich", chalice_stage="dev")

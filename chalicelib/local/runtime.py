@@ -1,9 +1,10 @@
 """The local runtime: the declared queues drive the same handlers Lambda would, with the same events.
 
-Each queue of the declaration gets pollers that receive up to ``batch_size`` messages, build
-the SQS event Lambda builds, call the handler named in the declaration, delete what succeeded,
-and leave what the partial batch response (or a crash) reports failed to be redelivered;
-SQS's own redrive moves a message to the DLQ after ``max_receive_count`` receives.
+Each queue of the declaration gets an event source mapping whose pollers receive up to
+``batch_size`` messages, build the SQS event Lambda builds, call the handler named in the
+declaration, delete what succeeded and leave what the partial batch response (or a crash)
+reports failed to be redelivered; SQS's redrive moves a message to the DLQ after
+``max_receive_count`` receives.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -24,6 +25,9 @@ from chalicelib.local.emulator import Emulator
 from chalicelib.local.provision import provision
 from chalicelib.services.ports import reset_ports
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 logger = Logger(service="batch-enrich-local")
 _MIN_WAIT, _MAX_WAIT = 0.02, 0.5  # seconds between empty polls
@@ -45,7 +49,7 @@ class LambdaContext:
         return self.timeout_seconds * 1000
 
 
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+def sqs_event(messages: list[Any], queue_arn: str, region: str) -> dict[str, Any]:
     """The event Lambda's SQS poller hands a function for these received messages."""
     return {"Records": [
         {
@@ -58,36 +62,99 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     ]}
 
 
+class EventSourceMapping:
+    """One queue feeding one handler, as Lambda's SQS event source mapping does."""
+
+    def __init__(self, sqs: SQSClient, spec: topology.QueueSpec, handler: Handler, url: str,
+                 retry_delay: int) -> None:
+        self.spec = spec
+        self._sqs = sqs
+        self._handler = handler
+        self._url = url
+        self._retry_delay = retry_delay
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        self._arn = arn["Attributes"]["QueueArn"]
+
+    def poll_once(self) -> int:
+        """Receive one batch and deliver it; returns how many messages it held."""
+        # A short poll: a long poll would hold the emulator's one-request-at-a-time lock.
+        got = self._sqs.receive_message(
+            QueueUrl=self._url, MaxNumberOfMessages=self.spec.batch_size, WaitTimeSeconds=0,
+            VisibilityTimeout=self.spec.visibility_timeout, MessageSystemAttributeNames=["All"],
+        )
+        messages: list[Any] = list(got.get("Messages", []))
+        if messages:
+            self._deliver(messages)
+        return len(messages)
+
+    def _deliver(self, messages: list[Any]) -> None:
+        event = sqs_event(messages, self._arn, get_settings().region)
+        context = LambdaContext(self.spec.handler, timeout_seconds=self.spec.function_timeout)
+        try:
+            answer = self._handler(event, context) or {}
+            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+        except Exception:  # a crashed invocation fails the whole batch, as on Lambda
+            logger.exception("handler crashed", extra={"handler": self.spec.handler})
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            entries: Any = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                            for n, m in enumerate(done[start:start + 10])]
+            self._sqs.delete_message_batch(QueueUrl=self._url, Entries=entries)
+        for m in messages:
+            if m["MessageId"] in failed:  # redelivered after the retry delay, not 6 minutes
+                self._sqs.change_message_visibility(QueueUrl=self._url,
+                                                    ReceiptHandle=m["ReceiptHandle"],
+                                                    VisibilityTimeout=self._retry_delay)
+
+    def outstanding(self) -> int:
+        """Messages in the queue, visible or in flight."""
+        attrs = self._sqs.get_queue_attributes(
+            QueueUrl=self._url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(count) for count in attrs.values())
+
+
+def mappings(app_module: str = "app", retry_delay: int = 1) -> list[EventSourceMapping]:
+    """An event source mapping for every declared queue, bound to its handler in ``app``."""
+    app = importlib.import_module(app_module)
+    sqs = get_clients().sqs
+    settings = get_settings()
+    return [
+        EventSourceMapping(sqs, spec, getattr(app, spec.handler),
+                           sqs.get_queue_url(QueueName=settings.name(spec.name))["QueueUrl"],
+                           retry_delay)
+        for spec in topology.QUEUES
+    ]
+
+
 class LocalRuntime:
     """Emulator + provisioned resources + pollers feeding the handlers declared in topology."""
 
     def __init__(self, work_concurrency: int = 2, retry_delay: int = 1,
-                 environment: dict[str, str] | None = None, app_module: str = "app") -> None:
-        self.emulator = Emulator()
+                 emulator: Emulator | None = None) -> None:
+        self.emulator = emulator or Emulator()
         self._concurrency = {topology.WORK.name: work_concurrency}
         self._retry_delay = retry_delay
-        self._extra_env = environment or {}
-        self._app_module = app_module
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._busy = 0
         self._busy_lock = threading.Lock()
-        self.queue_urls: dict[str, str] = {}
+        self.mappings: list[EventSourceMapping] = []
 
     def start(self) -> LocalRuntime:
         """Start the emulator, point this process at it, provision, start the pollers."""
         self.emulator.start()
         os.environ.update(self.emulator.environment())
-        os.environ.update(self._extra_env)
         reset_clients()
         reset_ports()
-        self.queue_urls = provision(get_clients(), get_settings())
-        app = importlib.import_module(self._app_module)
-        for spec in topology.QUEUES:
-            handler = getattr(app, spec.handler)
-            for n in range(self._concurrency.get(spec.name, 1)):
-                thread = threading.Thread(target=self._poll, args=(spec, handler), daemon=True,
-                                          name=f"poll-{spec.name}-{n}")
+        provision(get_clients(), get_settings())
+        self.mappings = mappings(retry_delay=self._retry_delay)
+        for mapping in self.mappings:
+            for n in range(self._concurrency.get(mapping.spec.name, 1)):
+                thread = threading.Thread(target=self._poll, args=(mapping,), daemon=True,
+                                          name=f"poll-{mapping.spec.name}-{n}")
                 thread.start()
                 self._threads.append(thread)
         return self
@@ -99,63 +166,23 @@ class LocalRuntime:
             thread.join(timeout=30)
         self.emulator.stop()
 
-    def _poll(self, spec: topology.QueueSpec, handler: Handler) -> None:
-        sqs = get_clients().sqs
-        url = self.queue_urls[spec.name]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-        queue_arn = arn["Attributes"]["QueueArn"]
-        idle_wait = _MIN_WAIT
+    def _poll(self, mapping: EventSourceMapping) -> None:
+        wait = _MIN_WAIT
         while not self._stop.is_set():
-            # Short polls with a client-side back-off: a long poll would hold the emulator's lock.
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=spec.batch_size,
-                                      WaitTimeSeconds=0, VisibilityTimeout=spec.visibility_timeout,
-                                      MessageSystemAttributeNames=["All"])
-            messages: list[Any] = list(got.get("Messages", []))
-            if messages:
-                idle_wait = _MIN_WAIT
-                self._deliver(spec, handler, url, queue_arn, messages)
-            else:
-                self._stop.wait(idle_wait)
-                idle_wait = min(idle_wait * 2, _MAX_WAIT)
-
-    def _deliver(self, spec: topology.QueueSpec, handler: Handler, url: str, queue_arn: str,
-                 messages: list[dict[str, Any]]) -> None:
-        sqs = get_clients().sqs
-        with self._busy_lock:
-            self._busy += 1
-        try:
-            event = sqs_event(messages, queue_arn, get_settings().region)
-            context = LambdaContext(function_name=spec.handler, timeout_seconds=spec.function_timeout)
-            try:
-                answer = handler(event, context) or {}
-                failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-            except Exception:  # a crashed invocation fails the whole batch, as on Lambda
-                logger.exception("handler crashed", extra={"handler": spec.handler})
-                failed = {m["MessageId"] for m in messages}
-            done = [m for m in messages if m["MessageId"] not in failed]
-            for start in range(0, len(done), 10):
-                entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                           for n, m in enumerate(done[start:start + 10])]
-                sqs.delete_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
-            for m in messages:
-                if m["MessageId"] in failed:  # redeliver after the retry delay, not 6 minutes
-                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
-                                                  VisibilityTimeout=self._retry_delay)
-        finally:
             with self._busy_lock:
-                self._busy -= 1
+                self._busy += 1
+            try:
+                got = mapping.poll_once()
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
+            wait = _MIN_WAIT if got else min(wait * 2, _MAX_WAIT)
+            if not got:
+                self._stop.wait(wait)
 
     def idle(self) -> bool:
         """True when no handler runs and every queue is empty (visible and in flight)."""
         with self._busy_lock:
             if self._busy:
                 return False
-        sqs = get_clients().sqs
-        for spec in topology.QUEUES:
-            attrs = sqs.get_queue_attributes(
-                QueueUrl=self.queue_urls[spec.name],
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            )["Attributes"]
-            if any(int(count) for count in attrs.values()):
-                return False
-        return True
+        return not any(mapping.outstanding() for mapping in self.mappings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import secrets
 from typing import IO
 
@@ -97,12 +98,13 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
 
 def requeue_parked(ports: Ports, batch: Batch) -> int:
     """Send the next part of every chunk that has parked rows; returns how many were sent."""
+    manifest = json.loads(ports.blobs.read(manifest_key(batch.batch_id)))
     bodies = []
     for chunk in ports.batches.chunks(batch.batch_id, parked_only=True):
         last = chunk.parts[-1]
         message = ChunkMessage(
             tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
-            part=chunk.next_part, start=last.start + last.settled, source_key=last.key,
+            fields=manifest["fields"], part=chunk.next_part, start=last.start + last.settled, source_key=last.key,
             source_skip=last.settled,
         )
         bodies.append(message.model_dump_json(exclude_none=True))
@@ -120,6 +122,11 @@ def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
         raise Conflict(f"The batch is already {batch.status.value}.", status=batch.status.value)
     request_finalize(ports, tenant_id, batch_id)
     return cancelled
+
+
+def manifest_key(batch_id: str) -> str:
+    """Where split records the file's header and resolved column map."""
+    return f"{topology.WORK_PREFIX}{batch_id}/manifest.json"
 
 
 def request_finalize(ports: Ports, tenant_id: str, batch_id: str) -> None:

@@ -14,7 +14,7 @@ from chalicelib.domain.columns import map_columns
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.models import ACTIVE_STATUSES, BatchStatus, ChunkMessage, ChunkRow
 from chalicelib.domain.records import canonical_record, skip_reason
-from chalicelib.services.batches import request_finalize
+from chalicelib.services.batches import manifest_key, request_finalize
 from chalicelib.services.ports import Ports
 
 logger = Logger(service="batch-enrich")
@@ -29,11 +29,6 @@ class UploadedObject:
     bucket: str
     key: str
     etag: str
-
-
-def manifest_key(batch_id: str) -> str:
-    """Where split records the file's header and resolved column map."""
-    return f"{topology.WORK_PREFIX}{batch_id}/manifest.json"
 
 
 def split_upload(ports: Ports, obj: UploadedObject) -> int | None:

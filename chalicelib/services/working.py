@@ -80,6 +80,8 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
         try:
             ports.settlement.settle(request)
         except AlreadySettled:
+            # The winner may have died before asking for finalize: asking again is harmless.
+            _finalize_if_due(ports, batch)
             return "duplicate"
         except (BalanceChanged, BatchChanged, SettleConflict) as exc:
             fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
@@ -144,7 +146,11 @@ def _after_settle(ports: Ports, batch: Batch, settlement: Settlement) -> str:
     if not settlement.done:
         logger.info("parked", extra={"batch_id": batch.batch_id, "parked": settlement.parked})
         return "parked"
+    _finalize_if_due(ports, batch)
+    return "settled"
+
+
+def _finalize_if_due(ports: Ports, batch: Batch) -> None:
     fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
     if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
         request_finalize(ports, batch.tenant_id, batch.batch_id)
-    return "settled"
