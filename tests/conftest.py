@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -78,12 +79,23 @@ class Aws:
         return tenant.balance
 
 
-@pytest.fixture
-def aws() -> Iterator[Aws]:
+@contextmanager
+def fresh_aws() -> Iterator[Aws]:
     """moto's in-process AWS with every declared resource; retries never sleep."""
+    reset_clients()
+    reset_ports()
     with mock_aws():
         provision(get_clients(), get_settings())
         ports = get_ports()
         ports.clock = Clock(sleep=lambda _: None)
         found = {m.spec.name: m for m in mappings(retry_delay=0)}
         yield Aws(ports, found)
+    reset_clients()
+    reset_ports()
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    """A fresh in-process AWS for one test."""
+    with fresh_aws() as provisioned:
+        yield provisioned

@@ -104,8 +104,8 @@ def requeue_parked(ports: Ports, batch: Batch) -> int:
         last = chunk.parts[-1]
         message = ChunkMessage(
             tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
-            fields=manifest["fields"], part=chunk.next_part, start=last.start + last.settled, source_key=last.key,
-            source_skip=last.settled,
+            fields=manifest["fields"], part=chunk.next_part, start=last.start + last.settled,
+            source_key=last.key, source_skip=last.settled,
         )
         bodies.append(message.model_dump_json(exclude_none=True))
     ports.queue.send(ports.queue_name(topology.WORK), bodies)
