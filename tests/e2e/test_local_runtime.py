@@ -1,0 +1,153 @@
+"""The whole pipeline through the local runtime, as a user runs it: the command and the HTTP API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.csvs import read_rows
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "leads.csv"
+COMMAND = [sys.executable, "-m", "chalicelib.local"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_run_enriches_the_sample_and_writes_results_beside_it(tmp_path: Path) -> None:
+    source = tmp_path / "leads.csv"
+    source.write_bytes(SAMPLE.read_bytes())
+    summary = tmp_path / "summary.json"
+
+    done = _run("run", str(source), "--summary-json", str(summary), "--quiet")
+
+    assert done.returncode == 0, done.stderr
+    rows = read_rows((tmp_path / "leads.enriched.csv").read_bytes())
+    inputs = read_rows(SAMPLE.read_bytes())
+    assert [r["Lead ID"] for r in rows] == [r["Lead ID"] for r in inputs]
+    assert all(r["Email Address"] == i["Email Address"] for r, i in zip(rows, inputs, strict=True))
+    body = json.loads(summary.read_text())
+    assert body["status"] == "completed"
+    assert body["credits_spent"] == sum(r["enrich_status"] == "completed" for r in rows)
+    assert body["counts"]["total"] == len(inputs)
+
+
+def test_run_exits_non_zero_with_the_reason_when_credits_run_out(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+
+    done = _run("run", str(SAMPLE), "--credits", "10", "--out", str(out), "--quiet")
+
+    assert done.returncode == 3
+    assert "paused_insufficient_credits" in done.stderr
+    assert "Top up" in done.stderr
+    assert not out.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), "--admin-key", "adm"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if line.startswith("bucket:"):
+            break
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/v1/batches", timeout=2)
+        except urllib.error.HTTPError:
+            break  # 401: the API answers
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+def _call(method: str, url: str, key: str, body: bytes | None = None,
+          content_type: str = "application/json") -> tuple[int, dict[str, Any], dict[str, str]]:
+    request = urllib.request.Request(url, data=body, method=method, headers={
+        "Authorization": f"Bearer {key}", "Content-Type": content_type})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as answer:
+            raw = answer.read()
+            return answer.status, json.loads(raw or b"{}"), dict(answer.headers)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw or b"{}"), dict(error.headers)
+
+
+def _multipart(data: bytes, filename: str, **fields: str) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                 f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _wait_for(base: str, key: str, batch_id: str, statuses: set[str]) -> dict[str, Any]:
+    for _ in range(600):
+        _, body, _ = _call("GET", f"{base}/v1/batches/{batch_id}", key)
+        if body["status"] in statuses and (body["status"] != "completed" or body["results"]):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"batch never reached {statuses}: {body}")
+
+
+def test_http_upload_pause_top_up_resume_and_download(server: str) -> None:
+    status, tenant, _ = _call("POST", f"{server}/v1/admin/tenants", "adm",
+                              json.dumps({"name": "Acme", "credits": 60}).encode())
+    assert status == 201
+    key = tenant["api_key"]
+    body, content_type = _multipart(SAMPLE.read_bytes(), "leads.csv", name="Q4 leads")
+    status, created, _ = _call("POST", f"{server}/v1/batches", key, body, content_type)
+    assert status == 202 and created["name"] == "Q4 leads"
+
+    paused = _wait_for(server, key, created["batch_id"], {"paused_insufficient_credits"})
+    assert paused["credits_spent"] == 60
+    assert paused["counts"]["parked"] > 0
+    status, refused, _ = _call("POST", f"{server}/v1/batches/{created['batch_id']}/resume", key)
+    assert status == 402 and refused["credits_remaining"] == 0
+
+    _call("POST", f"{server}/v1/admin/tenants/{tenant['tenant_id']}/credits", "adm",
+          json.dumps({"amount": 1000}).encode())
+    status, _, _ = _call("POST", f"{server}/v1/batches/{created['batch_id']}/resume", key)
+    assert status == 202
+    done = _wait_for(server, key, created["batch_id"], {"completed"})
+
+    status, _, headers = _call("GET", f"{server}/v1/batches/{created['batch_id']}/results.csv", key)
+    assert status == 302
+    with urllib.request.urlopen(headers["Location"], timeout=30) as download:
+        rows = read_rows(download.read())
+    assert [int(r["row_index"]) for r in rows] == list(range(250))
+    assert sum(int(r["enrich_credits"]) for r in rows) == done["credits_spent"] == done["counts"]["completed"]
