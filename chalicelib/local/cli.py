@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import secrets
 import sys
@@ -38,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--admin-key", default=None)
     serve.add_argument("--aws-port", type=int, default=0, help="the emulator's port (0: any free)")
+    parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)
+    if not args.verbose:  # the handlers log for CloudWatch; a terminal wants the progress bar
+        for name in ("batch-enrich", "batch-enrich-local"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     if args.command == "run":
         return run_file(args)
     return serve_api(args)
