@@ -1,0 +1,73 @@
+"""Event handlers as Lambda calls them: partial batch responses, S3 test events, redrive to the DLQ."""
+
+from __future__ import annotations
+
+import json
+
+import app
+from chalicelib import topology
+from chalicelib.domain.models import BatchStatus
+from chalicelib.domain.options import BatchOptions
+from chalicelib.local.runtime import LambdaContext, sqs_event
+from chalicelib.services.batches import create_batch
+from tests.conftest import Aws
+from tests.csvs import leads
+
+
+def _messages(*bodies: str) -> list[dict[str, str]]:
+    return [{"MessageId": f"m-{n}", "ReceiptHandle": f"r-{n}", "Body": body}
+            for n, body in enumerate(bodies)]
+
+
+def _queue_bodies(aws: Aws, spec: topology.QueueSpec) -> list[str]:
+    sqs = aws.ports.queue._sqs
+    url = aws.ports.queue.url(aws.ports.settings.name(spec.name))
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    return [m["Body"] for m in got.get("Messages", [])]
+
+
+def test_a_poison_message_fails_alone_and_its_neighbours_settle(aws: Aws) -> None:
+    tenant = aws.tenant(1000)
+    batch = create_batch(aws.ports, tenant.tenant_id, leads(30), "a.csv", BatchOptions())
+    aws.pump(topology.INGEST)
+    good = _queue_bodies(aws, topology.WORK)[0]
+    event = sqs_event(_messages("{not json", good), "arn:aws:sqs:us-east-1:123456789012:w", "us-east-1")
+
+    answer = app.work(event, LambdaContext("work"))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+    settled = aws.ports.batches.get(tenant.tenant_id, batch.batch_id)
+    assert settled is not None and settled.counts.completed == 30
+
+
+def test_split_ignores_the_s3_test_event(aws: Aws) -> None:
+    body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"})
+    event = sqs_event(_messages(body), "arn:aws:sqs:us-east-1:123456789012:i", "us-east-1")
+
+    assert app.split(event, LambdaContext("split")) == {"batchItemFailures": []}
+
+
+def test_split_decodes_url_encoded_keys_as_aws_sends_them(aws: Aws) -> None:
+    tenant = aws.tenant(10)
+    batch = create_batch(aws.ports, tenant.tenant_id, leads(3), "a.csv", BatchOptions())
+    bodies = [json.loads(b) for b in _queue_bodies(aws, topology.INGEST)]
+    event_body = next(b for b in bodies if "Records" in b)  # the first one is s3:TestEvent
+    record = event_body["Records"][0]
+    record["s3"]["object"]["key"] = record["s3"]["object"]["key"].replace("/", "%2F")
+    event = sqs_event(_messages(json.dumps(event_body)), "arn:aws:sqs:us-east-1:1:i", "us-east-1")
+
+    assert app.split(event, LambdaContext("split")) == {"batchItemFailures": []}
+    split = aws.ports.batches.get(tenant.tenant_id, batch.batch_id)
+    assert split is not None and split.status is BatchStatus.QUEUED and split.chunks_total == 1
+
+
+def test_a_message_that_always_fails_moves_to_the_dlq_after_max_receives(aws: Aws) -> None:
+    work = aws.ports.settings.name(topology.WORK.name)
+    aws.ports.queue.send(work, ["{poison"])
+
+    delivered = aws.pump(topology.WORK)
+
+    assert delivered == topology.WORK.max_receive_count
+    dlq = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.dlq_name))
+    got = aws.ports.queue._sqs.receive_message(QueueUrl=dlq)
+    assert [m["Body"] for m in got.get("Messages", [])] == ["{poison"]
