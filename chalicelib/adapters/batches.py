@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -196,9 +197,16 @@ def _encode_cursor(batch_id: str) -> str:
     return base64.urlsafe_b64encode(batch_id.encode()).decode().rstrip("=")
 
 
+_BATCH_ID = re.compile(r"b_[0-9a-f]{22}")
+
+
 def _decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        batch_id = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        batch_id = ""
+    if not _BATCH_ID.fullmatch(batch_id):
         raise BadInput("The cursor is not one this API returned: pass next_cursor as given.",
-                       field="cursor") from exc
+                       field="cursor")
+    return batch_id

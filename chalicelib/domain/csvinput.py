@@ -5,15 +5,34 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import charset_normalizer
+
 from chalicelib.domain.errors import BadInput
 
 SAMPLE_BYTES = 64 * 1024
+SNIFF_RECORDS = 25
 DELIMITERS = ",;\t|"
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+FALLBACK_ERRORS = "batch-enrich-cp1252"
+_LATIN = frozenset({"cp1252", "cp1250", "cp1254", "latin_1", "iso8859_15", "iso8859_2"})
+_EXPORT_ENCODINGS = (*sorted(_LATIN), "cp1251", "cp1253", "cp1255", "cp1256", "koi8_r",
+                     "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Decode a byte that is not UTF-8 as cp1252 (an Excel export with one stray ``ü``)."""
+    assert isinstance(error, UnicodeDecodeError)
+    chunk = error.object[error.start:error.end]
+    return bytes(chunk).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
 
 
 @dataclass
@@ -48,30 +67,72 @@ class _Prepended(io.RawIOBase):
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Pick the text encoding of a file from its first bytes (BOM, else UTF-8, else cp1252)."""
+    """The text encoding of a file from its first bytes: BOM, else UTF-8, else the best guess."""
     for bom, name in _BOMS:
         if sample.startswith(bom):
             return name
     if b"\x00" in sample:
-        raise BadInput("The file contains NUL bytes: it looks binary, not a CSV text file.")
+        raise BadInput("The file contains NUL bytes: it looks binary, not a CSV text file. "
+                       "Export it again as CSV (UTF-8).")
     try:
         sample.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the sample's end is still UTF-8.
-        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
-            return "utf-8"
+        if exc.reason == "unexpected end of data" and exc.start >= len(sample) - 3:
+            return "utf-8"  # a multi-byte character cut by the sample's end
+    return _guess_single_byte(sample)
+
+
+def _guess_single_byte(sample: bytes) -> str:
+    """Among the encodings exports come in, the likeliest; cp1252 wins every tie.
+
+    Short samples rarely tell the Latin code pages apart, and a Windows spreadsheet that is
+    not UTF-8 is cp1252 far more often than anything else; Cyrillic, Greek, CJK and the like
+    are told apart by the detector.
+    """
+    matches = charset_normalizer.from_bytes(sample, cp_isolation=list(_EXPORT_ENCODINGS))
+    best = matches.best()
+    if best is None:
         return "cp1252"
+    if best.encoding in _LATIN and (
+        any(m.encoding == "cp1252" and m.chaos <= best.chaos for m in matches)
+        or sample.decode("cp1252", "replace") == sample.decode(best.encoding, "replace")
+    ):
+        return "cp1252"
+    return str(best.encoding)
 
 
-def detect_delimiter(first_line: str) -> str:
-    """The delimiter that splits the header line into the most fields."""
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The first non-blank records of a sample under one delimiter (the last may be cut)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found: list[list[str]] = []
     try:
-        return csv.Sniffer().sniff(first_line, delimiters=DELIMITERS).delimiter
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                found.append(row)
+            if len(found) > SNIFF_RECORDS:
+                break
     except csv.Error:
-        counts = {d: first_line.count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+        pass
+    return found[:-1] if len(found) > 1 else found
+
+
+def detect_delimiter(sample_text: str) -> str:
+    """The delimiter under which the first records agree on the most fields (comma on a tie)."""
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        records = _records(sample_text, delimiter)
+        if not records or len(records[0]) < 2:  # the header must split under it
+            continue
+        widths = Counter(len(row) for row in records)
+        width, agreeing = widths.most_common(1)[0]
+        if width < 2:
+            continue
+        header_fits = len(records[0]) == width
+        score = (agreeing + (len(records) if header_fits else 0), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def open_csv(stream: BinaryIO) -> CsvTable:
@@ -80,19 +141,23 @@ def open_csv(stream: BinaryIO) -> CsvTable:
     if not sample.strip():
         raise BadInput("The file is empty: upload a CSV with a header row and at least one row.")
     encoding = detect_encoding(sample)
+    errors = FALLBACK_ERRORS if encoding.startswith("utf-8") else "replace"
     raw = io.BufferedReader(_Prepended(sample, stream), buffer_size=SAMPLE_BYTES)
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-    first_line = sample.decode(encoding, errors="ignore").lstrip("\ufeff").splitlines()[0]
-    delimiter = detect_delimiter(first_line)
-    reader = csv.reader(text, delimiter=delimiter)
-    header = next(reader, None)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
+    delimiter = detect_delimiter(sample.decode(encoding, errors=errors).lstrip("\ufeff"))
+    rows = _data_rows(csv.reader(text, delimiter=delimiter))
+    header = next(rows, None)
     if header is None or not any(cell.strip() for cell in header):
         raise BadInput("The file has no header row: the first line must name the columns.")
     header[0] = header[0].lstrip("\ufeff")
-    return CsvTable(header=header, rows=_data_rows(reader), encoding=encoding, delimiter=delimiter)
+    return CsvTable(header=header, rows=rows, encoding=encoding, delimiter=delimiter)
 
 
 def _data_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            yield row
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield row
+    except csv.Error as exc:
+        raise BadInput(f"The CSV could not be read past line {getattr(reader, 'line_num', '?')}: "
+                       f"{exc}. Check the quoting, or that no cell is over 128 KB.") from exc

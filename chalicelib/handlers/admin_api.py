@@ -36,7 +36,7 @@ def _admin() -> None:
     service.authenticate_admin(get_ports(), admin.current_request.headers.get("authorization"))
 
 
-@admin.route("/v1/admin/tenants", methods=["POST"])
+@admin.route("/v1/admin/tenants", methods=["POST"], content_types=["*/*"])
 @errors
 def create_tenant() -> Response:
     """Create a tenant; the API key in the answer is shown this once."""
@@ -50,7 +50,7 @@ def create_tenant() -> Response:
     )
 
 
-@admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"])
+@admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"])
 @errors
 def top_up(tenant_id: str) -> dict[str, Any]:
     """Add credits to a tenant; answers the new balance."""

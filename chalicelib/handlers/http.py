@@ -32,8 +32,10 @@ def error_response(request: Request, error: DomainError) -> Response:
         "request_id": request_id(request),
     }
     body.update({k: v for k, v in error.details.items() if k.startswith("credits_")})
-    if isinstance(error, InvalidRequest) and "detail" in error.details:
-        body["detail"] = error.details["detail"]
+    if isinstance(error, InvalidRequest):
+        body["detail"] = error.details.get("detail") or [
+            {"loc": [error.details.get("field", "body")], "msg": error.message, "type": "value_error"}
+        ]
     return Response(body=body, status_code=error.status)
 
 

@@ -1,0 +1,111 @@
+"""pack_chunks: every row once and in order, chunks within the row and message-size limits."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain.chunking import ENVELOPE_BYTES, TOO_LARGE, pack_chunks
+from chalicelib.domain.columns import CANONICAL_FIELDS
+from chalicelib.domain.models import ChunkMessage, ChunkRow
+
+# The largest envelope split sends: long ids, every canonical field mapped to a column.
+TENANT = "t_" + "f" * 16
+BATCH = "b_" + "0" * 22
+FIELDS = {name: 100 + index for index, name in enumerate(CANONICAL_FIELDS)}
+
+
+def message_bytes(rows: list[ChunkRow], chunk: int = 99_999) -> int:
+    """Bytes of the work-queue message body that carries these rows, as split sends it."""
+    message = ChunkMessage(tenant_id=TENANT, batch_id=BATCH, chunk=chunk, fields=FIELDS, rows=rows)
+    return len(message.model_dump_json(exclude_none=True).encode("utf-8"))
+
+
+def lead(i: int, note: str = "") -> ChunkRow:
+    return ChunkRow(i=i, v=[f"L{i}", f"person{i}@example.com", "+1 202 555 0100", "US", note])
+
+
+def test_rows_limit_splits_into_full_chunks_and_a_rest() -> None:
+    chunks = list(pack_chunks((lead(i) for i in range(25)), max_rows=10, max_bytes=60_000))
+
+    assert [len(c) for c in chunks] == [10, 10, 5]
+    assert [r.i for c in chunks for r in c] == list(range(25))
+
+
+def test_bytes_limit_starts_a_new_chunk_before_the_message_is_too_big() -> None:
+    rows = [lead(i, note="x" * 1_000) for i in range(40)]
+
+    chunks = list(pack_chunks(rows, max_rows=100, max_bytes=8_000))
+
+    assert len(chunks) > 1
+    assert all(message_bytes(c) <= 8_000 for c in chunks)
+    assert [r for c in chunks for r in c] == rows
+
+
+def test_multibyte_text_is_measured_in_utf8_bytes() -> None:
+    rows = [lead(i, note="日本語のメモ" * 60) for i in range(30)]  # 3 bytes a character
+
+    chunks = list(pack_chunks(rows, max_rows=100, max_bytes=6_000))
+
+    assert all(message_bytes(c) <= 6_000 for c in chunks)
+    assert [r for c in chunks for r in c] == rows
+
+
+def test_control_characters_and_quotes_are_measured_as_json_escapes() -> None:
+    rows = [ChunkRow(i=i, v=['"\\' * 100, "\x01\x1f" * 100]) for i in range(30)]  # 2-6 bytes each
+
+    chunks = list(pack_chunks(rows, max_rows=100, max_bytes=5_000))
+
+    assert all(message_bytes(c) <= 5_000 for c in chunks)
+    assert [r for c in chunks for r in c] == rows
+
+
+def test_an_oversized_row_travels_as_a_skipped_row_without_values() -> None:
+    rows = [lead(0), ChunkRow(i=1, v=["L1", "y" * 70_000]), lead(2)]
+
+    chunks = list(pack_chunks(rows, max_rows=100, max_bytes=60_000))
+
+    flat = [r for c in chunks for r in c]
+    assert [r.i for r in flat] == [0, 1, 2]
+    assert flat[0] == rows[0]
+    assert flat[2] == rows[2]
+    assert flat[1].skip == TOO_LARGE == "row_too_large"
+    assert flat[1].v == []
+    assert all(message_bytes(c) <= 60_000 for c in chunks)
+
+
+def test_a_row_that_is_already_skipped_keeps_its_reason() -> None:
+    rows = [ChunkRow(i=0, v=["", "", ""], skip="no_email_or_phone"), lead(1)]
+
+    assert [r for c in pack_chunks(rows, 10, 60_000) for r in c] == rows
+
+
+def test_no_rows_no_chunks() -> None:
+    assert list(pack_chunks([], max_rows=10, max_bytes=60_000)) == []
+
+
+cells = st.text(max_size=40) | st.text(alphabet="x", min_size=500, max_size=3_000)
+row_values = st.lists(cells, min_size=1, max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(row_values, max_size=40), st.integers(1, 12), st.integers(3_000, 12_000))
+def test_chunks_respect_both_limits_and_keep_every_row_once_in_order(
+    values: list[list[str]], max_rows: int, max_bytes: int
+) -> None:
+    rows = [ChunkRow(i=i, v=v) for i, v in enumerate(values)]
+
+    chunks = list(pack_chunks(rows, max_rows=max_rows, max_bytes=max_bytes))
+
+    assert all(chunks), "an empty chunk"
+    assert all(len(c) <= max_rows for c in chunks)
+    assert all(message_bytes(c, chunk=n) <= max_bytes for n, c in enumerate(chunks))
+    flat = [r for c in chunks for r in c]
+    assert [r.i for r in flat] == [r.i for r in rows]
+    for given_row, packed in zip(rows, flat, strict=True):
+        if packed.skip == TOO_LARGE:
+            assert packed.v == []
+            # dropped only when it would not fit a message beside the reserved envelope
+            assert message_bytes([given_row]) > max_bytes - ENVELOPE_BYTES
+        else:
+            assert packed == given_row

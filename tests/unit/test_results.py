@@ -1,0 +1,125 @@
+"""results.csv and credits.csv: input cells untouched, short rows padded, outputs flattened."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from chalicelib.domain.models import RowResult, RowStatus
+from chalicelib.domain.results import (
+    ENRICH_COLUMNS,
+    input_header,
+    write_credits_csv,
+    write_results_csv,
+)
+
+
+def row(i: int, v: list[str], status: RowStatus, outputs: dict[str, dict[str, Any]] | None = None,
+        error: str | None = None) -> RowResult:
+    return RowResult(i=i, v=v, row_id=f"R{i}", status=status, matched=status is RowStatus.COMPLETED,
+                     outputs=outputs or {}, error=error)
+
+
+def results(header: list[str], columns: list[str], rows: list[RowResult], price: int = 1) -> list[list[str]]:
+    out = io.StringIO(newline="")
+    write_results_csv(out, header, columns, rows, price)
+    return list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+
+
+def credits(rows: list[RowResult], price: int) -> list[list[str]]:
+    out = io.StringIO(newline="")
+    write_credits_csv(out, rows, price)
+    return list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+
+
+def test_input_cells_are_written_back_untouched() -> None:
+    awkward = ["  padded  ", 'He said "hi"', "a, b; c|d\te", "line\nbreak", "=1+2", "Zoë 李", ""]
+    header = [f"c{n}" for n in range(len(awkward))]
+
+    table = results(header, [], [row(0, awkward, RowStatus.NOT_FOUND)])
+
+    assert table[0] == [*header, *ENRICH_COLUMNS]
+    assert table[1][: len(awkward)] == awkward
+
+
+def test_enrich_columns_follow_the_input_columns() -> None:
+    table = results(["email"], [], [
+        row(0, ["a@example.com"], RowStatus.COMPLETED),
+        row(1, ["nobody@@bad"], RowStatus.FAILED, error="invalid_email"),
+        row(2, [""], RowStatus.SKIPPED, error="no_email_or_phone"),
+    ], price=3)
+
+    assert table == [
+        ["email", "row_index", "row_id", "enrich_status", "enrich_matched", "enrich_credits",
+         "enrich_error"],
+        ["a@example.com", "0", "R0", "completed", "true", "3", ""],
+        ["nobody@@bad", "1", "R1", "failed", "false", "0", "invalid_email"],
+        ["", "2", "R2", "skipped", "false", "0", "no_email_or_phone"],
+    ]
+
+
+def test_short_rows_are_padded_so_columns_stay_aligned() -> None:
+    table = results(["a", "b", "c"], ["email.valid"], [
+        row(0, ["1"], RowStatus.COMPLETED, {"email": {"valid": True}}),
+        row(1, [], RowStatus.SKIPPED),
+    ])
+
+    assert all(len(line) == len(table[0]) for line in table)
+    assert table[1][:4] == ["1", "", "", "0"]
+    assert table[1][-1] == "true"
+    assert table[2][:4] == ["", "", "", "1"]
+
+
+def test_outputs_are_flattened_to_dotted_columns_in_the_given_order() -> None:
+    columns = ["email.domain", "email.free", "phone.e164", "phone.timezones"]
+    table = results(["in"], columns, [
+        row(0, ["x"], RowStatus.COMPLETED, {
+            "email": {"domain": "example.com", "free": False},
+            "phone": {"e164": "+12025550100", "timezones": ["America/New_York"]},
+        }),
+        row(1, ["y"], RowStatus.COMPLETED, {"phone": {"e164": "+442071838750", "timezones": None}}),
+    ])
+
+    assert table[0][-4:] == columns
+    assert table[1][-4:] == ["example.com", "false", "+12025550100", '["America/New_York"]']
+    assert table[2][-4:] == ["", "", "+442071838750", ""]
+
+
+def test_credits_are_charged_only_for_completed_rows() -> None:
+    rows = [
+        row(0, ["a"], RowStatus.COMPLETED),
+        row(1, ["b"], RowStatus.NOT_FOUND),
+        row(2, ["c"], RowStatus.FAILED),
+        row(3, ["d"], RowStatus.SKIPPED),
+        row(4, ["e"], RowStatus.PARKED),
+        row(5, ["f"], RowStatus.COMPLETED),
+    ]
+
+    table = results(["in"], [], rows, price=3)
+
+    assert [line[ENRICH_COLUMNS.index("enrich_credits") + 1] for line in table[1:]] == [
+        "3", "0", "0", "0", "0", "3",
+    ]
+    assert credits(rows, price=3) == [["row_index", "row_id", "credits"], ["0", "R0", "3"], ["5", "R5", "3"]]
+
+
+def test_a_file_with_nothing_charged_has_a_credits_header_only() -> None:
+    assert credits([row(0, ["a"], RowStatus.NOT_FOUND)], price=1) == [["row_index", "row_id", "credits"]]
+
+
+def test_input_header_adds_extra_columns_for_wide_rows() -> None:
+    assert input_header(["a", "b"], 2) == ["a", "b"]
+    assert input_header(["a", "b"], 1) == ["a", "b"]
+    assert input_header(["a", "b"], 5) == ["a", "b", "extra_1", "extra_2", "extra_3"]
+
+
+def test_wide_rows_fill_their_extra_columns() -> None:
+    header = input_header(["a", "b"], 4)
+
+    table = results(header, [], [row(0, ["1", "2", "3", "4"], RowStatus.NOT_FOUND),
+                                 row(1, ["5"], RowStatus.NOT_FOUND)])
+
+    assert table[0][:4] == ["a", "b", "extra_1", "extra_2"]
+    assert table[1][:5] == ["1", "2", "3", "4", "0"]
+    assert table[2][:5] == ["5", "", "", "", "1"]
