@@ -106,6 +106,12 @@ class Batch:
     message: str | None = None
 
     @property
+    def has_results(self) -> bool:
+        """True once finalize wrote the results files (completed, or cancelled part-way)."""
+        return self.finished_at is not None and self.status in (
+            BatchStatus.COMPLETED, BatchStatus.CANCELLED)
+
+    @property
     def all_chunks_done(self) -> bool:
         """True once the file is split and every chunk has fully settled."""
         return self.chunks_total is not None and self.chunks_done >= self.chunks_total

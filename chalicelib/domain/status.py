@@ -46,7 +46,7 @@ def status_body(batch: Batch) -> dict[str, Any]:
         "message": batch.message,
         "results": None,
     }
-    if batch.finished_at is not None:
+    if batch.has_results:
         base = f"/v1/batches/{batch.batch_id}/"
         body["results"] = {name: base + path for name, path in RESULT_LINKS.items()}
     return body

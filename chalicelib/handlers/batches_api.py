@@ -123,7 +123,7 @@ def credits_file(batch_id: str) -> Response:
 def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
     ports = get_ports()
     batch = service.get_batch(ports, tenant_id, batch_id)
-    if batch.finished_at is None:
+    if not batch.has_results:
         raise Conflict(f"The results are not ready: the batch is {batch.status.value}.",
                        status=batch.status.value)
     url = ports.blobs.download_url(results_key(batch, name), ports.settings.results_url_ttl_seconds,

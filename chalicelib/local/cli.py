@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from chalicelib.domain.models import PAUSED_STATUSES, Batch
+from chalicelib.domain.models import PAUSED_STATUSES, TERMINAL_STATUSES, Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.status import status_body
 from chalicelib.local.emulator import Emulator
@@ -65,10 +65,10 @@ def run_file(args: argparse.Namespace) -> int:
             batch = start_batch(ports, tenant.tenant_id, stream, source.name,
                                 BatchOptions(name=source.name, mode=args.mode))
         batch = _watch(ports, runtime, batch, quiet=args.quiet)
-        if batch.finished_at is not None:
+        if batch.has_results:
             out.write_bytes(ports.blobs.read(results_key(batch, "results.csv")))
         if args.summary_json:
-            body = status_body(batch) | {"results_file": str(out) if batch.finished_at else None,
+            body = status_body(batch) | {"results_file": str(out) if batch.has_results else None,
                                           "credits_start": credits}
             args.summary_json.write_text(json.dumps(body, indent=2) + "\n")
     finally:
@@ -99,8 +99,14 @@ def _watch(ports: Ports, runtime: LocalRuntime, batch: Batch, quiet: bool) -> Ba
                             description=f"{current.status.value:>12}")
             if current.finished_at is not None:
                 return current
-            if current.status in PAUSED_STATUSES and runtime.idle():
+            if (current.status in PAUSED_STATUSES or current.status in TERMINAL_STATUSES
+                    or stalled(current)) and runtime.idle():
                 return ports.batches.get(batch.tenant_id, batch.batch_id) or current
+
+
+def stalled(batch: Batch) -> bool:
+    """Work stopped without an outcome (e.g. a chunk dead-lettered after its retries)."""
+    return batch.status not in PAUSED_STATUSES and batch.finished_at is None
 
 
 def _report(batch: Batch, out: Path) -> int:
@@ -110,8 +116,11 @@ def _report(batch: Batch, out: Path) -> int:
               f"{counts.failed} failed, {counts.skipped} skipped; {batch.credits_spent} credits")
         print(f"results: {out}")
         return 0
+    reason = batch.message or (
+        "work stopped before every row settled (a chunk failed on every retry and went to the "
+        "dead-letter queue); run again with --verbose to see why" if stalled(batch) else "no results")
     print(f"batch-enrich: batch {batch.batch_id} ended {batch.status.value}: "
-          f"{batch.message or 'no results'} ({counts.parked} rows parked, "
+          f"{reason} ({counts.parked} rows parked, "
           f"{batch.credits_spent} credits spent)", file=sys.stderr)
     return 3 if batch.status in PAUSED_STATUSES else 1
 

@@ -12,6 +12,7 @@ from chalicelib import topology
 from chalicelib.domain.chunking import pack_chunks
 from chalicelib.domain.columns import map_columns
 from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.errors import BadInput
 from chalicelib.domain.models import ACTIVE_STATUSES, BatchStatus, ChunkMessage, ChunkRow
 from chalicelib.domain.records import canonical_record, skip_reason
 from chalicelib.services.batches import manifest_key, request_finalize
@@ -50,18 +51,31 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
         return None
     ports.batches.transition(tenant_id, batch_id, BatchStatus.QUEUED,
                              (BatchStatus.VALIDATING,), ports.clock.now())
-    table = open_csv(ports.blobs.open(obj.key, bucket=obj.bucket))
-    fields = map_columns(table.header, batch.column_map)
-    manifest = {"header": table.header, "fields": fields, "encoding": table.encoding,
-                "delimiter": table.delimiter}
-    ports.blobs.put(manifest_key(batch_id), json.dumps(manifest).encode(), "application/json")
-    rows, chunks = _send_chunks(ports, tenant_id, batch_id, fields, table.rows)
+    try:
+        table = open_csv(ports.blobs.open(obj.key, bucket=obj.bucket))
+        fields = map_columns(table.header, batch.column_map)
+        manifest = {"header": table.header, "fields": fields, "encoding": table.encoding,
+                    "delimiter": table.delimiter}
+        ports.blobs.put(manifest_key(batch_id), json.dumps(manifest).encode(), "application/json")
+        rows, chunks = _send_chunks(ports, tenant_id, batch_id, fields, table.rows)
+    except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
+        _fail(ports, tenant_id, batch_id, error.message)
+        ports.batches.complete_marker(marker)
+        return None
     split = ports.batches.record_split(tenant_id, batch_id, rows, chunks, ports.clock.now())
     if split.all_chunks_done and split.status in ACTIVE_STATUSES:
         request_finalize(ports, tenant_id, batch_id)
     ports.batches.complete_marker(marker)
     logger.info("split", extra={"batch_id": batch_id, "rows": rows, "chunks": chunks})
     return chunks
+
+
+def _fail(ports: Ports, tenant_id: str, batch_id: str, message: str) -> None:
+    """A file that cannot be read fails its batch with the reason; nothing was charged."""
+    now = ports.clock.now()
+    ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, ACTIVE_STATUSES, now,
+                             message=message, finished_at=now)
+    logger.warning("split failed", extra={"batch_id": batch_id, "reason": message})
 
 
 def _send_chunks(ports: Ports, tenant_id: str, batch_id: str, fields: dict[str, int],

@@ -71,3 +71,20 @@ def test_a_message_that_always_fails_moves_to_the_dlq_after_max_receives(aws: Aw
     dlq = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.dlq_name))
     got = aws.ports.queue._sqs.receive_message(QueueUrl=dlq)
     assert [m["Body"] for m in got.get("Messages", [])] == ["{poison"]
+
+
+def test_a_file_that_cannot_be_read_fails_its_batch_with_the_reason(aws: Aws) -> None:
+    import io
+
+    from chalicelib.services.batches import start_batch  # the streaming path skips the API checks
+
+    tenant = aws.tenant(10)
+    batch = start_batch(aws.ports, tenant.tenant_id, io.BytesIO(b"\x00\x01binary\x00"), "x.csv",
+                        BatchOptions())
+
+    aws.drain()
+
+    failed = aws.ports.batches.get(tenant.tenant_id, batch.batch_id)
+    assert failed is not None and failed.status is BatchStatus.FAILED
+    assert failed.message is not None and "NUL bytes" in failed.message
+    assert not failed.has_results and aws.balance(tenant.tenant_id) == 10
