@@ -59,7 +59,8 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "closed"
     part = _load_part(ports, message)
-    pipeline = built_in_pipeline(batch.mode, ports.settings.default_phone_region)
+    pipeline = built_in_pipeline(batch.entity_type or "person", batch.mode,
+                                 ports.settings.default_phone_region)
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
             batch = _start(ports, batch)

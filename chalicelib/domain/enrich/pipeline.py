@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from chalicelib.domain.enrich.base import AttributeStatus, Enricher, EnricherResult
+from chalicelib.domain.enrich.company import CompanyEnricher
+from chalicelib.domain.enrich.creator import CreatorEnricher
 from chalicelib.domain.enrich.email import EmailEnricher
+from chalicelib.domain.enrich.name import NameEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
+from chalicelib.domain.enrich.place import PlaceEnricher
 from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
 
@@ -50,7 +55,19 @@ def _run(enricher: Enricher, record: dict[str, str]) -> EnricherResult:
         return EnricherResult(status=AttributeStatus.ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
-def built_in_pipeline(mode: str, default_phone_region: str) -> Pipeline:
-    """The enrichers for a mode (``basic`` and ``advanced`` share the built-ins for now)."""
+def _enrichers(entity_type: str, default_phone_region: str) -> list[Enricher]:
+    phone = PhoneEnricher(default_region=default_phone_region)
+    by_type: dict[str, list[Enricher]] = {
+        "person": [EmailEnricher(), phone, NameEnricher(), CompanyEnricher()],
+        "company": [CompanyEnricher(), EmailEnricher(), phone],
+        "place": [PlaceEnricher(), phone],
+        "creator": [CreatorEnricher()],
+    }
+    return by_type.get(entity_type, by_type["person"])
+
+
+@lru_cache(maxsize=32)
+def built_in_pipeline(entity_type: str, mode: str, default_phone_region: str) -> Pipeline:
+    """The built-in enrichers for an entity type (``advanced`` adds external sources later)."""
     del mode  # external sources join the advanced mode with the waterfall
-    return Pipeline([EmailEnricher(), PhoneEnricher(default_region=default_phone_region)])
+    return Pipeline(_enrichers(entity_type, default_phone_region))
