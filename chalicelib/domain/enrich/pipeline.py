@@ -19,8 +19,10 @@ from chalicelib.domain.records import canonical_record, row_id
 class Pipeline:
     """The enrichers of one batch, applied in order to each row."""
 
-    def __init__(self, enrichers: Sequence[Enricher]) -> None:
+    def __init__(self, enrichers: Sequence[Enricher], billable: frozenset[str] | None = None) -> None:
         self._enrichers = tuple(enrichers)
+        # Enrichers whose match is what a row is billed for; the others derive extras for free.
+        self._billable = billable if billable is not None else frozenset(e.name for e in enrichers)
 
     def enrich_row(self, row: ChunkRow, fields: dict[str, int]) -> RowResult:
         """Enrich one row; an enricher that raises marks only this row's attribute ERROR."""
@@ -35,7 +37,7 @@ class Pipeline:
             result.attributes[enricher.name] = outcome.status.value
             if outcome.outputs:
                 result.outputs[enricher.name] = outcome.outputs
-            result.matched = result.matched or outcome.matched
+            result.matched = result.matched or (outcome.matched and enricher.name in self._billable)
             if outcome.error:
                 errors.append(f"{enricher.name}: {outcome.error}")
         result.error = "; ".join(errors) or None
@@ -55,19 +57,24 @@ def _run(enricher: Enricher, record: dict[str, str]) -> EnricherResult:
         return EnricherResult(status=AttributeStatus.ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
-def _enrichers(entity_type: str, default_phone_region: str) -> list[Enricher]:
-    phone = PhoneEnricher(default_region=default_phone_region)
-    by_type: dict[str, list[Enricher]] = {
-        "person": [EmailEnricher(), phone, NameEnricher(), CompanyEnricher()],
-        "company": [CompanyEnricher(), EmailEnricher(), phone],
-        "place": [PlaceEnricher(), phone],
-        "creator": [CreatorEnricher()],
-    }
-    return by_type.get(entity_type, by_type["person"])
+# Per entity type: every enricher that runs, and those whose match makes the row billable.
+# Splitting a name or cleaning a company name the customer gave is never what they pay for.
+_BY_TYPE: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "person": (("email", "phone", "name", "company"), frozenset({"email", "phone"})),
+    "company": (("company", "email", "phone"), frozenset({"company", "phone"})),
+    "place": (("place", "phone"), frozenset({"place", "phone"})),
+    "creator": (("creator",), frozenset({"creator"})),
+}
 
 
 @lru_cache(maxsize=32)
 def built_in_pipeline(entity_type: str, mode: str, default_phone_region: str) -> Pipeline:
     """The built-in enrichers for an entity type (``advanced`` adds external sources later)."""
     del mode  # external sources join the advanced mode with the waterfall
-    return Pipeline(_enrichers(entity_type, default_phone_region))
+    made: dict[str, Enricher] = {
+        "email": EmailEnricher(), "phone": PhoneEnricher(default_region=default_phone_region),
+        "name": NameEnricher(), "company": CompanyEnricher(), "place": PlaceEnricher(),
+        "creator": CreatorEnricher(),
+    }
+    names, billable = _BY_TYPE.get(entity_type, _BY_TYPE["person"])
+    return Pipeline([made[name] for name in names], billable)

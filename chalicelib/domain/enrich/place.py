@@ -77,7 +77,7 @@ def usaddress_parts(address: str) -> dict[str, str]:
     """Label the parts of a US address line (usaddress's names), or {} when it cannot."""
     try:
         parts, kind = usaddress.tag(address)
-    except usaddress.RepeatedLabelError:
+    except usaddress.RepeatedLabelError:  # type: ignore[attr-defined]  # missing from its stub
         return {}  # the same label twice: not one address usaddress can make sense of
     return {} if kind == "Ambiguous" else {str(key): str(value) for key, value in parts.items()}
 
