@@ -51,6 +51,7 @@ BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id")
 CHUNKS = TableSpec("chunks", hash_key="batch_id", range_key="chunk", range_key_numeric=True)
 LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id")
 MARKERS = TableSpec("markers", hash_key="marker", ttl_attribute="expires_at")
+COLUMN_MAPS = TableSpec("column-maps", hash_key="tenant_id", range_key="fingerprint")
 
 INGEST = QueueSpec(
     "ingest", handler="split", batch_size=1, visibility_timeout=900,
@@ -65,7 +66,7 @@ FINALIZE = QueueSpec(
     max_receive_count=5, function_timeout=300,
 )
 
-TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS)
+TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec("uploads/", INGEST.name),)
 

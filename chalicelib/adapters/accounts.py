@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -17,11 +18,26 @@ if TYPE_CHECKING:
 class AccountStore:
     """Tenants (balance, billing kind), API keys by hash, and ledger entries."""
 
-    def __init__(self, client: DynamoDBClient, tenants: str, api_keys: str, ledger: str) -> None:
+    def __init__(self, client: DynamoDBClient, tenants: str, api_keys: str, ledger: str,
+                 column_maps: str) -> None:
         self._db = client
         self._tenants = tenants
         self._keys = api_keys
         self._ledger = ledger
+        self._column_maps = column_maps
+
+    def column_map(self, tenant_id: str, fingerprint: str) -> dict[str, str] | None:
+        """The header -> field map this tenant last used for files with this header set."""
+        got = self._db.get_item(TableName=self._column_maps, Key={
+            "tenant_id": value(tenant_id), "fingerprint": value(fingerprint)})
+        return json.loads(from_dynamo(got["Item"])["map"]) if "Item" in got else None
+
+    def remember_column_map(self, tenant_id: str, fingerprint: str, mapping: dict[str, str],
+                            now: str) -> None:
+        """Remember a header -> field map for the next file with the same header set."""
+        self._db.put_item(TableName=self._column_maps, Item=to_dynamo({
+            "tenant_id": tenant_id, "fingerprint": fingerprint, "map": json.dumps(mapping),
+            "updated_at": now}))
 
     def create_tenant(self, tenant: Tenant, key_hash: str) -> None:
         """Store a new tenant and its first API key together."""

@@ -122,12 +122,16 @@ def detect_delimiter(sample_text: str) -> str:
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
         records = _records(sample_text, delimiter)
+        preamble = 0
+        while preamble < len(records) - 1 and len(records[preamble]) < 2:
+            preamble += 1  # a title or notes line above the table does not vote
+        records = records[preamble:]
         if not records or len(records[0]) < 2:  # the header must split under it
             continue
         widths = Counter(len(row) for row in records)
         width, agreeing = widths.most_common(1)[0]
-        if width < 2:
-            continue
+        if width < 2 or (preamble and (agreeing < 2 or agreeing < 0.6 * len(records))):
+            continue  # past a preamble, only a table that clearly holds together counts
         header_fits = len(records[0]) == width
         score = (agreeing + (len(records) if header_fits else 0), width)
         if score > best_score:

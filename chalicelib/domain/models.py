@@ -95,6 +95,11 @@ class Batch:
     input_key: str
     metadata: dict[str, Any] = field(default_factory=dict)
     column_map: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, int] | None = None  # resolved at create; None: split resolves (drop folder)
+    has_header: bool = True
+    skip_rows: int = 0  # rows below the file's first line that are a preamble and the real header
+    row_limit: int | None = None
+    dedupe: bool = False
     max_credits: int | None = None
     total_rows: int | None = None  # known once the file is split
     chunks_total: int | None = None

@@ -20,6 +20,8 @@ class BatchOptions(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     column_map: dict[str, str] = Field(default_factory=dict)
     max_credits: int | None = Field(default=None, ge=1)
+    row_limit: int | None = Field(default=None, ge=1)
+    dedupe: bool = False
 
     @field_validator("column_map")
     @classmethod

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 from chalicelib.domain.enrich.base import CanonicalRecord
+from chalicelib.domain.entities import is_enrichable, missing_reason
 
-# Fields the built-in enrichers can work from; a row with none of them cannot be enriched.
-ENRICHABLE_FIELDS = ("email", "phone")
-NO_ENRICHABLE_FIELDS = "no_email_or_phone"
+OVER_MAX_ROWS = "over_max_rows"
+OVER_ROW_LIMIT = "over_row_limit"
+DUPLICATE = "duplicate"
+# Fields whose normalized value identifies a record when deduplicating.
+_IDENTITY_FIELDS = ("email", "phone", "linkedin", "handle", "domain", "website")
 
 
 def canonical_record(values: list[str], fields: dict[str, int]) -> CanonicalRecord:
@@ -28,8 +32,36 @@ def row_id(values: list[str], record: CanonicalRecord) -> str:
     return f"r_{digest[:16]}"
 
 
-def skip_reason(record: CanonicalRecord) -> str | None:
-    """Why a row cannot be enriched, or None when it can."""
-    if not any(record.get(name) for name in ENRICHABLE_FIELDS):
-        return NO_ENRICHABLE_FIELDS
-    return None
+def identity(record: CanonicalRecord) -> bytes:
+    """What makes two records the same one: their identifying fields, else all of them."""
+    keys = [k for k in _IDENTITY_FIELDS if record.get(k)] or sorted(k for k in record if k != "id")
+    text = "\x1f".join(f"{k}={''.join(record[k].lower().split())}" for k in keys)
+    return hashlib.blake2b(text.encode(), digest_size=12).digest()
+
+
+@dataclass
+class RowClassifier:
+    """Decides, row by row in file order, whether a row is enriched or skipped (and why)."""
+
+    fields: dict[str, int]
+    entity_type: str
+    max_rows: int
+    row_limit: int | None = None
+    dedupe: bool = False
+    _seen: set[bytes] = field(default_factory=set)
+
+    def skip_reason(self, index: int, values: list[str]) -> str | None:
+        """The reason code a row is skipped, or None when it is to be enriched."""
+        if index >= self.max_rows:
+            return OVER_MAX_ROWS
+        if self.row_limit is not None and index >= self.row_limit:
+            return OVER_ROW_LIMIT
+        record = canonical_record(values, self.fields)
+        if not is_enrichable(self.entity_type, record):
+            return missing_reason(self.entity_type)
+        if self.dedupe:
+            key = identity(record)
+            if key in self._seen:
+                return DUPLICATE
+            self._seen.add(key)
+        return None

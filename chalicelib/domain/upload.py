@@ -1,17 +1,23 @@
-"""Checking an uploaded file before it is accepted, and turning JSON records into a CSV."""
+"""Checking a file before it is accepted: what it is, how its columns map, what it will cost."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.columns import ColumnMapping, resolve_columns
+from chalicelib.domain.csvinput import CsvTable, open_csv
+from chalicelib.domain.entities import ENTITY_TYPES, can_map, infer_entity_type, needs
 from chalicelib.domain.errors import BadInput
+from chalicelib.domain.inspection import FileReport, inspect_rows
+from chalicelib.domain.records import RowClassifier
 
+SAMPLE_ROWS = 200  # rows the column detector looks at
 # Magic numbers of files people rename to .csv by mistake.
 _BINARY_SIGNATURES = {
     b"PK\x03\x04": "an Excel workbook or a ZIP archive: save it as CSV (File > Save As > CSV UTF-8)",
@@ -24,31 +30,85 @@ _BINARY_SIGNATURES = {
 
 
 @dataclass(frozen=True)
-class FileCheck:
-    """What a quick read of an accepted file found."""
+class Layout:
+    """How a file's columns read: the names results will show, the mapping, the entity type."""
 
-    header: list[str]
-    rows: int
+    columns: list[str]
+    mapping: ColumnMapping
+    entity_type: str
 
 
-def check_csv(data: bytes, max_rows: int) -> FileCheck:
-    """Reject what is not a usable CSV with a message saying what to fix; count its rows."""
+def synthetic_names(width: int) -> list[str]:
+    """Column names for a file without a header row."""
+    return [f"column_{n}" for n in range(1, width + 1)]
+
+
+def columns_and_rows(table: CsvTable, has_header: bool,
+                     skip_rows: int) -> tuple[list[str], Iterator[list[str]]]:
+    """The input columns as the customer wrote them, and every data row after them.
+
+    Past a preamble the real header is its last row; a file without a header gets
+    ``column_N`` names and its first line is data.
+    """
+    if not has_header:
+        return synthetic_names(len(table.header)), itertools.chain([table.header], table.rows)
+    if skip_rows:
+        preamble = list(itertools.islice(table.rows, skip_rows))
+        return preamble[-1], table.rows
+    return table.header, table.rows
+
+
+def reject_binary(data: bytes) -> None:
+    """A 400 for files that are not text at all, naming what they are."""
     for signature, what in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise BadInput(f"The file is {what}, not a CSV.")
-    table = open_csv(io.BytesIO(data))
-    try:
-        rows = sum(1 for _ in table.rows)
-    except csv.Error as exc:
-        raise BadInput(f"The CSV could not be read: {exc}.") from exc
-    if rows == 0:
-        raise BadInput("The file has a header but no data rows: add at least one row.")
-    if rows > max_rows:
+
+
+CachedMaps = Callable[[list[str]], "dict[str, str] | None"]
+
+
+def read_layout(table: CsvTable, explicit: dict[str, str], cached: CachedMaps,
+                entity_type: str | None) -> tuple[Layout, Iterator[list[str]]]:
+    """Resolve the columns from the header and a sample; returns the layout and every data row."""
+    sample = list(itertools.islice(table.rows, SAMPLE_ROWS))
+    mapping = resolve_columns(table.header, sample, explicit, cached(table.header))
+    everything = CsvTable(table.header, itertools.chain(sample, table.rows), table.encoding,
+                          table.delimiter)
+    columns, rows = columns_and_rows(everything, mapping.has_header, mapping.skip_rows)
+    resolved = entity_type or infer_entity_type(mapping.fields)
+    if resolved is None or not can_map(resolved, mapping.fields):
+        wanted = resolved or "any entity type"
+        hint = needs(resolved) if resolved else "; ".join(f"{t}: {needs(t)}" for t in ENTITY_TYPES)
         raise BadInput(
-            f"The file has {rows} rows; a batch takes at most {max_rows}. Split the file.",
-            rows=rows, max_rows=max_rows,
+            f"No column can be enriched as {wanted}: found {', '.join(columns)}. The file needs "
+            f"{hint}. Rename a column or pass column_map, e.g. {{\"Mail\": \"email\"}}.",
+            mapping=mapping.to_json(),
         )
-    return FileCheck(header=table.header, rows=rows)
+    return Layout(columns, mapping, resolved), rows
+
+
+def check_file(data: bytes, explicit: dict[str, str], cached: CachedMaps,
+               entity_type: str | None, classifier_options: dict[str, Any],
+               max_rows: int) -> tuple[Layout, FileReport]:
+    """Read a whole uploaded file as the pipeline will; 4xx with what to fix when it is unusable."""
+    reject_binary(data)
+    layout, rows = read_layout(open_csv(io.BytesIO(data)), explicit, cached, entity_type)
+    classifier = RowClassifier(layout.mapping.fields, layout.entity_type, max_rows=max_rows,
+                               **classifier_options)
+    report = inspect_rows(rows, len(layout.columns), classifier)
+    if report.rows == 0:
+        raise BadInput("The file has a header but no data rows: add at least one row.")
+    if report.rows > max_rows:
+        raise BadInput(
+            f"The file has {report.rows} rows; a batch takes at most {max_rows}. Split the file.",
+            rows=report.rows, max_rows=max_rows)
+    if report.usable == 0:
+        raise BadInput(
+            f"No row can be enriched as {layout.entity_type}: every row lacks "
+            f"{needs(layout.entity_type)} (or is over row_limit).",
+            skipped_by_reason=dict(report.skipped))
+    return layout, report
 
 
 def records_to_csv(records: Sequence[dict[str, Any]]) -> bytes:

@@ -21,6 +21,7 @@ from chalicelib.handlers.http import (
 )
 from chalicelib.services import batches as service
 from chalicelib.services.finalizing import results_key
+from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import authenticate
 
@@ -39,35 +40,50 @@ def _accepted(batch: Batch, status_code: int = 202) -> Response:
     return Response(body=status_body(batch), status_code=status_code)
 
 
-@api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED)
-@errors
-def create_batch() -> Response:
-    """Create a batch from a multipart CSV upload or a JSON list of records."""
-    tenant_id = _tenant()
+def _submission() -> tuple[bytes, str, BatchOptions]:
+    """The file (or JSON records as a CSV), its name and the options of a create or preflight."""
     request = api.current_request
-    ports = get_ports()
-    if len(request.raw_body or b"") > ports.settings.max_upload_bytes + 64 * 1024:
-        raise PayloadTooLarge(_too_large(ports.settings.max_upload_bytes))
+    limit = get_ports().settings.max_upload_bytes
+    if len(request.raw_body or b"") > limit + 64 * 1024:
+        raise PayloadTooLarge(_too_large(limit))
     kind = content_type(request)
     if kind == "multipart/form-data":
         fields, files = multipart_form(request)
         if "file" not in files:
             raise BadInput("Attach the CSV as the multipart field 'file'.", field="file")
         filename, data = files["file"]
-        if len(data) > ports.settings.max_upload_bytes:
-            raise PayloadTooLarge(_too_large(ports.settings.max_upload_bytes))
         options = parse_model(BatchOptions, decode_json_fields(fields, _JSON_FIELDS))
-        batch = service.create_batch(ports, tenant_id, data, filename or "upload.csv", options)
     elif kind == "application/json":
         body = parse_model(JsonBatchRequest, json_body(request))
         options = BatchOptions.model_validate(body.model_dump(exclude={"records"}))
-        batch = service.create_batch(ports, tenant_id, records_to_csv(body.records),
-                                     "records.json", options)
+        filename, data = "records.json", records_to_csv(body.records)
     else:
         raise UnsupportedMediaType(
             "Send multipart/form-data with a 'file' field, or application/json with 'records'."
         )
-    return _accepted(batch)
+    if len(data) > limit:
+        raise PayloadTooLarge(_too_large(limit))
+    return data, filename or "upload.csv", options
+
+
+@api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED)
+@errors
+def create_batch() -> Response:
+    """Create a batch from a multipart CSV upload or a JSON list of records."""
+    tenant_id = _tenant()
+    data, filename, options = _submission()
+    submitted = service.submit(get_ports(), tenant_id, data, filename, options)
+    body = status_body(submitted.batch) | {"input": submitted.intake.to_json()}
+    return Response(body=body, status_code=202)
+
+
+@api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED)
+@errors
+def preflight() -> dict[str, Any]:
+    """Read a file as create would: mapping, counts, cost estimate, warnings; stores nothing."""
+    tenant_id = _tenant()
+    data, _, options = _submission()
+    return take_in(get_ports(), tenant_id, data, options).to_json()
 
 
 def _too_large(limit: int) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
 import secrets
+from dataclasses import dataclass
 from typing import IO
 
 from chalicelib import topology
@@ -19,7 +19,8 @@ from chalicelib.domain.models import (
     FinalizeMessage,
 )
 from chalicelib.domain.options import BatchOptions
-from chalicelib.domain.upload import check_csv
+from chalicelib.domain.upload import Layout
+from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
 
@@ -34,26 +35,50 @@ def input_key(tenant_id: str, batch_id: str) -> str:
     return f"{topology.UPLOADS_PREFIX}{tenant_id}/{batch_id}/input.csv"
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A created batch and how its file was read."""
+
+    batch: Batch
+    intake: Intake
+
+
+def submit(ports: Ports, tenant_id: str, data: bytes, filename: str,
+           options: BatchOptions) -> Submitted:
+    """Accept a CSV (read whole here, so bad files get a 4xx), store it and start the pipeline."""
+    get_tenant(ports, tenant_id)
+    intake = take_in(ports, tenant_id, data, options)
+    batch = start_batch(ports, tenant_id, io.BytesIO(data), filename, options, intake.layout)
+    remember_layout(ports, tenant_id, intake.layout.columns, intake.layout)
+    return Submitted(batch, intake)
+
+
 def create_batch(ports: Ports, tenant_id: str, data: bytes, filename: str,
                  options: BatchOptions) -> Batch:
-    """Accept a CSV (checked here, so bad files get a 4xx), store it and start the pipeline."""
-    check_csv(data, ports.settings.max_rows_per_batch)
-    return start_batch(ports, tenant_id, io.BytesIO(data), filename, options)
+    """``submit`` for callers that only need the batch."""
+    return submit(ports, tenant_id, data, filename, options).batch
 
 
 def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
-                options: BatchOptions) -> Batch:
-    """Record a batch and stream its file to the uploads prefix (no size limit on this path)."""
+                options: BatchOptions, layout: Layout | None = None) -> Batch:
+    """Record a batch and stream its file to the uploads prefix (no size limit on this path).
+
+    Without a layout (a file too large to read here), split resolves the columns.
+    """
     tenant = get_tenant(ports, tenant_id)
     now = ports.clock.now()
     batch_id = new_batch_id(ports.clock.epoch())
-    price = ports.settings.price_advanced if options.mode == "advanced" else ports.settings.price_basic
     batch = Batch(
         tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=options.mode,
-        entity_type=options.entity_type or "person", price=price, created_at=now,
+        entity_type=layout.entity_type if layout else options.entity_type or "",
+        price=price_for(ports, options.mode), created_at=now,
         updated_at=now, input_key=input_key(tenant_id, batch_id), metadata=options.metadata,
         column_map=options.column_map, max_credits=options.max_credits,
+        fields=dict(layout.mapping.fields) if layout else None,
+        has_header=layout.mapping.has_header if layout else True,
+        skip_rows=layout.mapping.skip_rows if layout else 0,
+        row_limit=options.row_limit, dedupe=options.dedupe,
     )
     ports.batches.put_new(batch)
     ports.blobs.upload(batch.input_key, stream, "text/csv",
@@ -98,13 +123,12 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
 
 def requeue_parked(ports: Ports, batch: Batch) -> int:
     """Send the next part of every chunk that has parked rows; returns how many were sent."""
-    manifest = json.loads(ports.blobs.read(manifest_key(batch.batch_id)))
     bodies = []
     for chunk in ports.batches.chunks(batch.batch_id, parked_only=True):
         last = chunk.parts[-1]
         message = ChunkMessage(
             tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
-            fields=manifest["fields"], part=chunk.next_part, start=last.start + last.settled,
+            fields=batch.fields or {}, part=chunk.next_part, start=last.start + last.settled,
             source_key=last.key, source_skip=last.settled,
         )
         bodies.append(message.model_dump_json(exclude_none=True))

@@ -28,6 +28,7 @@ from chalicelib.domain.results import (
     write_credits_csv,
     write_results_csv,
 )
+from chalicelib.domain.upload import columns_and_rows
 from chalicelib.services.ports import Ports
 
 logger = Logger(service="batch-enrich")
@@ -75,11 +76,12 @@ def _settled_rows(ports: Ports, batch: Batch) -> Iterator[RowResult]:
 def _spool_rows(ports: Ports, batch: Batch, spool: io.TextIOBase) -> tuple[list[str], list[str]]:
     """Join every input row with its settled result (in input order) into a JSON-lines spool."""
     table = open_csv(ports.blobs.open(batch.input_key))
+    header, rows = columns_and_rows(table, batch.has_header, batch.skip_rows)
     settled = _settled_rows(ports, batch)
     pending = next(settled, None)
     columns: dict[str, None] = {}
-    width = len(table.header)
-    for index, values in enumerate(table.rows):
+    width = len(header)
+    for index, values in enumerate(rows):
         if pending is not None and pending.i == index:
             row, pending = pending, next(settled, None)
             row.v = values  # original cells, untouched (even those too large to travel)
@@ -89,7 +91,7 @@ def _spool_rows(ports: Ports, batch: Batch, spool: io.TextIOBase) -> tuple[list[
         width = max(width, len(values))
         columns.update(dict.fromkeys(flatten_outputs(row.outputs)))
         spool.write(row.model_dump_json() + "\n")
-    return input_header(table.header, width), sorted(columns)
+    return input_header(header, width), sorted(columns)
 
 
 def _spooled(spool: io.TextIOBase) -> Iterator[RowResult]:

@@ -53,7 +53,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
     return Ports(
         settings=settings,
         accounts=AccountStore(db, name(topology.TENANTS.name), name(topology.API_KEYS.name),
-                              name(topology.LEDGER.name)),
+                              name(topology.LEDGER.name), name(topology.COLUMN_MAPS.name)),
         batches=BatchStore(db, name(topology.BATCHES.name), name(topology.CHUNKS.name),
                            name(topology.MARKERS.name)),
         settlement=SettlementStore(db, name(topology.TENANTS.name), name(topology.BATCHES.name),

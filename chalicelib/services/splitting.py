@@ -10,16 +10,17 @@ from aws_lambda_powertools import Logger
 
 from chalicelib import topology
 from chalicelib.domain.chunking import pack_chunks
-from chalicelib.domain.columns import map_columns
-from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.columns import ColumnMapping
+from chalicelib.domain.csvinput import CsvTable, open_csv
 from chalicelib.domain.errors import BadInput
-from chalicelib.domain.models import ACTIVE_STATUSES, BatchStatus, ChunkMessage, ChunkRow
-from chalicelib.domain.records import canonical_record, skip_reason
+from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, ChunkMessage, ChunkRow
+from chalicelib.domain.records import RowClassifier
+from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
 from chalicelib.services.batches import manifest_key, request_finalize
+from chalicelib.services.intake import cached_maps
 from chalicelib.services.ports import Ports
 
 logger = Logger(service="batch-enrich")
-OVER_MAX_ROWS = "over_max_rows"
 _SEND_EVERY = 10  # chunks per SendMessageBatch
 
 
@@ -49,15 +50,22 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
         logger.warning("no active batch for upload", extra={"key": obj.key})
         ports.batches.complete_marker(marker)
         return None
-    ports.batches.transition(tenant_id, batch_id, BatchStatus.QUEUED,
-                             (BatchStatus.VALIDATING,), ports.clock.now())
     try:
         table = open_csv(ports.blobs.open(obj.key, bucket=obj.bucket))
-        fields = map_columns(table.header, batch.column_map)
-        manifest = {"header": table.header, "fields": fields, "encoding": table.encoding,
-                    "delimiter": table.delimiter}
+        layout, values = _layout(ports, batch, table)
+        manifest = {"columns": layout.columns, "mapping": layout.mapping.to_json(),
+                    "entity_type": layout.entity_type,
+                    "encoding": table.encoding, "delimiter": table.delimiter}
         ports.blobs.put(manifest_key(batch_id), json.dumps(manifest).encode(), "application/json")
-        rows, chunks = _send_chunks(ports, tenant_id, batch_id, fields, table.rows)
+        ports.batches.transition(tenant_id, batch_id, BatchStatus.QUEUED,
+                                 (BatchStatus.VALIDATING,), ports.clock.now(),
+                                 entity_type=layout.entity_type,
+                                 fields=json.dumps(layout.mapping.fields),
+                                 has_header=layout.mapping.has_header,
+                                 skip_rows=layout.mapping.skip_rows)
+        classifier = RowClassifier(dict(layout.mapping.fields), layout.entity_type,
+                                   ports.settings.max_rows_per_batch, batch.row_limit, batch.dedupe)
+        rows, chunks = _send_chunks(ports, batch, classifier, values)
     except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
         _fail(ports, tenant_id, batch_id, error.message)
         ports.batches.complete_marker(marker)
@@ -78,23 +86,32 @@ def _fail(ports: Ports, tenant_id: str, batch_id: str, message: str) -> None:
     logger.warning("split failed", extra={"batch_id": batch_id, "reason": message})
 
 
-def _send_chunks(ports: Ports, tenant_id: str, batch_id: str, fields: dict[str, int],
+def _layout(ports: Ports, batch: Batch, table: CsvTable) -> tuple[Layout, Iterator[list[str]]]:
+    """The layout create resolved, or (a file that skipped the API) resolve it now."""
+    if batch.fields is None:
+        return read_layout(table, batch.column_map, cached_maps(ports, batch.tenant_id),
+                           batch.entity_type or None)
+    mapping = ColumnMapping(fields=batch.fields, decisions=[], has_header=batch.has_header,
+                            skip_rows=batch.skip_rows)
+    columns, rows = columns_and_rows(table, batch.has_header, batch.skip_rows)
+    return Layout(columns, mapping, batch.entity_type), rows
+
+
+def _send_chunks(ports: Ports, batch: Batch, classifier: RowClassifier,
                  values: Iterator[list[str]]) -> tuple[int, int]:
     queue = ports.queue_name(topology.WORK)
-    max_rows = ports.settings.max_rows_per_batch
     counter = {"rows": 0}
 
     def rows() -> Iterator[ChunkRow]:
         for index, row in enumerate(values):
             counter["rows"] = index + 1
-            reason = OVER_MAX_ROWS if index >= max_rows else skip_reason(canonical_record(row, fields))
-            yield ChunkRow(i=index, v=row, skip=reason)
+            yield ChunkRow(i=index, v=row, skip=classifier.skip_reason(index, row))
 
     pending: list[str] = []
     chunks = 0
     for chunk_rows in pack_chunks(rows(), ports.settings.chunk_rows, ports.settings.chunk_max_bytes):
-        message = ChunkMessage(tenant_id=tenant_id, batch_id=batch_id, chunk=chunks,
-                               fields=fields, rows=chunk_rows)
+        message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunks,
+                               fields=classifier.fields, rows=chunk_rows)
         pending.append(message.model_dump_json(exclude_none=True))
         chunks += 1
         if len(pending) == _SEND_EVERY:

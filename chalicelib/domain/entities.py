@@ -1,0 +1,46 @@
+"""Entity types: which canonical fields make a row of each type enrichable, and inference."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.domain.enrich.base import CanonicalRecord
+
+# Each entry is a set of alternatives; a row needs every field of at least one alternative.
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "person": (("email",), ("phone",), ("full_name",), ("first_name", "last_name"), ("linkedin",)),
+    "company": (("company",), ("domain",), ("website",), ("email",)),
+    "place": (("street",), ("zip",), ("city", "state")),
+    "creator": (("handle",), ("linkedin",)),
+}
+ENTITY_TYPES = tuple(REQUIRED)
+
+
+def missing_reason(entity_type: str) -> str:
+    """The skip reason code of a row that lacks what its entity type needs."""
+    return f"missing_{entity_type}_fields"
+
+
+def needs(entity_type: str) -> str:
+    """What a row of this type needs, for messages: ``email, or phone, or first_name + last_name``."""
+    return ", or ".join(" + ".join(fields) for fields in REQUIRED[entity_type])
+
+
+def is_enrichable(entity_type: str, record: CanonicalRecord) -> bool:
+    """True when the record has every field of one alternative of its type."""
+    return any(all(record.get(f) for f in fields) for fields in REQUIRED[entity_type])
+
+
+def can_map(entity_type: str, fields: Mapping[str, int]) -> bool:
+    """True when the mapped columns could make some row of this type enrichable."""
+    return any(all(f in fields for f in alternative) for alternative in REQUIRED[entity_type])
+
+
+def infer_entity_type(fields: Mapping[str, int]) -> str | None:
+    """The entity type the mapped columns suggest (creator > person > company > place)."""
+    for entity_type in ("creator", "person", "company", "place"):
+        if entity_type == "creator" and "handle" not in fields:
+            continue
+        if can_map(entity_type, fields):
+            return entity_type
+    return None
