@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--admin-key", default=None)
     serve.add_argument("--aws-port", type=int, default=0, help="the emulator's port (0: any free)")
+    bench = commands.add_parser("bench", help="measure the pipeline (figures as JSON)")
+    bench.add_argument("--split-mb", type=int, nargs="*", default=[10, 100],
+                       help="file sizes for the split peak-memory figure")
+    bench.add_argument("--out", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)
     if not args.verbose:  # the handlers log for CloudWatch; a terminal wants the progress bar
@@ -46,7 +50,21 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(name).setLevel(logging.WARNING)
     if args.command == "run":
         return run_file(args)
+    if args.command == "bench":
+        return bench_all(args)
     return serve_api(args)
+
+
+def bench_all(args: argparse.Namespace) -> int:
+    """Run the benchmark and print its figures."""
+    from chalicelib.local.bench import run_split_memory
+
+    figures = {"split_memory": run_split_memory(args.split_mb)}
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0
 
 
 def run_file(args: argparse.Namespace) -> int:
