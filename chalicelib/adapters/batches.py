@@ -63,6 +63,7 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         credits_spent=item.get("credits_spent", 0), started_at=item.get("started_at"),
         finished_at=item.get("finished_at"), message=item.get("message"),
         counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
+        found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
     )
 
 

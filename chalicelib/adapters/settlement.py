@@ -110,6 +110,12 @@ class SettlementStore:
             ":done": value(1 if s.done else 0), ":now": value(req.now),
         }
         sets = ["updated_at = :now"]
+        names = {"#status": "status"}
+        adds = ""
+        for index, (source, count) in enumerate(sorted(s.found.items())):
+            names[f"#f{index}"] = f"f_{source}"
+            values[f":f{index}"] = value(count)
+            adds += f", #f{index} :f{index}"
         pause_to = _PAUSE_STATUS.get(s.pause) if s.pause else None
         if pause_to:
             sets += ["#status = :pause", "message = :message"]
@@ -129,9 +135,9 @@ class SettlementStore:
             "Key": {"tenant_id": value(batch.tenant_id), "batch_id": value(batch.batch_id)},
             "UpdateExpression": "SET " + ", ".join(sets) + " ADD n_completed :completed, "
             "n_not_found :not_found, n_failed :failed, n_skipped :skipped, n_parked :parked, "
-            "credits_spent :cost, chunks_done :done",
+            "credits_spent :cost, chunks_done :done" + adds,
             "ConditionExpression": condition,
-            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chalicelib.domain.models import RowResult, RowStatus
@@ -29,6 +30,7 @@ class Settlement:
     skipped: int
     parked: int
     pause: PauseReason | None = None
+    found: dict[str, int] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -74,6 +76,7 @@ def plan_settlement(
         skipped=sum(r.status is RowStatus.SKIPPED for r in prefix),
         parked=len(rows) - settled,
         pause=pause,
+        found=dict(Counter(name for row in prefix for name in row.found)),
     )
 
 

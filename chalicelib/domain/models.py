@@ -106,6 +106,7 @@ class Batch:
     chunks_done: int = 0
     credits_spent: int = 0
     counts: BatchCounts = field(default_factory=BatchCounts)
+    found: dict[str, int] = field(default_factory=dict)  # settled rows each enricher found data for
     started_at: str | None = None
     finished_at: str | None = None
     message: str | None = None
@@ -165,6 +166,7 @@ class RowResult(BaseModel):
     matched: bool = False
     outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     attributes: dict[str, str] = Field(default_factory=dict)
+    found: list[str] = Field(default_factory=list)  # enrichers that found data for the row
     error: str | None = None
 
 

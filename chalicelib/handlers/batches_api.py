@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.domain.models import Batch
+from chalicelib.domain.models import Batch, RowStatus
 from chalicelib.domain.options import BatchOptions, JsonBatchRequest
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload import records_to_csv
@@ -23,6 +23,7 @@ from chalicelib.services import batches as service
 from chalicelib.services.finalizing import results_key
 from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
+from chalicelib.services.rows import preview, rows_page
 from chalicelib.services.tenants import authenticate
 
 api = Blueprint(__name__)
@@ -115,6 +116,29 @@ def _int_param(raw: str | None, name: str, default: int, low: int, high: int) ->
 def get_batch(batch_id: str) -> dict[str, Any]:
     """A batch's status, from its counters."""
     return status_body(service.get_batch(get_ports(), _tenant(), batch_id))
+
+
+@api.route("/v1/batches/{batch_id}/rows", methods=["GET"])
+@errors
+def rows(batch_id: str) -> dict[str, Any]:
+    """Per-row results in input order: ``status``, ``limit`` (≤ 1000), ``offset``."""
+    ports = get_ports()
+    batch = service.get_batch(ports, _tenant(), batch_id)
+    params = dict(api.current_request.query_params or {})
+    status = params.get("status")
+    if status is not None and status not in {s.value for s in RowStatus}:
+        raise InvalidRequest(f"status must be one of {', '.join(s.value for s in RowStatus)}.",
+                             field="status")
+    limit = _int_param(params.get("limit"), "limit", 100, 1, 1000)
+    offset = _int_param(params.get("offset"), "offset", 0, 0, 10_000_000)
+    return rows_page(ports, batch, RowStatus(status) if status else None, limit, offset)
+
+
+@api.route("/v1/batches/{batch_id}/preview", methods=["GET"])
+@errors
+def batch_preview(batch_id: str) -> dict[str, Any]:
+    """Counts only (rows, matches, emails, phones … found): no personal data."""
+    return preview(service.get_batch(get_ports(), _tenant(), batch_id))
 
 
 @api.route("/v1/batches/{batch_id}/results.csv", methods=["GET"])

@@ -62,7 +62,7 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     return done is not None
 
 
-def _settled_rows(ports: Ports, batch: Batch) -> Iterator[RowResult]:
+def settled_rows(ports: Ports, batch: Batch) -> Iterator[RowResult]:
     """Every settled row in row order: chunks in order, parts in order, the settled prefix of each."""
     for chunk in ports.batches.chunks(batch.batch_id):
         for part in chunk.parts:
@@ -77,7 +77,7 @@ def _spool_rows(ports: Ports, batch: Batch, spool: io.TextIOBase) -> tuple[list[
     """Join every input row with its settled result (in input order) into a JSON-lines spool."""
     table = open_csv(ports.blobs.open(batch.input_key))
     header, rows = columns_and_rows(table, batch.has_header, batch.skip_rows)
-    settled = _settled_rows(ports, batch)
+    settled = settled_rows(ports, batch)
     pending = next(settled, None)
     columns: dict[str, None] = {}
     width = len(header)
@@ -110,7 +110,7 @@ def _write_files(ports: Ports, batch: Batch, spool: io.TextIOBase, header: list[
 
     def jsonl(out: TextIO) -> None:
         for row in _spooled(spool):
-            out.write(json.dumps(_jsonl_row(row, batch.price), ensure_ascii=False) + "\n")
+            out.write(json.dumps(row_json(row, batch.price), ensure_ascii=False) + "\n")
 
     _upload_text(ports, results_key(batch, "results.csv"), "text/csv", results)
     _upload_text(ports, results_key(batch, "credits.csv"), "text/csv", credits)
@@ -127,7 +127,9 @@ def _upload_text(ports: Ports, key: str, content_type: str, write: Callable[[Tex
             ports.blobs.upload(key, stream, content_type)
 
 
-def _jsonl_row(row: RowResult, price: int) -> dict[str, object]:
+def row_json(row: RowResult, price: int) -> dict[str, object]:
+    """One row as rows.jsonl and the rows route show it."""
     return {"row_index": row.i, "row_id": row.row_id, "status": row.status.value,
             "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
-            "input": row.v, "outputs": row.outputs, "attributes": row.attributes}
+            "input": row.v, "outputs": row.outputs, "attributes": row.attributes,
+            "found": row.found}

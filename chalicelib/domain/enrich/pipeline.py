@@ -37,6 +37,8 @@ class Pipeline:
             result.attributes[enricher.name] = outcome.status.value
             if outcome.outputs:
                 result.outputs[enricher.name] = outcome.outputs
+            if outcome.matched:
+                result.found.append(enricher.name)
             result.matched = result.matched or (outcome.matched and enricher.name in self._billable)
             if outcome.error:
                 errors.append(f"{enricher.name}: {outcome.error}")
