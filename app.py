@@ -8,11 +8,13 @@ from chalicelib import topology
 from chalicelib.handlers import events
 from chalicelib.handlers.admin_api import admin
 from chalicelib.handlers.batches_api import api
+from chalicelib.handlers.datasets_api import datasets
 
 app = Chalice(app_name="batch-enrich")
 app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
 app.register_blueprint(api)
 app.register_blueprint(admin)
+app.register_blueprint(datasets)
 
 # Queue names are the default stage's physical names; infra/ maps them per stage.
 _PREFIX = "batch-enrich"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     def name(self, logical: str) -> str:
         """Physical name of a declared resource."""
         return f"{self.resource_prefix}-{logical}"
+
+
+def secret(name: str) -> str | None:
+    """A source's secret, from ``BATCH_ENRICH_SECRET_<NAME>`` (on AWS, set from Secrets Manager)."""
+    return os.environ.get(f"BATCH_ENRICH_SECRET_{name.upper()}") or None
 
 
 @lru_cache(maxsize=1)

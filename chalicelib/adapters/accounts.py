@@ -90,7 +90,22 @@ class AccountStore:
         return Tenant(
             tenant_id=item["tenant_id"], name=item["name"], balance=item["balance"],
             billing=BillingKind(item["billing"]), created_at=item["created_at"],
+            config=json.loads(item.get("config", "{}")),
         )
+
+    def set_config(self, tenant_id: str, config: dict[str, Any], now: str) -> None:
+        """Replace a tenant's enrichment configuration (sources and prices)."""
+        try:
+            self._db.update_item(
+                TableName=self._tenants, Key={"tenant_id": value(tenant_id)},
+                UpdateExpression="SET config = :config, config_updated_at = :now",
+                ConditionExpression="attribute_exists(tenant_id)",
+                ExpressionAttributeValues={":config": value(json.dumps(config)), ":now": value(now)},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise NotFound(f"No tenant {tenant_id!r}.") from exc
+            raise
 
     def tenant_for_key(self, key_hash: str) -> str | None:
         """The tenant id an API key hash belongs to, or None."""

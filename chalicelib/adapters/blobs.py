@@ -46,6 +46,24 @@ class BlobStore:
         """An object's bytes."""
         return self.open(key).read()
 
+    def keys(self, prefix: str) -> list[str]:
+        """Every key under a prefix, in key order."""
+        found: list[str] = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                       Prefix=prefix):
+            found.extend(item["Key"] for item in page.get("Contents", []))
+        return found
+
+    def exists(self, key: str) -> bool:
+        """True when the object exists."""
+        try:
+            self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
     def head(self, key: str, bucket: str | None = None) -> dict[str, Any]:
         """An object's metadata (ETag, user metadata)."""
         return dict(self._s3.head_object(Bucket=bucket or self.bucket, Key=key))

@@ -39,8 +39,10 @@ class Settlement:
 
 
 def row_cost(row: RowResult, price: int) -> int:
-    """Credits one row costs: the price when matched, nothing otherwise."""
-    return price if row.status is RowStatus.COMPLETED else 0
+    """Credits one row costs: its price when matched (the batch's, or its sources'), else nothing."""
+    if row.status is not RowStatus.COMPLETED:
+        return 0
+    return price if row.credits is None else row.credits
 
 
 def affordable_prefix(costs: Sequence[int], available: int | None) -> int:

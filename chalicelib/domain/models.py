@@ -61,6 +61,11 @@ class Tenant:
     balance: int
     billing: BillingKind
     created_at: str
+    config: dict[str, Any] = field(default_factory=dict)  # TenantConfig as stored (sources, prices)
+
+    def price(self, mode: str, default: int) -> int:
+        """Credits per matched row in a mode: the tenant's override, else the default."""
+        return int(self.config.get("prices", {}).get(mode, default))
 
 
 @dataclass
@@ -167,6 +172,7 @@ class RowResult(BaseModel):
     outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     attributes: dict[str, str] = Field(default_factory=dict)
     found: list[str] = Field(default_factory=list)  # enrichers that found data for the row
+    credits: int | None = None  # what the row costs when matched (None: the batch's price)
     error: str | None = None
 
 

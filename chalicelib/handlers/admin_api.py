@@ -11,6 +11,8 @@ from chalicelib.domain.models import BillingKind
 from chalicelib.handlers.http import json_body, parse_model, with_errors
 from chalicelib.services import tenants as service
 from chalicelib.services.ports import get_ports
+from chalicelib.services.sources import configure as configure_sources
+from chalicelib.sources.spec import TenantConfig
 
 admin = Blueprint(__name__)
 errors = with_errors(lambda: admin.current_request)
@@ -48,6 +50,15 @@ def create_tenant() -> Response:
               "balance": created.balance, "billing": body.billing.value},
         status_code=201,
     )
+
+
+@admin.route("/v1/admin/tenants/{tenant_id}/config", methods=["PUT"], content_types=["*/*"])
+@errors
+def configure(tenant_id: str) -> dict[str, Any]:
+    """Set a tenant's advanced waterfall (datasets, vendor APIs) and price overrides."""
+    _admin()
+    body = parse_model(TenantConfig, json_body(admin.current_request))
+    return {"tenant_id": tenant_id, **configure_sources(get_ports(), tenant_id, body)}
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"])

@@ -7,9 +7,11 @@ from typing import Any
 
 from chalicelib.domain.columns import header_fingerprint
 from chalicelib.domain.inspection import FileReport
+from chalicelib.domain.models import Tenant
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.upload import CachedMaps, Layout, check_file
 from chalicelib.services.ports import Ports
+from chalicelib.services.tenants import get_tenant
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,10 @@ class Intake:
                 **self.report.to_json(self.price)}
 
 
-def price_for(ports: Ports, mode: str) -> int:
-    """Credits per matched row in this mode."""
-    return ports.settings.price_advanced if mode == "advanced" else ports.settings.price_basic
+def price_for(ports: Ports, tenant: Tenant, mode: str) -> int:
+    """Credits per matched row in this mode for this tenant (its override, else the setting)."""
+    default = ports.settings.price_advanced if mode == "advanced" else ports.settings.price_basic
+    return tenant.price(mode, default)
 
 
 def cached_maps(ports: Ports, tenant_id: str) -> CachedMaps:
@@ -41,7 +44,7 @@ def take_in(ports: Ports, tenant_id: str, data: bytes, options: BatchOptions) ->
     classifier = {"row_limit": options.row_limit, "dedupe": options.dedupe}
     layout, report = check_file(data, options.column_map, cached_maps(ports, tenant_id),
                                 options.entity_type, classifier, ports.settings.max_rows_per_batch)
-    return Intake(layout, report, price_for(ports, options.mode))
+    return Intake(layout, report, price_for(ports, get_tenant(ports, tenant_id), options.mode))
 
 
 def remember_layout(ports: Ports, tenant_id: str, header: list[str], layout: Layout) -> None:

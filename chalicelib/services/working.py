@@ -27,6 +27,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.records import canonical_record, row_id
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
+from chalicelib.services.sources import waterfall_for
 from chalicelib.services.tenants import get_tenant
 
 logger = Logger(service="batch-enrich")
@@ -59,8 +60,7 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "closed"
     part = _load_part(ports, message)
-    pipeline = built_in_pipeline(batch.entity_type or "person", batch.mode,
-                                 ports.settings.default_phone_region)
+    pipeline = _pipeline(ports, batch)
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
             batch = _start(ports, batch)
@@ -94,6 +94,15 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
             continue
         return _after_settle(ports, batch, settlement)
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
+
+
+def _pipeline(ports: Ports, batch: Batch) -> Pipeline:
+    """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
+    pipeline = built_in_pipeline(batch.entity_type or "person", ports.settings.default_phone_region)
+    if batch.mode != "advanced":
+        return pipeline
+    steps = waterfall_for(ports, get_tenant(ports, batch.tenant_id))
+    return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
 
 
 def _load_part(ports: Ports, message: ChunkMessage) -> _Part:

@@ -1,4 +1,4 @@
-"""Running a batch's enrichers over one row and deciding the row's status."""
+"""Running a batch's enrichers over one row and deciding the row's status and price."""
 
 from __future__ import annotations
 
@@ -12,17 +12,27 @@ from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.enrich.name import NameEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
 from chalicelib.domain.enrich.place import PlaceEnricher
+from chalicelib.domain.enrich.waterfall import PricedSource, run_waterfall
 from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
 
+WATERFALL = "waterfall"
+
 
 class Pipeline:
-    """The enrichers of one batch, applied in order to each row."""
+    """The built-in enrichers of one batch, then (advanced mode) the waterfall of its sources."""
 
-    def __init__(self, enrichers: Sequence[Enricher], billable: frozenset[str] | None = None) -> None:
+    def __init__(self, enrichers: Sequence[Enricher], billable: frozenset[str] | None = None,
+                 waterfall: Sequence[PricedSource] = (), price: int | None = None) -> None:
         self._enrichers = tuple(enrichers)
         # Enrichers whose match is what a row is billed for; the others derive extras for free.
         self._billable = billable if billable is not None else frozenset(e.name for e in enrichers)
+        self._waterfall = tuple(waterfall)
+        self._price = price
+
+    def with_waterfall(self, steps: Sequence[PricedSource], price: int) -> Pipeline:
+        """The same built-ins followed by a waterfall; ``price`` is the mode's price per match."""
+        return Pipeline(self._enrichers, self._billable, steps, price)
 
     def enrich_row(self, row: ChunkRow, fields: dict[str, int]) -> RowResult:
         """Enrich one row; an enricher that raises marks only this row's attribute ERROR."""
@@ -42,6 +52,8 @@ class Pipeline:
             result.matched = result.matched or (outcome.matched and enricher.name in self._billable)
             if outcome.error:
                 errors.append(f"{enricher.name}: {outcome.error}")
+        if self._waterfall:
+            self._run_waterfall(result, record, errors)
         result.error = "; ".join(errors) or None
         if result.matched:
             result.status = RowStatus.COMPLETED
@@ -50,6 +62,19 @@ class Pipeline:
         else:
             result.status = RowStatus.NOT_FOUND
         return result
+
+    def _run_waterfall(self, result: RowResult, record: dict[str, str], errors: list[str]) -> None:
+        assert self._price is not None
+        filled = run_waterfall(self._waterfall, record, self._price)
+        result.attributes.update(filled.attributes)
+        errors.extend(filled.errors)
+        if filled.fields:
+            # rows.jsonl and results.csv name the source of every field it filled.
+            result.outputs[WATERFALL] = filled.fields
+            result.outputs[f"{WATERFALL}_source"] = dict(filled.filled_by)
+            result.found.append(WATERFALL)
+            result.matched = True
+            result.credits = filled.credits
 
 
 def _run(enricher: Enricher, record: dict[str, str]) -> EnricherResult:
@@ -70,9 +95,8 @@ _BY_TYPE: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 
 
 @lru_cache(maxsize=32)
-def built_in_pipeline(entity_type: str, mode: str, default_phone_region: str) -> Pipeline:
-    """The built-in enrichers for an entity type (``advanced`` adds external sources later)."""
-    del mode  # external sources join the advanced mode with the waterfall
+def built_in_pipeline(entity_type: str, default_phone_region: str) -> Pipeline:
+    """The built-in enrichers for an entity type (offline, no network)."""
     made: dict[str, Enricher] = {
         "email": EmailEnricher(), "phone": PhoneEnricher(default_region=default_phone_region),
         "name": NameEnricher(), "company": CompanyEnricher(), "place": PlaceEnricher(),

@@ -1,0 +1,70 @@
+"""advanced mode: external sources in order until each wanted field is filled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, Enricher, EnricherResult
+
+
+@dataclass(frozen=True)
+class PricedSource:
+    """One waterfall step: a source, the fields it can fill, what a row it fills costs.
+
+    ``price`` None means the mode's price per match.
+    """
+
+    source: Enricher
+    price: int | None
+    fields: frozenset[str]
+
+
+@dataclass(frozen=True)
+class WaterfallResult:
+    """What the waterfall filled, which source filled each field, and what the row costs."""
+
+    fields: dict[str, Any]
+    filled_by: dict[str, str]
+    credits: int
+    attributes: dict[str, str]
+    errors: list[str]
+
+
+def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
+                  mode_price: int) -> WaterfallResult:
+    """Ask each source in order for the fields still empty; stop once every wanted field is filled.
+
+    Wanted fields are every field any source can give; a source is asked only while one of its
+    fields is still empty. A source that fills at least one field is billed once at its price;
+    a source that misses costs nothing.
+    """
+    fields: dict[str, Any] = {}
+    filled_by: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    errors: list[str] = []
+    credits = 0
+    for step in steps:
+        name = step.source.name
+        if step.fields <= fields.keys():
+            attributes[name] = AttributeStatus.NOT_RUN.value
+            continue
+        outcome = _ask(step.source, record)
+        attributes[name] = outcome.status.value
+        if outcome.error:
+            errors.append(f"{name}: {outcome.error}")
+        new = {k: v for k, v in outcome.outputs.items()
+               if outcome.matched and k not in fields and v not in (None, "", [], {})}
+        if new:
+            fields.update(new)
+            filled_by.update(dict.fromkeys(new, name))
+            credits += mode_price if step.price is None else step.price
+    return WaterfallResult(fields, filled_by, credits, attributes, errors)
+
+
+def _ask(source: Enricher, record: CanonicalRecord) -> EnricherResult:
+    try:
+        return source.enrich(record)
+    except Exception as exc:  # one source's failure costs one row's field, never the chunk
+        return EnricherResult(status=AttributeStatus.ERROR, error=f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,118 @@
+"""Reference datasets and a tenant's advanced-mode waterfall of sources."""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.columns import resolve_columns
+from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.enrich.waterfall import PricedSource
+from chalicelib.domain.errors import BadInput, InvalidRequest, NotFound
+from chalicelib.domain.models import Tenant
+from chalicelib.domain.upload import columns_and_rows, reject_binary
+from chalicelib.services.ports import Ports
+from chalicelib.services.tenants import get_tenant
+from chalicelib.settings import secret
+from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
+from chalicelib.sources.http_provider import HttpProvider
+from chalicelib.sources.spec import DatasetSource, HttpSource, TenantConfig
+
+DATASETS_PREFIX = "datasets/"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A stored reference dataset."""
+
+    dataset_id: str
+    name: str
+    rows: int
+    keys: int
+    created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """As the API shows it."""
+        return {"dataset_id": self.dataset_id, "name": self.name, "rows": self.rows,
+                "identifiers": self.keys, "created_at": self.created_at}
+
+
+def dataset_key(tenant_id: str, dataset_id: str) -> str:
+    """Where a dataset's index is stored."""
+    return f"{DATASETS_PREFIX}{tenant_id}/{dataset_id}.json"
+
+
+def create_dataset(ports: Ports, tenant_id: str, data: bytes, name: str) -> Dataset:
+    """Index a tenant's CSV by email, phone, handle and domain, and store it."""
+    get_tenant(ports, tenant_id)
+    reject_binary(data)
+    table = open_csv(io.BytesIO(data))
+    rows = list(table.rows)
+    mapping = resolve_columns(table.header, rows[:200])
+    if not any(kind in mapping.fields for kind in (*KEY_KINDS, "website")):
+        raise BadInput("A dataset needs a column of emails, phones, handles or domains to be "
+                       "looked up by.", mapping=mapping.to_json())
+    table.rows = iter(rows)
+    columns, values = columns_and_rows(table, mapping.has_header, mapping.skip_rows)
+    index = build_index(columns, values, dict(mapping.fields), ports.settings.default_phone_region)
+    dataset = Dataset(f"ds_{secrets.token_hex(8)}", name, len(index["rows"]), len(index["keys"]),
+                      ports.clock.now())
+    index["meta"] = dataset.to_json()
+    ports.blobs.put(dataset_key(tenant_id, dataset.dataset_id), json.dumps(index).encode(),
+                    "application/json")
+    return dataset
+
+
+def list_datasets(ports: Ports, tenant_id: str) -> list[dict[str, Any]]:
+    """A tenant's datasets."""
+    keys = ports.blobs.keys(f"{DATASETS_PREFIX}{tenant_id}/")
+    return [json.loads(ports.blobs.read(key))["meta"] for key in keys]
+
+
+def configure(ports: Ports, tenant_id: str, config: TenantConfig) -> dict[str, Any]:
+    """Set a tenant's waterfall and prices, after checking every dataset and secret exists."""
+    for source in config.sources:
+        if isinstance(source, DatasetSource) and not ports.blobs.exists(
+                dataset_key(tenant_id, source.dataset_id)):
+            raise InvalidRequest(f"No dataset {source.dataset_id!r} for this tenant.",
+                                 field="sources")
+        if isinstance(source, HttpSource) and source.config.secret_name and not secret(
+                source.config.secret_name):
+            raise InvalidRequest(
+                f"Set BATCH_ENRICH_SECRET_{source.config.secret_name.upper()} for source "
+                f"{source.config.name!r} first.", field="sources")
+    stored = config.model_dump(mode="json")
+    ports.accounts.set_config(tenant_id, stored, ports.clock.now())
+    return stored
+
+
+_cache: dict[tuple[str, str], list[PricedSource]] = {}
+_cache_lock = threading.Lock()
+
+
+def waterfall_for(ports: Ports, tenant: Tenant) -> list[PricedSource]:
+    """The tenant's sources, built once per configuration per process (breakers live on)."""
+    config = TenantConfig.model_validate(tenant.config or {})
+    cache_key = (tenant.tenant_id, json.dumps(tenant.config, sort_keys=True))
+    with _cache_lock:
+        if cache_key not in _cache:
+            _cache[cache_key] = [_build(ports, tenant.tenant_id, s) for s in config.sources]
+        return _cache[cache_key]
+
+
+def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource) -> PricedSource:
+    if isinstance(source, HttpSource):
+        cfg = source.config
+        provider = HttpProvider(cfg, secret(cfg.secret_name) if cfg.secret_name else None)
+        return PricedSource(provider, cfg.price, frozenset(cfg.outputs))
+    try:
+        index = json.loads(ports.blobs.read(dataset_key(tenant_id, source.dataset_id)))
+    except NotFound as exc:
+        raise NotFound(f"Dataset {source.dataset_id} is gone; reconfigure the sources.") from exc
+    name = f"dataset_{index['meta']['name']}" if index["meta"]["name"] else source.dataset_id
+    dataset = ReferenceDataset(name, index, ports.settings.default_phone_region)
+    return PricedSource(dataset, source.price, dataset.fields)

@@ -1,0 +1,63 @@
+"""What an HTTP provider is: a vendor API described as data (request, response mapping, limits)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# ``{email}`` in a URL template: only plain canonical field names, never format specs, so a
+# record value can never be interpreted as a template.
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class HttpSourceConfig(BaseModel):
+    """One vendor API: how to ask it about a record and where the answers sit in its reply."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    url: str = Field(pattern=r"^https?://")
+    method: Literal["GET", "POST"] = "GET"
+    query: dict[str, str] = Field(default_factory=dict)
+    body: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+    auth_header: str | None = None
+    auth_scheme: str = "Bearer"
+    secret_name: str | None = None
+    requires: list[str] = Field(default_factory=list)
+    outputs: dict[str, str] = Field(min_length=1)
+    match_path: str | None = None
+    not_found_statuses: list[int] = Field(default_factory=lambda: [404])
+    # No default: what a vendor's answer costs the customer is a decision, not a fallback.
+    price: int = Field(ge=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    rate_limit_per_second: float = Field(default=10.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HttpSourceConfig:
+        for placeholder in self.url_fields():
+            if not _FIELD_NAME.fullmatch(placeholder):
+                raise ValueError(f"url placeholder {{{placeholder}}} is not a canonical field name")
+        if self.body and self.method != "POST":
+            raise ValueError("body is only sent with method POST")
+        if (self.auth_header is None) != (self.secret_name is None):
+            raise ValueError("auth_header and secret_name go together")
+        for path in [*self.outputs.values(), *([self.match_path] if self.match_path else [])]:
+            if not path or any(not part for part in path.split(".")):
+                raise ValueError(f"bad response path {path!r}")
+        return self
+
+    def url_fields(self) -> list[str]:
+        """Canonical fields named by ``{placeholders}`` in the URL template."""
+        return PLACEHOLDER.findall(self.url)
+
+    def required_fields(self) -> list[str]:
+        """Fields a record must have before the vendor is asked: ``requires`` plus URL fields."""
+        return list(dict.fromkeys([*self.requires, *self.url_fields()]))
