@@ -105,6 +105,7 @@ class Batch:
     skip_rows: int = 0  # rows below the file's first line that are a preamble and the real header
     row_limit: int | None = None
     dedupe: bool = False
+    default_country: str | None = None
     max_credits: int | None = None
     total_rows: int | None = None  # known once the file is split
     chunks_total: int | None = None

@@ -22,6 +22,8 @@ class BatchOptions(BaseModel):
     max_credits: int | None = Field(default=None, ge=1)
     row_limit: int | None = Field(default=None, ge=1)
     dedupe: bool = False
+    # Region for phone numbers a row gives without a country (ISO 3166 alpha-2).
+    default_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
 
     @field_validator("column_map")
     @classmethod

@@ -98,7 +98,8 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
 
 def _pipeline(ports: Ports, batch: Batch) -> Pipeline:
     """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
-    pipeline = built_in_pipeline(batch.entity_type or "person", ports.settings.default_phone_region)
+    region = batch.default_country or ports.settings.default_phone_region
+    pipeline = built_in_pipeline(batch.entity_type or "person", region)
     if batch.mode != "advanced":
         return pipeline
     steps = waterfall_for(ports, get_tenant(ports, batch.tenant_id))

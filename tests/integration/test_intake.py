@@ -137,3 +137,23 @@ def test_a_megabyte_in_one_field_is_a_400(aws: Aws, client: Client) -> None:
     assert answer.status_code == 400
     assert "128 KB" in answer.json_body["message"]
 
+
+
+def test_default_country_reads_local_phone_numbers(aws: Aws, client: Client) -> None:
+    tenant = aws.tenant(100)
+    records = [{"phone": "030 901820"}, {"phone": "+1 415 555 2671"}]
+    created = _post(client, "/v1/batches", tenant.api_key,
+                    {"records": records, "default_country": "de"})
+
+    aws.drain()
+
+    rows = _get_rows(aws, tenant.tenant_id, created.json_body["batch_id"])
+    assert [r["phone.e164"] for r in rows] == ["+4930901820", "+14155552671"]
+
+
+def _get_rows(aws: Aws, tenant_id: str, batch_id: str) -> list[dict[str, str]]:
+    from chalicelib.services.finalizing import results_key
+
+    batch = aws.ports.batches.get(tenant_id, batch_id)
+    assert batch is not None
+    return read_rows(aws.ports.blobs.read(results_key(batch, "results.csv")))
