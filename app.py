@@ -2,18 +2,20 @@
 
 from typing import Any
 
-from chalice.app import Chalice, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib import topology
 from chalicelib.handlers import events
 from chalicelib.handlers.admin_api import admin
 from chalicelib.handlers.batches_api import api
+from chalicelib.handlers.credits_api import credits_api
 from chalicelib.handlers.datasets_api import datasets
 
 app = Chalice(app_name="batch-enrich")
 app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
 app.register_blueprint(api)
 app.register_blueprint(admin)
+app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
 
 # Queue names are the default stage's physical names; infra/ maps them per stage.
@@ -36,3 +38,9 @@ def work(event: SQSEvent) -> dict[str, Any]:
 def finalize(event: SQSEvent) -> dict[str, Any]:
     """Settled batches -> results files, status completed."""
     return events.handle_finalize(event)
+
+
+@app.schedule(Rate(topology.TICK.rate_minutes, unit=Rate.MINUTES), name=topology.TICK.name)
+def tick(event: CloudWatchEvent) -> dict[str, Any]:
+    """Every minute: auto-resume paused batches that can go on, finalize missed batches."""
+    return events.handle_tick(event)

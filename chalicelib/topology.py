@@ -66,6 +66,18 @@ FINALIZE = QueueSpec(
     max_receive_count=5, function_timeout=300,
 )
 
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """An EventBridge schedule invoking a handler every ``rate_minutes``."""
+
+    name: str
+    handler: str
+    rate_minutes: int
+
+
+TICK = ScheduleSpec("tick", handler="tick", rate_minutes=1)
+SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
+
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec("uploads/", INGEST.name),)

@@ -130,8 +130,9 @@ def detect_delimiter(sample_text: str) -> str:
             continue
         widths = Counter(len(row) for row in records)
         width, agreeing = widths.most_common(1)[0]
-        if width < 2 or (preamble and (agreeing < 2 or agreeing < 0.6 * len(records))):
-            continue  # past a preamble, only a table that clearly holds together counts
+        if width < 2 or (preamble and (agreeing < 2 or agreeing < 0.6 * len(records)
+                                       or not all(cell.strip() for cell in records[0]))):
+            continue  # past a preamble, only a named header over a table that holds together
         header_fits = len(records[0]) == width
         score = (agreeing + (len(records) if header_fits else 0), width)
         if score > best_score:

@@ -106,6 +106,7 @@ class Batch:
     row_limit: int | None = None
     dedupe: bool = False
     default_country: str | None = None
+    auto_resume: bool = True
     max_credits: int | None = None
     total_rows: int | None = None  # known once the file is split
     chunks_total: int | None = None

@@ -24,6 +24,7 @@ class BatchOptions(BaseModel):
     dedupe: bool = False
     # Region for phone numbers a row gives without a country (ISO 3166 alpha-2).
     default_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    auto_resume: bool = True  # resume by itself after a top-up or a raised cap
 
     @field_validator("column_map")
     @classmethod
@@ -34,6 +35,16 @@ class BatchOptions(BaseModel):
                 f"unknown canonical fields {unknown}; use any of {', '.join(CANONICAL_FIELDS)}"
             )
         return value
+
+
+class BatchPatch(BaseModel):
+    """``PATCH /v1/batches/{id}``: what may change on a batch after it was created."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    metadata: dict[str, Any] | None = None
+    max_credits: int | None = Field(default=None, ge=1)
 
 
 class JsonBatchRequest(BatchOptions):

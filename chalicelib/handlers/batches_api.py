@@ -7,8 +7,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.domain.models import Batch, RowStatus
-from chalicelib.domain.options import BatchOptions, JsonBatchRequest
+from chalicelib.domain.models import Batch, BatchStatus, RowStatus
+from chalicelib.domain.options import BatchOptions, BatchPatch, JsonBatchRequest
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload import records_to_csv
 from chalicelib.handlers.http import (
@@ -99,7 +99,15 @@ def list_batches() -> dict[str, Any]:
     tenant_id = _tenant()
     params = dict(api.current_request.query_params or {})
     limit = _int_param(params.get("limit"), "limit", 20, 1, 100)
-    page, cursor = get_ports().batches.page(tenant_id, limit, params.get("cursor"))
+    statuses: tuple[BatchStatus, ...] = ()
+    if params.get("status"):
+        known = {s.value for s in BatchStatus}
+        wanted = params["status"].split(",")
+        if not set(wanted) <= known:
+            raise InvalidRequest(f"status must be among {', '.join(sorted(known))}.", field="status")
+        statuses = tuple(BatchStatus(s) for s in wanted)
+    page, cursor = get_ports().batches.page(tenant_id, limit, params.get("cursor"), statuses,
+                                            params.get("query") or None)
     return {"batches": [status_body(b) for b in page], "next_cursor": cursor, "limit": limit}
 
 
@@ -116,6 +124,15 @@ def _int_param(raw: str | None, name: str, default: int, low: int, high: int) ->
 def get_batch(batch_id: str) -> dict[str, Any]:
     """A batch's status, from its counters."""
     return status_body(service.get_batch(get_ports(), _tenant(), batch_id))
+
+
+@api.route("/v1/batches/{batch_id}", methods=["PATCH"], content_types=ACCEPTED)
+@errors
+def patch_batch(batch_id: str) -> dict[str, Any]:
+    """Change a batch's name, metadata or max_credits (then resume a batch paused at its cap)."""
+    tenant_id = _tenant()
+    patch = parse_model(BatchPatch, json_body(api.current_request))
+    return status_body(service.patch_batch(get_ports(), tenant_id, batch_id, patch))
 
 
 @api.route("/v1/batches/{batch_id}/rows", methods=["GET"])

@@ -15,11 +15,12 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from chalice.app import SQSEvent
+from chalice.app import CloudWatchEvent, SQSEvent
 from pydantic import BaseModel
 
 from chalicelib.domain.models import ChunkMessage, FinalizeMessage
 from chalicelib.services.finalizing import finalize_batch
+from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import get_ports
 from chalicelib.services.splitting import UploadedObject, split_upload
 from chalicelib.services.working import work_chunk
@@ -94,6 +95,12 @@ def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str,
                                       processor=processor,
                                       context=event.context)  # type: ignore[arg-type]
     return dict(answer)
+
+
+def handle_tick(event: CloudWatchEvent) -> dict[str, Any]:
+    """The scheduled sweep: auto-resume paused batches, finalize batches whose request was lost."""
+    del event  # every tick does the same sweep
+    return dict(tick(get_ports()))
 
 
 def handle_split(event: SQSEvent) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,6 +117,15 @@ class EventSourceMapping:
         return sum(int(count) for count in attrs.values())
 
 
+def scheduled_event(spec: topology.ScheduleSpec, region: str, now: str) -> dict[str, Any]:
+    """The event EventBridge hands a function on a schedule."""
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": "123456789012", "time": now, "region": region,
+        "resources": [f"arn:aws:events:{region}:123456789012:rule/{spec.name}"], "detail": {},
+    }
+
+
 def mappings(app_module: str = "app", retry_delay: int = 1) -> list[EventSourceMapping]:
     """An event source mapping for every declared queue, bound to its handler in ``app``."""
     app = importlib.import_module(app_module)
@@ -133,8 +143,9 @@ class LocalRuntime:
     """Emulator + provisioned resources + pollers feeding the handlers declared in topology."""
 
     def __init__(self, work_concurrency: int = 2, retry_delay: int = 1,
-                 emulator: Emulator | None = None) -> None:
+                 emulator: Emulator | None = None, tick_seconds: float = 10.0) -> None:
         self.emulator = emulator or Emulator()
+        self._tick_seconds = tick_seconds  # AWS ticks every minute; locally sooner is friendlier
         self._concurrency = {topology.WORK.name: work_concurrency}
         self._retry_delay = retry_delay
         self._stop = threading.Event()
@@ -157,7 +168,26 @@ class LocalRuntime:
                                           name=f"poll-{mapping.spec.name}-{n}")
                 thread.start()
                 self._threads.append(thread)
+        app = importlib.import_module("app")
+        for spec in topology.SCHEDULES:
+            thread = threading.Thread(target=self._schedule, args=(spec, getattr(app, spec.handler)),
+                                      daemon=True, name=f"schedule-{spec.name}")
+            thread.start()
+            self._threads.append(thread)
         return self
+
+    def _schedule(self, spec: topology.ScheduleSpec, handler: Handler) -> None:
+        while not self._stop.wait(self._tick_seconds):
+            with self._busy_lock:
+                self._busy += 1
+            try:
+                now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                handler(scheduled_event(spec, get_settings().region, now), LambdaContext(spec.name))
+            except Exception:  # a failed tick is logged; the next one tries again, as on AWS
+                logger.exception("scheduled handler failed", extra={"handler": spec.handler})
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
 
     def stop(self) -> None:
         """Stop the pollers (after their current batch) and the emulator."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import secrets
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from chalicelib import topology
-from chalicelib.domain.errors import Conflict, InsufficientCredits, NotFound
+from chalicelib.domain.errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
     TERMINAL_STATUSES,
@@ -17,8 +18,9 @@ from chalicelib.domain.models import (
     BillingKind,
     ChunkMessage,
     FinalizeMessage,
+    Tenant,
 )
-from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.domain.upload import Layout
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.ports import Ports
@@ -46,11 +48,26 @@ class Submitted:
 def submit(ports: Ports, tenant_id: str, data: bytes, filename: str,
            options: BatchOptions) -> Submitted:
     """Accept a CSV (read whole here, so bad files get a 4xx), store it and start the pipeline."""
-    get_tenant(ports, tenant_id)
+    tenant = get_tenant(ports, tenant_id)
     intake = take_in(ports, tenant_id, data, options)
+    _check_balance(ports, tenant, intake)
     batch = start_batch(ports, tenant_id, io.BytesIO(data), filename, options, intake.layout)
     remember_layout(ports, tenant_id, intake.layout.columns, intake.layout)
     return Submitted(batch, intake)
+
+
+def _check_balance(ports: Ports, tenant: Tenant, intake: Intake) -> None:
+    """A prepaid tenant's balance must reach the minimum, and (if it asked) the batch's max cost."""
+    if tenant.billing is not BillingKind.PREPAID:
+        return
+    needed = ports.settings.min_balance_to_start
+    if tenant.config.get("require_full_balance"):
+        needed = max(needed, intake.report.usable * intake.price)
+    if tenant.balance < needed:
+        raise InsufficientCredits(
+            f"This batch can cost up to {intake.report.usable * intake.price} credits; the balance "
+            f"is {tenant.balance}. Top up at least {needed - tenant.balance} credits.",
+            credits_required=needed, credits_remaining=tenant.balance)
 
 
 def create_batch(ports: Ports, tenant_id: str, data: bytes, filename: str,
@@ -78,7 +95,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         fields=dict(layout.mapping.fields) if layout else None,
         has_header=layout.mapping.has_header if layout else True,
         skip_rows=layout.mapping.skip_rows if layout else 0,
-        row_limit=options.row_limit, dedupe=options.dedupe,
+        row_limit=options.row_limit, dedupe=options.dedupe, auto_resume=options.auto_resume,
         default_country=options.default_country.upper() if options.default_country else None,
     )
     ports.batches.put_new(batch)
@@ -93,6 +110,29 @@ def get_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
     if batch is None:
         raise NotFound(f"No batch {batch_id!r}.")
     return batch
+
+
+def patch_batch(ports: Ports, tenant_id: str, batch_id: str, patch: BatchPatch) -> Batch:
+    """Rename, re-tag or change the cap of a batch; a cap below what it spent is refused."""
+    batch = get_batch(ports, tenant_id, batch_id)
+    fields: dict[str, Any] = patch.model_dump(exclude_none=True)
+    if "metadata" in fields:
+        fields["metadata"] = json.dumps(fields["metadata"])
+    if "name" in fields:
+        fields["name_lc"] = fields["name"].lower()
+    condition, values = None, None
+    if patch.max_credits is not None:  # never below what was spent, even by a racing worker
+        condition, values = "credits_spent <= :cap", {":cap": patch.max_credits}
+    if not fields:
+        return batch
+    updated = ports.batches.update(tenant_id, batch_id, ports.clock.now(), condition, values,
+                                   **fields)
+    if updated is None:
+        fresh = get_batch(ports, tenant_id, batch_id)
+        raise InvalidRequest(
+            f"max_credits cannot be below what the batch already spent ({fresh.credits_spent}).",
+            field="max_credits")
+    return updated
 
 
 def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:

@@ -34,5 +34,9 @@ class TenantConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     sources: list[Source] = Field(default_factory=list, max_length=20)
+    # Refuse a batch at create unless the balance covers its maximum cost (402).
+    require_full_balance: bool = False
+    # Resume batches paused for credits by themselves after a top-up (a batch may opt out).
+    auto_resume: bool = True
     prices: dict[Literal["basic", "advanced"], Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict)

@@ -1,0 +1,48 @@
+"""What happens without the customer asking: auto-resume after a top-up, the scheduled tick."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.errors import Conflict, InsufficientCredits
+from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
+from chalicelib.services.batches import request_finalize, resume_batch
+from chalicelib.services.ports import Ports
+from chalicelib.services.tenants import get_tenant, top_up
+
+logger = Logger(service="batch-enrich")
+
+
+def auto_resume(ports: Ports, paused: list[Batch]) -> list[str]:
+    """Resume every paused batch whose tenant and batch allow it and whose credits now suffice."""
+    resumed = []
+    for batch in paused:
+        if not batch.auto_resume or batch.status not in PAUSED_STATUSES:
+            continue
+        if not get_tenant(ports, batch.tenant_id).config.get("auto_resume", True):
+            continue
+        try:
+            resume_batch(ports, batch.tenant_id, batch.batch_id)
+        except (InsufficientCredits, Conflict):
+            continue  # still short, or someone else resumed it first
+        resumed.append(batch.batch_id)
+    if resumed:
+        logger.info("auto-resumed", extra={"batches": resumed})
+    return resumed
+
+
+def top_up_and_resume(ports: Ports, tenant_id: str, amount: int) -> tuple[int, list[str]]:
+    """Add credits, then resume the tenant's batches that were waiting for them."""
+    balance = top_up(ports, tenant_id, amount)
+    waiting, _ = ports.batches.page(tenant_id, 100, None, (BatchStatus.PAUSED_INSUFFICIENT_CREDITS,))
+    return balance, auto_resume(ports, waiting)
+
+
+def tick(ports: Ports) -> dict[str, list[str]]:
+    """The scheduled sweep: resume what can resume, finalize batches whose last message was lost."""
+    resumed = auto_resume(ports, ports.batches.paused())
+    finalized = []
+    for batch in ports.batches.settled_unfinished():  # finalize is idempotent: asking twice is fine
+        request_finalize(ports, batch.tenant_id, batch.batch_id)
+        finalized.append(batch.batch_id)
+    return {"resumed": resumed, "finalize_requested": finalized}
