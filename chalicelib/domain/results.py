@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from chalicelib.domain.billing import row_cost
-from chalicelib.domain.models import RowResult
+from chalicelib.domain.models import RowResult, RowStatus
 
 ENRICH_COLUMNS = (
     "row_index", "row_id", "enrich_status", "enrich_matched", "enrich_credits", "enrich_error",
 )
 CREDITS_COLUMNS = ("row_index", "row_id", "credits")
+ERRORS_COLUMNS = ("row_index", "row_id", "enrich_status", "reason")
 
 
 def flatten_outputs(outputs: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -70,3 +71,12 @@ def write_credits_csv(out: TextIO, rows: Iterable[RowResult], price: int) -> Non
         cost = row_cost(row, price)
         if cost:
             writer.writerow([row.i, row.row_id, cost])
+
+
+def write_errors_csv(out: TextIO, rows: Iterable[RowResult]) -> None:
+    """Write errors.csv: every failed or skipped row with its reason code."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ERRORS_COLUMNS)
+    for row in rows:
+        if row.status in (RowStatus.FAILED, RowStatus.SKIPPED):
+            writer.writerow([row.i, row.row_id, row.status.value, row.error or ""])

@@ -7,7 +7,8 @@ from typing import Any
 from chalicelib.domain.models import Batch, BatchStatus
 
 RESULT_LINKS = {"csv": "results.csv", "jsonl": "results.csv?format=jsonl",
-                "credits_csv": "credits.csv"}
+                "credits_csv": "credits.csv", "errors_csv": "errors.csv",
+                "summary": "summary.json"}
 
 
 def status_body(batch: Batch) -> dict[str, Any]:

@@ -177,6 +177,20 @@ def credits_file(batch_id: str) -> Response:
     return _redirect_to(_tenant(), batch_id, "credits.csv")
 
 
+@api.route("/v1/batches/{batch_id}/errors.csv", methods=["GET"])
+@errors
+def errors_file(batch_id: str) -> Response:
+    """302 to errors.csv: failed and skipped rows with their reason codes."""
+    return _redirect_to(_tenant(), batch_id, "errors.csv")
+
+
+@api.route("/v1/batches/{batch_id}/summary.json", methods=["GET"])
+@errors
+def summary_file(batch_id: str) -> Response:
+    """302 to summary.json: the totals of the results files."""
+    return _redirect_to(_tenant(), batch_id, "summary.json")
+
+
 def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
     ports = get_ports()
     batch = service.get_batch(ports, tenant_id, batch_id)

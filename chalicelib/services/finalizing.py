@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -26,6 +27,7 @@ from chalicelib.domain.results import (
     flatten_outputs,
     input_header,
     write_credits_csv,
+    write_errors_csv,
     write_results_csv,
 )
 from chalicelib.domain.upload import columns_and_rows
@@ -112,9 +114,32 @@ def _write_files(ports: Ports, batch: Batch, spool: io.TextIOBase, header: list[
         for row in _spooled(spool):
             out.write(json.dumps(row_json(row, batch.price), ensure_ascii=False) + "\n")
 
+    def errors(out: TextIO) -> None:
+        write_errors_csv(out, _spooled(spool))
+
+    def summary(out: TextIO) -> None:
+        json.dump(_summary(batch, _spooled(spool)), out, indent=2)
+
     _upload_text(ports, results_key(batch, "results.csv"), "text/csv", results)
     _upload_text(ports, results_key(batch, "credits.csv"), "text/csv", credits)
     _upload_text(ports, results_key(batch, "rows.jsonl"), "application/x-ndjson", jsonl)
+    _upload_text(ports, results_key(batch, "errors.csv"), "text/csv", errors)
+    _upload_text(ports, results_key(batch, "summary.json"), "application/json", summary)
+
+
+def _summary(batch: Batch, rows: Iterator[RowResult]) -> dict[str, object]:
+    """Totals of the results files, counted from the rows themselves."""
+    statuses: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    credits = 0
+    for row in rows:
+        statuses[row.status.value] += 1
+        credits += row_cost(row, batch.price)
+        if row.status in (RowStatus.FAILED, RowStatus.SKIPPED) and row.error:
+            reasons[row.error.split(":")[0]] += 1
+    return {"batch_id": batch.batch_id, "name": batch.name, "rows": sum(statuses.values()),
+            "by_status": dict(statuses), "credits": credits, "price_per_match": batch.price,
+            "skip_and_failure_reasons": dict(reasons), "metadata": batch.metadata}
 
 
 def _upload_text(ports: Ports, key: str, content_type: str, write: Callable[[TextIO], None]) -> None:

@@ -77,3 +77,23 @@ def test_preview_counts_what_was_found_without_personal_data(aws: Aws, client: C
     assert body["rows"] == 4 and body["matched"] == 2
     assert body["found"]["emails"] == 1 and body["found"]["phones"] == 2
     assert "ada@example.com" not in json.dumps(body)
+
+
+def test_errors_csv_and_summary_json_account_for_every_row(aws: Aws, client: Client) -> None:
+    from chalicelib.services.finalizing import results_key
+    from tests.csvs import read_rows
+
+    tenant = aws.tenant(100)
+    batch_id = _create(client, tenant.api_key, RECORDS)
+    aws.drain()
+    assert _get(client, tenant.api_key, f"/v1/batches/{batch_id}/errors.csv").status_code == 302
+    batch = aws.ports.batches.get(tenant.tenant_id, batch_id)
+    assert batch is not None
+
+    errors = read_rows(aws.ports.blobs.read(results_key(batch, "errors.csv")))
+    summary = json.loads(aws.ports.blobs.read(results_key(batch, "summary.json")))
+
+    assert [(r["row_id"], r["enrich_status"], r["reason"]) for r in errors] == [
+        ("4", "skipped", "missing_person_fields")]
+    assert summary["rows"] == 4 and summary["credits"] == 2 == batch.credits_spent
+    assert summary["by_status"] == {"completed": 2, "not_found": 1, "skipped": 1}
