@@ -18,6 +18,7 @@ class TableSpec:
     range_key: str | None = None
     range_key_numeric: bool = False
     ttl_attribute: str | None = None
+    local_indexes: tuple[tuple[str, str], ...] = ()  # (name, string range key), projection ALL
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ TENANTS = TableSpec("tenants", hash_key="tenant_id")
 API_KEYS = TableSpec("api-keys", hash_key="key_hash")
 BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id")
 CHUNKS = TableSpec("chunks", hash_key="batch_id", range_key="chunk", range_key_numeric=True)
-LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id")
+# by-time: a tenant's ledger newest first; `at` is "{created_at}#{entry_id}".
+LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id",
+                   local_indexes=(("by-time", "at"),))
 MARKERS = TableSpec("markers", hash_key="marker", ttl_attribute="expires_at")
 COLUMN_MAPS = TableSpec("column-maps", hash_key="tenant_id", range_key="fingerprint")
 

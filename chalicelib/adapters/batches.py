@@ -1,4 +1,4 @@
-"""DynamoDB adapter for batches, their chunks' settlement records and split markers."""
+"""DynamoDB adapter for batches and their chunks' settlement records."""
 
 from __future__ import annotations
 
@@ -79,13 +79,12 @@ def chunk_from_item(raw: dict[str, Any]) -> ChunkState:
 
 
 class BatchStore:
-    """Batches by tenant (newest first), chunk settlement records by batch, split markers."""
+    """Batches by tenant (newest first) and chunk settlement records by batch."""
 
-    def __init__(self, client: DynamoDBClient, batches: str, chunks: str, markers: str) -> None:
+    def __init__(self, client: DynamoDBClient, batches: str, chunks: str) -> None:
         self._db = client
         self._batches = batches
         self._chunks = chunks
-        self._markers = markers
 
     @staticmethod
     def _key(tenant_id: str, batch_id: str) -> dict[str, Any]:
@@ -245,32 +244,6 @@ class BatchStore:
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def claim_marker(self, marker: str, lease_until: int, now: int) -> bool:
-        """Claim a one-time marker (or take over one whose holder's lease ran out)."""
-        try:
-            self._db.put_item(
-                TableName=self._markers,
-                Item=to_dynamo({"marker": marker, "state": "claimed", "lease_until": lease_until,
-                                "expires_at": now + 30 * 86400}),
-                ConditionExpression="attribute_not_exists(marker) OR "
-                "(#state = :claimed AND lease_until < :now)",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":claimed": value("claimed"), ":now": value(now)},
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-    def complete_marker(self, marker: str) -> None:
-        """Mark a claimed marker's work finished for good."""
-        self._db.update_item(
-            TableName=self._markers, Key={"marker": value(marker)},
-            UpdateExpression="SET #state = :done", ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":done": value("done")},
-        )
 
 
 def _encode_cursor(batch_id: str) -> str:

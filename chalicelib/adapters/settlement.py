@@ -163,6 +163,7 @@ class SettlementStore:
         entry_id = f"charge#{req.batch.batch_id}#{req.chunk:06d}#{req.part:03d}"
         item = {
             "tenant_id": value(req.batch.tenant_id), "entry_id": value(entry_id),
+            "at": value(f"{req.now}#{entry_id}"),
             "kind": value("charge"), "credits": value(-req.settlement.cost),
             "rows": value(req.settlement.completed), "batch_id": value(req.batch.batch_id),
             "created_at": value(req.now),

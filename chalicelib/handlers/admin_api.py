@@ -1,4 +1,4 @@
-"""Admin routes: tenants and top-ups, guarded by the admin key."""
+"""Admin routes: tenants, top-ups and API keys, guarded by the admin key."""
 
 from __future__ import annotations
 
@@ -69,3 +69,33 @@ def top_up(tenant_id: str) -> dict[str, Any]:
     body = parse_model(TopUpRequest, json_body(admin.current_request))
     balance = service.top_up(get_ports(), tenant_id, body.amount)
     return {"tenant_id": tenant_id, "balance": balance}
+
+
+@admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["POST"], content_types=["*/*"])
+@errors
+def create_api_key(tenant_id: str) -> Response:
+    """Give a tenant another API key; the key in the answer is shown this once."""
+    _admin()
+    created = service.create_api_key(get_ports(), tenant_id)
+    return Response(
+        body={"tenant_id": tenant_id, "key_id": created.key_id, "api_key": created.api_key,
+              "created_at": created.created_at},
+        status_code=201,
+    )
+
+
+@admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["GET"])
+@errors
+def list_api_keys(tenant_id: str) -> dict[str, Any]:
+    """A tenant's keys: ``key_id``, ``created_at``, ``revoked_at`` (never the key)."""
+    _admin()
+    return {"tenant_id": tenant_id, "api_keys": service.list_api_keys(get_ports(), tenant_id)}
+
+
+@admin.route("/v1/admin/tenants/{tenant_id}/api-keys/{key_id}", methods=["DELETE"])
+@errors
+def revoke_api_key(tenant_id: str, key_id: str) -> Response:
+    """Revoke one key: 401 for it from now on; the tenant's other keys keep working."""
+    _admin()
+    service.revoke_api_key(get_ports(), tenant_id, key_id)
+    return Response(body="", status_code=204)

@@ -21,6 +21,7 @@ from chalicelib.handlers.http import (
 )
 from chalicelib.services import batches as service
 from chalicelib.services.finalizing import results_key
+from chalicelib.services.idempotency import create_once, request_hash
 from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
 from chalicelib.services.rows import preview, rows_page
@@ -73,9 +74,22 @@ def create_batch() -> Response:
     """Create a batch from a multipart CSV upload or a JSON list of records."""
     tenant_id = _tenant()
     data, filename, options = _submission()
-    submitted = service.submit(get_ports(), tenant_id, data, filename, options)
-    body = status_body(submitted.batch) | {"input": submitted.intake.to_json()}
-    return Response(body=body, status_code=202)
+    ports = get_ports()
+    key = api.current_request.headers.get("idempotency-key")
+    if key is None:
+        submitted = service.submit(ports, tenant_id, data, filename, options)
+        body = status_body(submitted.batch) | {"input": submitted.intake.to_json()}
+        return Response(body=body, status_code=202)
+    intake: dict[str, Any] = {}
+
+    def create(batch_id: str) -> Batch:
+        submitted = service.submit(ports, tenant_id, data, filename, options, batch_id)
+        intake.update(submitted.intake.to_json())
+        return submitted.batch
+
+    batch, created = create_once(ports, tenant_id, key, request_hash(data, options), create)
+    body = status_body(batch) | ({"input": intake} if created else {})
+    return Response(body=body, status_code=202 if created else 200)
 
 
 @api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED)

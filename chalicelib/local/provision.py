@@ -30,9 +30,19 @@ def _create_table(clients: Clients, name: str, spec: topology.TableSpec) -> None
         keys.append({"AttributeName": spec.range_key, "KeyType": "RANGE"})
         kind = "N" if spec.range_key_numeric else "S"
         attributes.append({"AttributeName": spec.range_key, "AttributeType": kind})
+    extra: dict[str, Any] = {}
+    for index, key in spec.local_indexes:
+        attributes.append({"AttributeName": key, "AttributeType": "S"})
+        extra.setdefault("LocalSecondaryIndexes", []).append({
+            "IndexName": index,
+            "KeySchema": [{"AttributeName": spec.hash_key, "KeyType": "HASH"},
+                          {"AttributeName": key, "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        })
     try:
         clients.dynamodb.create_table(TableName=name, KeySchema=keys,
-                                      AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST")
+                                      AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST",
+                                      **extra)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             raise

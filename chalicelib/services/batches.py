@@ -46,12 +46,13 @@ class Submitted:
 
 
 def submit(ports: Ports, tenant_id: str, data: bytes, filename: str,
-           options: BatchOptions) -> Submitted:
+           options: BatchOptions, batch_id: str | None = None) -> Submitted:
     """Accept a CSV (read whole here, so bad files get a 4xx), store it and start the pipeline."""
     tenant = get_tenant(ports, tenant_id)
     intake = take_in(ports, tenant_id, data, options)
     _check_balance(ports, tenant, intake)
-    batch = start_batch(ports, tenant_id, io.BytesIO(data), filename, options, intake.layout)
+    batch = start_batch(ports, tenant_id, io.BytesIO(data), filename, options, intake.layout,
+                        batch_id)
     remember_layout(ports, tenant_id, intake.layout.columns, intake.layout)
     return Submitted(batch, intake)
 
@@ -77,14 +78,15 @@ def create_batch(ports: Ports, tenant_id: str, data: bytes, filename: str,
 
 
 def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
-                options: BatchOptions, layout: Layout | None = None) -> Batch:
+                options: BatchOptions, layout: Layout | None = None,
+                batch_id: str | None = None) -> Batch:
     """Record a batch and stream its file to the uploads prefix (no size limit on this path).
 
     Without a layout (a file too large to read here), split resolves the columns.
     """
     tenant = get_tenant(ports, tenant_id)
     now = ports.clock.now()
-    batch_id = new_batch_id(ports.clock.epoch())
+    batch_id = batch_id or new_batch_id(ports.clock.epoch())
     batch = Batch(
         tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=options.mode,

@@ -11,6 +11,7 @@ from chalicelib import topology
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.batches import BatchStore
 from chalicelib.adapters.blobs import BlobStore
+from chalicelib.adapters.markers import MarkerStore
 from chalicelib.adapters.queue import MessageQueue
 from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.clients import Clients, get_clients
@@ -36,6 +37,7 @@ class Ports:
     settings: Settings
     accounts: AccountStore
     batches: BatchStore
+    markers: MarkerStore
     settlement: SettlementStore
     blobs: BlobStore
     queue: MessageQueue
@@ -54,8 +56,8 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
         settings=settings,
         accounts=AccountStore(db, name(topology.TENANTS.name), name(topology.API_KEYS.name),
                               name(topology.LEDGER.name), name(topology.COLUMN_MAPS.name)),
-        batches=BatchStore(db, name(topology.BATCHES.name), name(topology.CHUNKS.name),
-                           name(topology.MARKERS.name)),
+        batches=BatchStore(db, name(topology.BATCHES.name), name(topology.CHUNKS.name)),
+        markers=MarkerStore(db, name(topology.MARKERS.name)),
         settlement=SettlementStore(db, name(topology.TENANTS.name), name(topology.BATCHES.name),
                                    name(topology.CHUNKS.name), name(topology.LEDGER.name)),
         blobs=BlobStore(clients.s3, settings.bucket),

@@ -42,13 +42,13 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
     tenant_id, batch_id = parts[1], parts[2]
     marker = f"split#{obj.bucket}/{obj.key}#{obj.etag}"
     now = int(ports.clock.epoch())
-    if not ports.batches.claim_marker(marker, now + ports.settings.split_lease_seconds, now):
+    if not ports.markers.claim(marker, now + ports.settings.split_lease_seconds, now):
         logger.info("duplicate upload event; already split", extra={"batch_id": batch_id})
         return None
     batch = ports.batches.get(tenant_id, batch_id)
     if batch is None or batch.status not in ACTIVE_STATUSES:
         logger.warning("no active batch for upload", extra={"key": obj.key})
-        ports.batches.complete_marker(marker)
+        ports.markers.complete(marker)
         return None
     try:
         table = open_csv(ports.blobs.open(obj.key, bucket=obj.bucket))
@@ -68,12 +68,12 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
         rows, chunks = _send_chunks(ports, batch, classifier, values)
     except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
         _fail(ports, tenant_id, batch_id, error.message)
-        ports.batches.complete_marker(marker)
+        ports.markers.complete(marker)
         return None
     split = ports.batches.record_split(tenant_id, batch_id, rows, chunks, ports.clock.now())
     if split.all_chunks_done and split.status in ACTIVE_STATUSES:
         request_finalize(ports, tenant_id, batch_id)
-    ports.batches.complete_marker(marker)
+    ports.markers.complete(marker)
     logger.info("split", extra={"batch_id": batch_id, "rows": rows, "chunks": chunks})
     return chunks
 

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from chalicelib.domain.errors import InvalidRequest, NotFound, Unauthorized
+from chalicelib.domain.errors import Conflict, InvalidRequest, NotFound, Unauthorized
 from chalicelib.domain.models import BillingKind, Tenant
 from chalicelib.services.ports import Ports
 
@@ -74,6 +75,40 @@ def get_tenant(ports: Ports, tenant_id: str) -> Tenant:
     if tenant is None:
         raise NotFound(f"No tenant {tenant_id!r}.")
     return tenant
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """Another API key of a tenant: ``api_key`` is shown this once, ``key_id`` names it from now on."""
+
+    key_id: str
+    api_key: str
+    created_at: str
+
+
+def create_api_key(ports: Ports, tenant_id: str) -> NewApiKey:
+    """Give a tenant another API key (stored hashed)."""
+    for _ in range(3):  # key_id is 32 bits of the hash: a clash within one tenant is rare, not impossible
+        api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+        now = ports.clock.now()
+        try:
+            return NewApiKey(ports.accounts.add_api_key(tenant_id, hash_key(api_key), now), api_key, now)
+        except Conflict:
+            continue
+    raise Conflict("Could not find a free key_id for the new key; try again.")
+
+
+def list_api_keys(ports: Ports, tenant_id: str) -> list[dict[str, Any]]:
+    """A tenant's keys, oldest first: ``{key_id, created_at, revoked_at}``, never the key or its hash."""
+    keys = ports.accounts.api_keys(tenant_id)
+    if keys is None:
+        raise NotFound(f"No tenant {tenant_id!r}.")
+    return keys
+
+
+def revoke_api_key(ports: Ports, tenant_id: str, key_id: str) -> None:
+    """Revoke one key: it gets 401 from now on, the tenant's other keys keep working."""
+    ports.accounts.revoke_api_key(tenant_id, key_id, ports.clock.now())
 
 
 def _bearer(authorization: str | None) -> str:

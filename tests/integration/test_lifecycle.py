@@ -141,3 +141,35 @@ def test_patch_renames_and_list_filters_by_status_and_name(aws: Aws, client: Cli
     assert _call(client, "get", "/v1/batches?status=done", tenant.api_key).status_code == 422
     assert _call(client, "patch", f"/v1/batches/{first}", tenant.api_key,
                  {"colour": "red"}).status_code == 422
+
+
+def _create_with_key(client: Client, key: str, idem: str, body: Any) -> Any:
+    return client.http.post("/v1/batches", body=json.dumps(body), headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json",
+        "Idempotency-Key": idem})
+
+
+def test_the_same_idempotency_key_twice_creates_one_batch(aws: Aws, client: Client) -> None:
+    tenant = aws.tenant(100)
+    body = {"records": _records(5), "name": "once"}
+
+    first = _create_with_key(client, tenant.api_key, "order-42", body)
+    again = _create_with_key(client, tenant.api_key, "order-42", body)
+    changed = _create_with_key(client, tenant.api_key, "order-42", {**body, "name": "twice"})
+
+    assert first.status_code == 202 and again.status_code == 200
+    assert again.json_body["batch_id"] == first.json_body["batch_id"]
+    assert changed.status_code == 409
+    listed = _call(client, "get", "/v1/batches", tenant.api_key).json_body["batches"]
+    assert len(listed) == 1
+    other = aws.tenant(100)  # keys are per tenant
+    assert _create_with_key(client, other.api_key, "order-42", body).status_code == 202
+
+
+def test_a_refused_request_leaves_its_idempotency_key_free(aws: Aws, client: Client) -> None:
+    tenant = aws.tenant(100)
+
+    refused = _create_with_key(client, tenant.api_key, "k1", {"records": [{"colour": "red"}]})
+    fixed = _create_with_key(client, tenant.api_key, "k1", {"records": _records(2)})
+
+    assert refused.status_code == 400 and fixed.status_code == 202

@@ -92,6 +92,8 @@ def test_a_completed_batch_links_its_results() -> None:
         "csv": "/v1/batches/b_1/results.csv",
         "jsonl": "/v1/batches/b_1/results.csv?format=jsonl",
         "credits_csv": "/v1/batches/b_1/credits.csv",
+        "errors_csv": "/v1/batches/b_1/errors.csv",
+        "summary": "/v1/batches/b_1/summary.json",
     }
 
 

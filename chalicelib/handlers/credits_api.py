@@ -1,0 +1,36 @@
+"""Routes of /v1/credits: a tenant's balance and its ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers.http import parse_model, with_errors
+from chalicelib.services import credits as service
+from chalicelib.services.ports import get_ports
+from chalicelib.services.tenants import authenticate
+
+credits_api = Blueprint(__name__)
+errors = with_errors(lambda: credits_api.current_request)
+
+
+def _tenant() -> str:
+    return authenticate(get_ports(), credits_api.current_request.headers.get("authorization"))
+
+
+@credits_api.route("/v1/credits", methods=["GET"])
+@errors
+def balance() -> dict[str, Any]:
+    """Balance, billing kind, spent this month and ever, topped up ever."""
+    return service.credit_summary(get_ports(), _tenant())
+
+
+@credits_api.route("/v1/credits/ledger", methods=["GET"])
+@errors
+def ledger() -> dict[str, Any]:
+    """Ledger entries, newest first: ``limit``, ``cursor``, ``kind``, ``batch_id``."""
+    tenant_id = _tenant()
+    params = dict(credits_api.current_request.query_params or {})
+    query = parse_model(service.LedgerQuery, params)
+    return service.ledger_page(get_ports(), tenant_id, query)
