@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.models import BillingKind
 from chalicelib.handlers.http import json_body, parse_model, with_errors
 from chalicelib.services import tenants as service
+from chalicelib.services.lifecycle import top_up_and_resume
 from chalicelib.services.ports import get_ports
 from chalicelib.services.sources import configure as configure_sources
 from chalicelib.sources.spec import TenantConfig
@@ -64,11 +65,11 @@ def configure(tenant_id: str) -> dict[str, Any]:
 @admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"])
 @errors
 def top_up(tenant_id: str) -> dict[str, Any]:
-    """Add credits to a tenant; answers the new balance."""
+    """Add credits to a tenant; batches paused for credits resume by themselves (unless opted out)."""
     _admin()
     body = parse_model(TopUpRequest, json_body(admin.current_request))
-    balance = service.top_up(get_ports(), tenant_id, body.amount)
-    return {"tenant_id": tenant_id, "balance": balance}
+    balance, resumed = top_up_and_resume(get_ports(), tenant_id, body.amount)
+    return {"tenant_id": tenant_id, "balance": balance, "resumed_batches": resumed}
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["POST"], content_types=["*/*"])

@@ -139,10 +139,11 @@ def test_http_upload_pause_top_up_resume_and_download(server: str) -> None:
     status, refused, _ = _call("POST", f"{server}/v1/batches/{created['batch_id']}/resume", key)
     assert status == 402 and refused["credits_remaining"] == 0
 
-    _call("POST", f"{server}/v1/admin/tenants/{tenant['tenant_id']}/credits", "adm",
-          json.dumps({"amount": 1000}).encode())
+    status, topped, _ = _call("POST", f"{server}/v1/admin/tenants/{tenant['tenant_id']}/credits",
+                              "adm", json.dumps({"amount": 1000}).encode())
+    assert status == 200 and topped["resumed_batches"] == [created["batch_id"]]  # auto-resume
     status, _, _ = _call("POST", f"{server}/v1/batches/{created['batch_id']}/resume", key)
-    assert status == 202
+    assert status == 409  # already running again
     done = _wait_for(server, key, created["batch_id"], {"completed"})
 
     status, _, headers = _call("GET", f"{server}/v1/batches/{created['batch_id']}/results.csv", key)

@@ -214,7 +214,7 @@ def test_admin_top_up_answers_the_new_balance(http: Http, aws: Aws) -> None:
     reply = http.post_json(f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 15})
 
     assert reply.status == 200, reply.raw
-    assert reply.json() == {"tenant_id": tenant.tenant_id, "balance": 25}
+    assert reply.json() == {"tenant_id": tenant.tenant_id, "balance": 25, "resumed_batches": []}
     assert aws.balance(tenant.tenant_id) == 25
 
 
