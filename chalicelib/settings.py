@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # A prepaid tenant needs at least this balance to start a batch (402 below it).
     min_balance_to_start: int = 0
 
+    # API requests one tenant may make per second (429 with Retry-After beyond it).
+    requests_per_second: int = 20
+
     # Credits per matched row, by mode.
     price_basic: int = 1
     price_advanced: int = 3

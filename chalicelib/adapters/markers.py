@@ -62,6 +62,22 @@ class MarkerStore:
             raise
         return True
 
+    def count_up_to(self, marker: str, limit: int, expires_at: int) -> bool:
+        """Add one to a counter unless it reached ``limit``; False when it had."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key={"marker": value(marker)},
+                UpdateExpression="ADD hits :one SET expires_at = :expires",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeValues={":one": value(1), ":limit": value(limit),
+                                           ":expires": value(expires_at)},
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
     def get(self, marker: str) -> dict[str, Any] | None:
         """A marker's attributes, read consistently, or None."""
         got = self._db.get_item(TableName=self._table, Key={"marker": value(marker)},

@@ -73,6 +73,13 @@ class InsufficientCredits(DomainError):
     code = "insufficient_credits"
 
 
+class RateLimited(DomainError):
+    """Too many requests from one tenant in one second."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class AlreadySettled(Exception):
     """This part of a chunk was settled by another delivery: acknowledge and move on."""
 

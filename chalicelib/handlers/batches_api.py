@@ -25,7 +25,7 @@ from chalicelib.services.idempotency import create_once, request_hash
 from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
 from chalicelib.services.rows import preview, rows_page
-from chalicelib.services.tenants import authenticate
+from chalicelib.services.tenants import tenant_request
 
 api = Blueprint(__name__)
 errors = with_errors(lambda: api.current_request)
@@ -35,7 +35,7 @@ _JSON_FIELDS = ("metadata", "column_map", "max_credits")
 
 
 def _tenant() -> str:
-    return authenticate(get_ports(), api.current_request.headers.get("authorization"))
+    return tenant_request(get_ports(), api.current_request.headers.get("authorization"))
 
 
 def _accepted(batch: Batch, status_code: int = 202) -> Response:

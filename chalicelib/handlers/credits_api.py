@@ -9,14 +9,14 @@ from chalice.app import Blueprint
 from chalicelib.handlers.http import parse_model, with_errors
 from chalicelib.services import credits as service
 from chalicelib.services.ports import get_ports
-from chalicelib.services.tenants import authenticate
+from chalicelib.services.tenants import tenant_request
 
 credits_api = Blueprint(__name__)
 errors = with_errors(lambda: credits_api.current_request)
 
 
 def _tenant() -> str:
-    return authenticate(get_ports(), credits_api.current_request.headers.get("authorization"))
+    return tenant_request(get_ports(), credits_api.current_request.headers.get("authorization"))
 
 
 @credits_api.route("/v1/credits", methods=["GET"])

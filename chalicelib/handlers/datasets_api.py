@@ -10,14 +10,14 @@ from chalicelib.domain.errors import BadInput, PayloadTooLarge, UnsupportedMedia
 from chalicelib.handlers.http import content_type, multipart_form, with_errors
 from chalicelib.services import sources as service
 from chalicelib.services.ports import get_ports
-from chalicelib.services.tenants import authenticate
+from chalicelib.services.tenants import tenant_request
 
 datasets = Blueprint(__name__)
 errors = with_errors(lambda: datasets.current_request)
 
 
 def _tenant() -> str:
-    return authenticate(get_ports(), datasets.current_request.headers.get("authorization"))
+    return tenant_request(get_ports(), datasets.current_request.headers.get("authorization"))
 
 
 @datasets.route("/v1/datasets", methods=["POST"], content_types=["*/*"])

@@ -36,7 +36,11 @@ def error_response(request: Request, error: DomainError) -> Response:
         body["detail"] = error.details.get("detail") or [
             {"loc": [error.details.get("field", "body")], "msg": error.message, "type": "value_error"}
         ]
-    return Response(body=body, status_code=error.status)
+    headers: dict[str, str | list[str]] = {}
+    if "retry_after" in error.details:
+        body["retry_after"] = error.details["retry_after"]
+        headers["Retry-After"] = str(error.details["retry_after"])
+    return Response(body=body, status_code=error.status, headers=headers)
 
 
 def with_errors(current_request: Callable[[], Request]) -> Callable[[Callable[..., Any]], Any]:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from chalicelib.domain.errors import Conflict, InvalidRequest, NotFound, RateLimited, Unauthorized
 from chalicelib.domain.models import BillingKind, Tenant
 from chalicelib.services.ports import Ports
 
@@ -58,6 +58,20 @@ def authenticate(ports: Ports, authorization: str | None) -> str:
     tenant_id = ports.accounts.tenant_for_key(hash_key(token))
     if tenant_id is None:
         raise Unauthorized("The API key is not valid. Check the Authorization header.")
+    return tenant_id
+
+
+def tenant_request(ports: Ports, authorization: str | None) -> str:
+    """Authenticate a tenant's API call and count it against its per-second allowance."""
+    tenant_id = authenticate(ports, authorization)
+    second = int(ports.clock.epoch())
+    # A fixed one-second window per tenant: one conditional write per request, no hot item
+    # beyond a second, gone by TTL a minute later.
+    if not ports.markers.count_up_to(f"rate#{tenant_id}#{second}",
+                                     ports.settings.requests_per_second, second + 60):
+        raise RateLimited(
+            f"More than {ports.settings.requests_per_second} requests in one second: slow down "
+            "and retry after the Retry-After delay.", retry_after=1)
     return tenant_id
 
 

@@ -173,3 +173,21 @@ def test_a_refused_request_leaves_its_idempotency_key_free(aws: Aws, client: Cli
     fixed = _create_with_key(client, tenant.api_key, "k1", {"records": _records(2)})
 
     assert refused.status_code == 400 and fixed.status_code == 202
+
+
+def test_a_tenant_over_its_request_rate_gets_a_429_with_retry_after(
+    aws: Aws, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = aws.tenant(1)
+    other = aws.tenant(1)
+    aws.ports.settings = aws.ports.settings.model_copy(update={"requests_per_second": 3})
+    aws.ports.clock = type(aws.ports.clock)(epoch=lambda: 1_800_000_000.0, sleep=lambda _: None)
+
+    codes = [_call(client, "get", "/v1/batches", tenant.api_key).status_code for _ in range(5)]
+    limited = _call(client, "get", "/v1/batches", tenant.api_key)
+
+    assert codes == [200, 200, 200, 429, 429]
+    assert limited.headers["Retry-After"] == "1" and limited.json_body["error"] == "rate_limited"
+    assert _call(client, "get", "/v1/batches", other.api_key).status_code == 200  # per tenant
+    aws.ports.clock = type(aws.ports.clock)(epoch=lambda: 1_800_000_001.0, sleep=lambda _: None)
+    assert _call(client, "get", "/v1/batches", tenant.api_key).status_code == 200  # next second

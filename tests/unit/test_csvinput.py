@@ -181,15 +181,18 @@ def tables(draw: st.DrawFn) -> tuple[str, list[str], list[list[str]]]:
       header to any reader that looks at the header line;
     - header names do not start with U+FEFF (it is taken for a byte order mark);
     - a one-column file is comma-separated: with no delimiter in the header there is nothing to
-      tell ``;`` from ``,``.
-    Data cells are any text without NUL: delimiters, quotes, newlines, any script.
+      tell ``;`` from ``,``; and its cells hold no other candidate delimiter: a one-cell line
+      above rows that split on ``\t`` is a title over a tab-separated table to the reader
+      (tests/corpus/report_title_semicolon.csv is such a real file).
+    Data cells of wider tables are any text without NUL: delimiters, quotes, newlines, any script.
     """
     width = draw(st.integers(1, 5))
     delimiter = "," if width == 1 else draw(st.sampled_from(DELIMITERS))
     others = "".join(d for d in DELIMITERS if d != delimiter)
     name = cell_text(others + LINE_BREAKS).filter(lambda s: s.strip() != "" and not s.startswith("\ufeff"))
     header = draw(st.lists(name, min_size=width, max_size=width))
-    rows = draw(st.lists(st.lists(cell_text(), min_size=width, max_size=width), max_size=6))
+    data = cell_text(others) if width == 1 else cell_text()
+    rows = draw(st.lists(st.lists(data, min_size=width, max_size=width), max_size=6))
     return delimiter, header, rows
 
 
