@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import Item, error_code, from_dynamo, to_dynamo, value
+from chalicelib.adapters.dynamo import Item, all_pages, error_code, from_dynamo, to_dynamo, value
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import BillingKind, Tenant
 
@@ -250,12 +250,11 @@ class AccountStore:
     def _query_all(self, query: dict[str, Any], enough: int | None = None) -> list[Item]:
         """Every item a Query matches, page after page (or as soon as ``enough`` are in)."""
         items: list[Item] = []
-        while True:
-            page = self._db.query(**query)
-            items.extend(from_dynamo(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page or (enough is not None and len(items) >= enough):
-                return items
-            query = {**query, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+        for item in all_pages(self._db.query, query):
+            items.append(from_dynamo(item))
+            if enough is not None and len(items) >= enough:
+                break
+        return items
 
     def add_api_key(self, tenant_id: str, key_hash: str, now: str) -> str:
         """Store another API key of an existing tenant; returns its key_id."""

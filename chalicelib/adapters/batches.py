@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_dynamo, is_condition_failure, to_dynamo, value
+from chalicelib.adapters.dynamo import all_pages, from_dynamo, is_condition_failure, to_dynamo, value
 from chalicelib.domain.errors import BadInput
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
@@ -142,6 +142,8 @@ class BatchStore:
                condition_values: dict[str, Any] | None = None, **fields: Any) -> Batch | None:
         """Set fields of an existing batch (under an optional condition); None if it failed."""
         names = {f"#f{i}": name for i, name in enumerate(fields)}
+        if condition and "#status" in condition:
+            names["#status"] = "status"
         values = {f":f{i}": value(v) for i, v in enumerate(fields.values())}
         values[":now"] = value(now)
         values.update({k: value(v) for k, v in (condition_values or {}).items()})
@@ -179,41 +181,16 @@ class BatchStore:
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {k: value(v) for k, v in values.items()},
         }
-        found: list[Batch] = []
-        while True:
-            page = self._db.scan(**kwargs)
-            found.extend(batch_from_item(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [batch_from_item(item) for item in all_pages(self._db.scan, kwargs)]
 
     def transition(
         self, tenant_id: str, batch_id: str, to: BatchStatus, allowed_from: tuple[BatchStatus, ...],
         now: str, **fields: Any,
     ) -> Batch | None:
         """Move a batch to ``to`` if its status is one of ``allowed_from``; the new batch or None."""
-        names = {"#status": "status"}
-        values: dict[str, Any] = {":to": value(to.value), ":now": value(now)}
-        sets = ["#status = :to", "updated_at = :now"]
-        for index, (name, field_value) in enumerate(fields.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = value(field_value)
-            sets.append(f"#f{index} = :f{index}")
-        allowed = [f":from{index}" for index in range(len(allowed_from))]
-        values.update({f":from{i}": value(s.value) for i, s in enumerate(allowed_from)})
-        try:
-            got = self._db.update_item(
-                TableName=self._batches, Key=self._key(tenant_id, batch_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=f"#status IN ({', '.join(allowed)})",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return batch_from_item(got["Attributes"])
+        allowed = {f":from{i}": s.value for i, s in enumerate(allowed_from)}
+        return self.update(tenant_id, batch_id, now, f"#status IN ({', '.join(allowed)})", allowed,
+                           status=to.value, **fields)
 
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
                      now: str) -> Batch:
@@ -237,13 +214,7 @@ class BatchStore:
         if parked_only:
             kwargs["FilterExpression"] = "done = :false"
             kwargs["ExpressionAttributeValues"][":false"] = value(False)
-        found: list[ChunkState] = []
-        while True:
-            page = self._db.query(**kwargs)
-            found.extend(chunk_from_item(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [chunk_from_item(item) for item in all_pages(self._db.query, kwargs)]
 
 
 def _encode_cursor(batch_id: str) -> str:

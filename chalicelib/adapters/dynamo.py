@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -50,3 +50,13 @@ def error_code(exc: ClientError) -> str:
 def is_condition_failure(exc: ClientError) -> bool:
     """True when a conditional write was refused."""
     return error_code(exc) == "ConditionalCheckFailedException"
+
+
+def all_pages(call: Callable[..., Any], request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every raw item a Query or Scan returns, page after page."""
+    while True:
+        page = call(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
