@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.adapters.accounts import ledger_position
+from chalicelib.adapters.ledger import ledger_position
 from chalicelib.domain.errors import BadInput, NotFound
 from chalicelib.domain.models import BillingKind
 from chalicelib.services.ports import Ports
@@ -43,7 +43,7 @@ def credit_summary(ports: Ports, tenant_id: str) -> dict[str, Any]:
     month = ports.clock.now()[:7]  # "YYYY-MM" of an ISO-8601 UTC timestamp
     return {
         "balance": balance, "billing": billing.value,
-        "spent_this_month": ports.accounts.spent_in_month(tenant_id, month),
+        "spent_this_month": ports.ledger.spent_in_month(tenant_id, month),
         "spent_total": spent, "topped_up_total": topped_up,
     }
 
@@ -51,7 +51,7 @@ def credit_summary(ports: Ports, tenant_id: str) -> dict[str, Any]:
 def ledger_page(ports: Ports, tenant_id: str, query: LedgerQuery) -> dict[str, Any]:
     """One page of the tenant's ledger, newest first, and the cursor of the next page (or None)."""
     before = decode_cursor(query.cursor) if query.cursor else None
-    found = ports.accounts.ledger_newest_first(tenant_id, query.limit + 1, before, query.kind,
+    found = ports.ledger.newest_first(tenant_id, query.limit + 1, before, query.kind,
                                                query.batch_id)
     page = found[:query.limit]
     more = len(found) > query.limit

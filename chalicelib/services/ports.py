@@ -11,6 +11,7 @@ from chalicelib import topology
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.batches import BatchStore
 from chalicelib.adapters.blobs import BlobStore
+from chalicelib.adapters.ledger import LedgerReader
 from chalicelib.adapters.markers import MarkerStore
 from chalicelib.adapters.queue import MessageQueue
 from chalicelib.adapters.settlement import SettlementStore
@@ -38,6 +39,7 @@ class Ports:
     accounts: AccountStore
     batches: BatchStore
     markers: MarkerStore
+    ledger: LedgerReader
     settlement: SettlementStore
     blobs: BlobStore
     queue: MessageQueue
@@ -58,6 +60,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
                               name(topology.LEDGER.name), name(topology.COLUMN_MAPS.name)),
         batches=BatchStore(db, name(topology.BATCHES.name), name(topology.CHUNKS.name)),
         markers=MarkerStore(db, name(topology.MARKERS.name)),
+        ledger=LedgerReader(db, name(topology.LEDGER.name)),
         settlement=SettlementStore(db, name(topology.TENANTS.name), name(topology.BATCHES.name),
                                    name(topology.CHUNKS.name), name(topology.LEDGER.name)),
         blobs=BlobStore(clients.s3, settings.bucket),

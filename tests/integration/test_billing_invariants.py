@@ -36,7 +36,7 @@ def _results(aws: Aws, batch: Batch, name: str = "results.csv") -> list[dict[str
 
 
 def _ledger_charges(aws: Aws, tenant_id: str) -> int:
-    return -sum(int(e["credits"]) for e in aws.ports.accounts.ledger(tenant_id) if e["kind"] == "charge")
+    return -sum(int(e["credits"]) for e in aws.ports.ledger.entries(tenant_id) if e["kind"] == "charge")
 
 
 def _work_bodies(aws: Aws) -> list[str]:

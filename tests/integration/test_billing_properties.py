@@ -58,7 +58,7 @@ def _check_books(aws: Aws, tenant_id: str, batch_id: str, credited: int, rows: i
     batch = aws.ports.batches.get(tenant_id, batch_id)
     assert batch is not None
     balance = aws.balance(tenant_id)
-    charged = -sum(int(e["credits"]) for e in aws.ports.accounts.ledger(tenant_id)
+    charged = -sum(int(e["credits"]) for e in aws.ports.ledger.entries(tenant_id)
                    if e["kind"] == "charge")
     assert balance >= 0
     assert charged == batch.credits_spent == credited - balance

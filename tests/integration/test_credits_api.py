@@ -217,7 +217,7 @@ def test_the_ledger_pages_newest_first_without_gaps_or_repeats(http: Http, aws: 
     assert times == sorted(times, reverse=True) and len(set(times)) >= 5
     assert [e["credits"] for e in paged if e["kind"] == "topup"] == [3, 2, 1, 10]
     assert set(paged[0]) == {"entry_id", "kind", "credits", "rows", "batch_id", "created_at"}
-    assert aws.ports.accounts._time_index is (ledger_mode == "index")  # the path the mode meant
+    assert aws.ports.ledger._time_index is (ledger_mode == "index")  # the path the mode meant
 
 
 def test_the_ledger_filters_by_kind_and_batch(http: Http, aws: Aws, ledger_mode: str) -> None:

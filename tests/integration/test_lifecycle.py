@@ -84,7 +84,7 @@ def test_a_postpaid_tenant_is_never_paused_and_its_usage_is_in_the_ledger(aws: A
 
     done = _status(client, tenant.api_key, created.json_body["batch_id"])
     assert done["status"] == "completed" and done["credits_spent"] == 120
-    charges = [e for e in aws.ports.accounts.ledger(tenant.tenant_id) if e["kind"] == "charge"]
+    charges = [e for e in aws.ports.ledger.entries(tenant.tenant_id) if e["kind"] == "charge"]
     assert -sum(int(e["credits"]) for e in charges) == 120
 
 

@@ -81,7 +81,7 @@ def test_racing_workers_never_take_the_balance_below_zero(emulated: Ports) -> No
     assert account is not None and account.balance == 0  # 800 billable rows, 250 credits
     batches = [ports.batches.get(tenant.tenant_id, b.batch_id) for b in (first, second)]
     spent = sum(b.credits_spent for b in batches if b)
-    charged = -sum(int(e["credits"]) for e in ports.accounts.ledger(tenant.tenant_id)
+    charged = -sum(int(e["credits"]) for e in ports.ledger.entries(tenant.tenant_id)
                    if e["kind"] == "charge")
     assert spent == charged == 250
     for batch in batches:
