@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_rows_per_batch: int = 50_000
 
+    # Accept POST /v1/batches without a key: the batch waits until a tenant claims it.
+    anonymous_uploads: bool = False
+
     # A prepaid tenant needs at least this balance to start a batch (402 below it).
     min_balance_to_start: int = 0
 

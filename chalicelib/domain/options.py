@@ -47,6 +47,13 @@ class BatchPatch(BaseModel):
     max_credits: int | None = Field(default=None, ge=1)
 
 
+class LinkRequest(BaseModel):
+    """``POST /v1/batches/{id}/link``: the token an anonymous upload answered."""
+
+    model_config = ConfigDict(extra="forbid")
+    upload_token: str = Field(min_length=1, max_length=200)
+
+
 class JsonBatchRequest(BatchOptions):
     """``POST /v1/batches`` with an ``application/json`` body."""
 

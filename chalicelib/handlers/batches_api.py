@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.models import Batch, BatchStatus, RowStatus
-from chalicelib.domain.options import BatchOptions, BatchPatch, JsonBatchRequest
+from chalicelib.domain.options import BatchOptions, BatchPatch, JsonBatchRequest, LinkRequest
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload import records_to_csv
 from chalicelib.handlers.http import (
@@ -20,6 +20,7 @@ from chalicelib.handlers.http import (
     with_errors,
 )
 from chalicelib.services import batches as service
+from chalicelib.services import claims
 from chalicelib.services.finalizing import results_key
 from chalicelib.services.idempotency import create_once, request_hash
 from chalicelib.services.intake import take_in
@@ -72,9 +73,11 @@ def _submission() -> tuple[bytes, str, BatchOptions]:
 @errors
 def create_batch() -> Response:
     """Create a batch from a multipart CSV upload or a JSON list of records."""
+    ports = get_ports()
+    if not api.current_request.headers.get("authorization") and ports.settings.anonymous_uploads:
+        return _create_unclaimed()
     tenant_id = _tenant()
     data, filename, options = _submission()
-    ports = get_ports()
     key = api.current_request.headers.get("idempotency-key")
     if key is None:
         submitted = service.submit(ports, tenant_id, data, filename, options)
@@ -90,6 +93,24 @@ def create_batch() -> Response:
     batch, created = create_once(ports, tenant_id, key, request_hash(data, options), create)
     body = status_body(batch) | ({"input": intake} if created else {})
     return Response(body=body, status_code=202 if created else 200)
+
+
+def _create_unclaimed() -> Response:
+    data, filename, options = _submission()
+    unclaimed = claims.create_unclaimed(get_ports(), data, filename, options)
+    body = status_body(unclaimed.batch) | {"upload_token": unclaimed.upload_token,
+                                           "input": unclaimed.intake}
+    return Response(body=body, status_code=202)
+
+
+@api.route("/v1/batches/{batch_id}/link", methods=["POST"], content_types=ACCEPTED)
+@errors
+def link(batch_id: str) -> Response:
+    """Claim an anonymous upload with a tenant key and its ``upload_token``; it starts then."""
+    tenant_id = _tenant()
+    body = parse_model(LinkRequest, json_body(api.current_request))
+    submitted = claims.claim(get_ports(), tenant_id, batch_id, body.upload_token)
+    return Response(body=status_body(submitted.batch), status_code=202)
 
 
 @api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED)
@@ -136,7 +157,10 @@ def _int_param(raw: str | None, name: str, default: int, low: int, high: int) ->
 @api.route("/v1/batches/{batch_id}", methods=["GET"])
 @errors
 def get_batch(batch_id: str) -> dict[str, Any]:
-    """A batch's status, from its counters."""
+    """A batch's status, from its counters (``Authorization: Batch <upload_token>`` if unclaimed)."""
+    authorization = api.current_request.headers.get("authorization") or ""
+    if authorization.lower().startswith("batch "):
+        return status_body(claims.unclaimed_status(get_ports(), batch_id, authorization))
     return status_body(service.get_batch(get_ports(), _tenant(), batch_id))
 
 
