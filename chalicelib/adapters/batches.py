@@ -192,6 +192,44 @@ class BatchStore:
         return self.update(tenant_id, batch_id, now, f"#status IN ({', '.join(allowed)})", allowed,
                            status=to.value, **fields)
 
+    def reopen(self, tenant_id: str, batch_id: str, subtract: dict[str, int], chunks: int,
+               now: str, message: str) -> Batch | None:
+        """Take a completed batch back to processing for a reprocess; None if it was not completed.
+
+        ``subtract`` names counters (``n_failed``, ``f_email`` …) and how much of them the rows
+        being reprocessed held; ``chunks`` of its chunks are open again.
+        """
+        names = {"#status": "status", **{f"#c{i}": name for i, name in enumerate(subtract)}}
+        values: dict[str, Any] = {
+            ":processing": value(BatchStatus.PROCESSING.value), ":now": value(now),
+            ":completed": value(BatchStatus.COMPLETED.value), ":chunks": value(-chunks),
+            ":message": value(message),
+            **{f":c{i}": value(-amount) for i, amount in enumerate(subtract.values())},
+        }
+        adds = ", ".join(["chunks_done :chunks", *(f"#c{i} :c{i}" for i in range(len(subtract)))])
+        try:
+            got = self._db.update_item(
+                TableName=self._batches, Key=self._key(tenant_id, batch_id),
+                UpdateExpression="SET #status = :processing, updated_at = :now, message = :message "
+                f"REMOVE finished_at ADD {adds}",
+                ConditionExpression="#status = :completed",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return batch_from_item(got["Attributes"])
+
+    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
+        """Mark a settled chunk open again for its next (reprocess) part."""
+        self._db.update_item(
+            TableName=self._chunks, Key={"batch_id": value(batch_id), "chunk": value(chunk)},
+            UpdateExpression="SET done = :false", ConditionExpression="next_part = :part",
+            ExpressionAttributeValues={":false": value(False), ":part": value(next_part)},
+        )
+
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
                      now: str) -> Batch:
         """Record how many rows and chunks the file split into; returns the batch as it now is."""

@@ -154,6 +154,9 @@ class ChunkMessage(BaseModel):
     start: int = Field(default=0, ge=0)  # offset of the part's first row within its chunk
     source_key: str | None = None
     source_skip: int = Field(default=0, ge=0)
+    # A reprocessed part: its rows' earlier outcomes were taken off the counters when the
+    # batch reopened, so none of them counts as parked before this part settles.
+    reprocess: bool = False
 
 
 class FinalizeMessage(BaseModel):

@@ -47,6 +47,15 @@ class BatchPatch(BaseModel):
     max_credits: int | None = Field(default=None, ge=1)
 
 
+class ReprocessRequest(BaseModel):
+    """``POST /v1/batches/{id}/reprocess``: which rows to enrich again."""
+
+    model_config = ConfigDict(extra="forbid")
+    failed_only: bool = True
+    incomplete_only: bool = False
+    refresh: bool = False  # also re-enrich (and re-charge) rows that matched
+
+
 class LinkRequest(BaseModel):
     """``POST /v1/batches/{id}/link``: the token an anonymous upload answered."""
 

@@ -8,7 +8,13 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.models import Batch, BatchStatus, RowStatus
-from chalicelib.domain.options import BatchOptions, BatchPatch, JsonBatchRequest, LinkRequest
+from chalicelib.domain.options import (
+    BatchOptions,
+    BatchPatch,
+    JsonBatchRequest,
+    LinkRequest,
+    ReprocessRequest,
+)
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload import records_to_csv
 from chalicelib.handlers.http import (
@@ -25,6 +31,7 @@ from chalicelib.services.finalizing import results_key
 from chalicelib.services.idempotency import create_once, request_hash
 from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
+from chalicelib.services.reprocess import reprocess_batch
 from chalicelib.services.rows import preview, rows_page
 from chalicelib.services.tenants import tenant_request
 
@@ -245,6 +252,18 @@ def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
 def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
     return _accepted(service.resume_batch(get_ports(), _tenant(), batch_id))
+
+
+@api.route("/v1/batches/{batch_id}/reprocess", methods=["POST"], content_types=ACCEPTED)
+@errors
+def reprocess(batch_id: str) -> Response:
+    """Enrich again a completed batch's failed rows (or not-found ones, or all with refresh)."""
+    tenant_id = _tenant()
+    raw = api.current_request.raw_body
+    body = parse_model(ReprocessRequest, json_body(api.current_request) if raw else {})
+    batch, rows = reprocess_batch(get_ports(), tenant_id, batch_id, body.failed_only,
+                                  body.incomplete_only, body.refresh)
+    return Response(body=status_body(batch) | {"reprocessing_rows": rows}, status_code=202)
 
 
 @api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED)

@@ -20,6 +20,7 @@ from chalicelib.domain.models import (
     PAUSED_STATUSES,
     Batch,
     BatchStatus,
+    ChunkState,
     RowResult,
     RowStatus,
 )
@@ -65,14 +66,22 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
 
 
 def settled_rows(ports: Ports, batch: Batch) -> Iterator[RowResult]:
-    """Every settled row in row order: chunks in order, parts in order, the settled prefix of each."""
+    """Every settled row in row order, each in its latest settled version (a reprocess wins)."""
     for chunk in ports.batches.chunks(batch.batch_id):
-        for part in chunk.parts:
-            if part.settled == 0:
-                continue
-            lines = ports.blobs.read(part.key).decode().splitlines()
-            for line in lines[: part.settled]:
-                yield RowResult.model_validate_json(line)
+        yield from latest_rows(ports, chunk)
+
+
+def latest_rows(ports: Ports, chunk: ChunkState) -> list[RowResult]:
+    """A chunk's settled rows in row order: parts in order, a later part's row replacing an earlier."""
+    latest: dict[int, RowResult] = {}
+    for part in chunk.parts:
+        if part.settled == 0:
+            continue
+        lines = ports.blobs.read(part.key).decode().splitlines()
+        for line in lines[: part.settled]:
+            row = RowResult.model_validate_json(line)
+            latest[row.i] = row
+    return [latest[i] for i in sorted(latest)]
 
 
 def _spool_rows(ports: Ports, batch: Batch, spool: io.TextIOBase) -> tuple[list[str], list[str]]:

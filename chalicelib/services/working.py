@@ -76,7 +76,8 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
             batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
             record=PartRecord(part.key, message.start, settlement.settled),
             prepaid=tenant.billing is BillingKind.PREPAID,
-            parked_before=len(part.rows) if message.part > 0 else 0, now=ports.clock.now(),
+            parked_before=len(part.rows) if message.part > 0 and not message.reprocess else 0,
+            now=ports.clock.now(),
         )
         try:
             ports.settlement.settle(request)
