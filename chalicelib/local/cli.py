@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="measure the pipeline (figures as JSON)")
     bench.add_argument("--split-mb", type=int, nargs="*", default=[10, 100],
                        help="file sizes for the split peak-memory figure")
+    bench.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000, 100_000],
+                       help="batch sizes for the end-to-end figures")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)
@@ -57,9 +59,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def bench_all(args: argparse.Namespace) -> int:
     """Run the benchmark and print its figures."""
-    from chalicelib.local.bench import run_split_memory
+    import tempfile
 
-    figures = {"split_memory": run_split_memory(args.split_mb)}
+    from chalicelib.local.bench import run_split_memory
+    from chalicelib.local.throughput import run_throughput
+
+    figures: dict[str, object] = {"split_memory": run_split_memory(args.split_mb)}
+    with tempfile.TemporaryDirectory() as folder:
+        figures["end_to_end"] = run_throughput(args.rows, Path(folder), workers=2)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.out:

@@ -1,0 +1,152 @@
+"""Benchmark figures of a whole batch on the local runtime: speed, AWS requests, balance writes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from chalicelib import topology
+from chalicelib.clients import get_clients
+from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.enrich.pipeline import built_in_pipeline
+from chalicelib.domain.models import ChunkRow
+from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.records import canonical_record
+from chalicelib.domain.upload import read_layout
+from chalicelib.local.datagen import write_leads
+from chalicelib.local.runtime import LocalRuntime
+from chalicelib.services.batches import start_batch
+from chalicelib.services.ports import get_ports
+from chalicelib.services.tenants import create_tenant
+
+
+class RequestCounter:
+    """Counts AWS requests by service and operation (before botocore builds each request)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.balance_writes = 0
+        self.transaction_items = 0
+        self._lock = threading.Lock()
+        self._tenants = get_ports().settings.name(topology.TENANTS.name)
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        name = f"{model.service_model.service_name}.{model.name}"
+        with self._lock:
+            self.calls[name] += 1
+            if model.name == "TransactWriteItems":
+                items = params.get("TransactItems", [])
+                self.transaction_items += len(items)
+                if any(i.get("Update", {}).get("TableName") == self._tenants for i in items):
+                    self.balance_writes += 1
+
+    def attach(self) -> None:
+        """Count every request the process's clients make from now on."""
+        clients = get_clients()
+        for client in (clients.dynamodb, clients.s3, clients.sqs):
+            client.meta.events.register("before-parameter-build.*.*", self)
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        with self._lock:
+            self.calls.clear()
+            self.balance_writes = 0
+            self.transaction_items = 0
+
+
+def plain_loop_seconds(source: Path) -> float:
+    """The same enrichers over the same rows, in a loop in this process (the floor)."""
+    table = open_csv(source.open("rb"))
+    layout, rows = read_layout(table, {}, lambda _: None, None)
+    fields = dict(layout.mapping.fields)
+    pipeline = built_in_pipeline(layout.entity_type, "US")
+    values = list(rows)
+    started = time.perf_counter()
+    for index, row in enumerate(values):
+        if canonical_record(row, fields):
+            pipeline.enrich_row(ChunkRow(i=index, v=row), fields)
+    return time.perf_counter() - started
+
+
+def end_to_end(runtime: LocalRuntime, counter: RequestCounter, source: Path) -> dict[str, Any]:
+    """Upload to completed results through the local runtime; requests counted on the way."""
+    ports = get_ports()
+    tenant = create_tenant(ports, "bench", 10**9)
+    counter.reset()
+    started = time.perf_counter()
+    with source.open("rb") as stream:
+        batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
+    while True:
+        current = ports.batches.get(batch.tenant_id, batch.batch_id)
+        if current is not None and current.finished_at is not None:
+            break
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    calls = dict(counter.calls)
+    balance_writes = counter.balance_writes
+    items = counter.transaction_items
+    counter.reset()
+    ports.batches.get(batch.tenant_id, batch.batch_id)  # what one status read costs
+    status_reads = sum(counter.calls.values())
+    rows = current.total_rows or 0
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds, 1),
+            "requests": calls, "requests_per_1000_rows": {k: round(v * 1000 / rows, 2)
+                                                          for k, v in sorted(calls.items())},
+            "balance_writes_per_row": round(balance_writes / rows, 4),
+            "cost_per_million_rows_usd": cost_per_million(calls, items, rows),
+            "status_dynamodb_reads": status_reads}
+
+
+def run_throughput(sizes: list[int], folder: Path, workers: int) -> list[dict[str, Any]]:
+    """End-to-end and plain-loop figures for each size, side by side in one run."""
+    runtime = LocalRuntime(work_concurrency=workers, tick_seconds=3600).start()
+    counter = RequestCounter()
+    counter.attach()
+    figures = []
+    try:
+        for size in sizes:
+            source = write_leads(folder / f"leads-{size}.csv", size)
+            loop = plain_loop_seconds(source)
+            flow = end_to_end(runtime, counter, source)
+            flow["plain_loop_seconds"] = round(loop, 2)
+            flow["overhead_ratio"] = round(flow["seconds"] / loop, 2)
+            figures.append(flow)
+    finally:
+        runtime.stop()
+    return figures
+
+
+
+# List prices (us-east-1, on-demand), USD: SQS per request (64 KB), DynamoDB per write/read
+# request unit, S3 per PUT/LIST and per GET.
+PRICES = {"sqs": 0.40e-6, "wru": 0.625e-6, "rru": 0.125e-6, "s3_put": 0.005e-3, "s3_get": 0.0004e-3}
+
+
+def cost_per_million(calls: dict[str, int], transaction_items: int, rows: int) -> dict[str, float]:
+    """AWS cost of a million rows at list prices, from the requests counted (items ≤ 1 KB).
+
+    A transaction costs 2 write units per item; a consistent read one read unit per 4 KB item
+    (a Query or Scan page is counted as one). Lambda compute is left out (the same enrichers
+    run in either design). The naive design is one SQS message and one transaction of the same
+    four items per row, and the same S3 objects.
+    """
+    sqs = sum(v for k, v in calls.items() if k.startswith("sqs."))
+    writes = sum(v for k, v in calls.items() if k in ("dynamodb.PutItem", "dynamodb.UpdateItem",
+                                                      "dynamodb.DeleteItem"))
+    reads = sum(v for k, v in calls.items() if k in ("dynamodb.GetItem", "dynamodb.Query",
+                                                     "dynamodb.Scan"))
+    puts = sum(v for k, v in calls.items() if k in ("s3.PutObject", "s3.ListObjectsV2",
+                                                    "s3.CreateMultipartUpload", "s3.UploadPart"))
+    gets = sum(v for k, v in calls.items() if k in ("s3.GetObject", "s3.HeadObject"))
+    ours = (sqs * PRICES["sqs"] + (writes + 2 * transaction_items) * PRICES["wru"]
+            + reads * PRICES["rru"] + puts * PRICES["s3_put"] + gets * PRICES["s3_get"])
+    # naive: per row a send, a receive and a delete, a 4-item transaction, and the reads
+    # the worker makes (batch and tenant) instead of per chunk
+    naive = rows * (3 * PRICES["sqs"] + 8 * PRICES["wru"] + 2 * PRICES["rru"]) \
+        + puts * PRICES["s3_put"] + gets * PRICES["s3_get"]
+    scale = 1_000_000 / rows
+    return {"ours": round(ours * scale, 2), "naive": round(naive * scale, 2),
+            "naive_over_ours": round(naive / ours, 1) if ours else 0.0}
