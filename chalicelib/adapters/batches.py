@@ -148,15 +148,17 @@ class BatchStore:
         values[":now"] = value(now)
         values.update({k: value(v) for k, v in (condition_values or {}).items()})
         sets = [f"#f{i} = :f{i}" for i in range(len(fields))] + ["updated_at = :now"]
+        return self._update_if(
+            tenant_id, batch_id, UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="attribute_exists(batch_id)" + (
+                f" AND ({condition})" if condition else ""),
+            ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+    def _update_if(self, tenant_id: str, batch_id: str, **update: Any) -> Batch | None:
+        """A conditional UpdateItem on a batch: the batch as it now is, or None if refused."""
         try:
-            got = self._db.update_item(
-                TableName=self._batches, Key=self._key(tenant_id, batch_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_exists(batch_id)" + (
-                    f" AND ({condition})" if condition else ""),
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
+            got = self._db.update_item(TableName=self._batches, Key=self._key(tenant_id, batch_id),
+                                       ReturnValues="ALL_NEW", **update)
         except ClientError as exc:
             if is_condition_failure(exc):
                 return None
@@ -207,20 +209,12 @@ class BatchStore:
             **{f":c{i}": value(-amount) for i, amount in enumerate(subtract.values())},
         }
         adds = ", ".join(["chunks_done :chunks", *(f"#c{i} :c{i}" for i in range(len(subtract)))])
-        try:
-            got = self._db.update_item(
-                TableName=self._batches, Key=self._key(tenant_id, batch_id),
-                UpdateExpression="SET #status = :processing, updated_at = :now, message = :message "
-                f"REMOVE finished_at ADD {adds}",
-                ConditionExpression="#status = :completed",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return batch_from_item(got["Attributes"])
+        return self._update_if(
+            tenant_id, batch_id,
+            UpdateExpression="SET #status = :processing, updated_at = :now, message = :message "
+            f"REMOVE finished_at ADD {adds}",
+            ConditionExpression="#status = :completed",
+            ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
     def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
         """Mark a settled chunk open again for its next (reprocess) part."""
