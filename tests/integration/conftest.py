@@ -1,0 +1,23 @@
+"""Fixtures of the API tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.services.ports import Clock
+from tests.api_client import Http
+from tests.conftest import Aws
+
+
+@pytest.fixture
+def http(aws: Aws) -> Iterator[Http]:
+    """A test client of the app, made once moto is up; batch ids strictly increase with time."""
+    ticks = itertools.count()
+    aws.ports.clock = Clock(epoch=lambda: 1_760_000_000.0 + next(ticks) * 0.01, sleep=lambda _: None)
+    with Client(app) as client:
+        yield Http(client)
