@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     chunk_rows: int = 100
     chunk_max_bytes: int = 60_000
 
+    # Split waits while the work queue holds more chunks than this (0: never waits). The local
+    # runtime sets it: moto's SQS rescans every queued message on each request.
+    max_queued_chunks: int = 0
+
     # Limits of input files through the REST API.
     max_upload_bytes: int = 10 * 1024 * 1024
     max_rows_per_batch: int = 50_000

@@ -29,6 +29,12 @@ class MessageQueue:
             self._urls[name] = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
         return self._urls[name]
 
+    def depth(self, name: str) -> int:
+        """Messages waiting in a queue (approximate, as SQS reports it)."""
+        got = self._sqs.get_queue_attributes(QueueUrl=self.url(name),
+                                             AttributeNames=["ApproximateNumberOfMessages"])
+        return int(got["Attributes"]["ApproximateNumberOfMessages"])
+
     def send(self, name: str, bodies: Sequence[str]) -> None:
         """Send every body, ten per request, re-sending entries SQS reports failed."""
         url = self.url(name)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 logger = Logger(service="batch-enrich-local")
 _MIN_WAIT, _MAX_WAIT = 0.02, 0.5  # seconds between empty polls
+# moto's SQS rescans every message on each request: keep the work queue short locally.
+_QUEUED_CHUNKS = 40
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -158,6 +160,7 @@ class LocalRuntime:
         """Start the emulator, point this process at it, provision, start the pollers."""
         self.emulator.start()
         os.environ.update(self.emulator.environment())
+        os.environ.setdefault("BATCH_ENRICH_MAX_QUEUED_CHUNKS", str(_QUEUED_CHUNKS))
         reset_clients()
         reset_ports()
         provision(get_clients(), get_settings())

@@ -78,6 +78,13 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
     return chunks
 
 
+def _wait_for_room(ports: Ports, queue: str) -> None:
+    """Hold back while the work queue is full (bounded in-flight work), if a bound is set."""
+    limit = ports.settings.max_queued_chunks
+    while limit and ports.queue.depth(queue) > limit:
+        ports.clock.sleep(0.2)
+
+
 def _fail(ports: Ports, tenant_id: str, batch_id: str, message: str) -> None:
     """A file that cannot be read fails its batch with the reason; nothing was charged."""
     now = ports.clock.now()
@@ -115,6 +122,7 @@ def _send_chunks(ports: Ports, batch: Batch, classifier: RowClassifier,
         pending.append(message.model_dump_json(exclude_none=True))
         chunks += 1
         if len(pending) == _SEND_EVERY:
+            _wait_for_room(ports, queue)
             ports.queue.send(queue, pending)
             pending = []
     ports.queue.send(queue, pending)

@@ -88,3 +88,26 @@ def test_a_file_that_cannot_be_read_fails_its_batch_with_the_reason(aws: Aws) ->
     assert failed is not None and failed.status is BatchStatus.FAILED
     assert failed.message is not None and "NUL bytes" in failed.message
     assert not failed.has_results and aws.balance(tenant.tenant_id) == 10
+
+
+def test_split_holds_back_while_the_work_queue_is_full(aws: Aws) -> None:
+    from chalicelib.services.ports import Clock
+
+    aws.ports.settings = aws.ports.settings.model_copy(
+        update={"chunk_rows": 5, "max_queued_chunks": 10})
+    work = aws.mappings[topology.WORK.name]
+    waits: list[int] = []
+
+    def drain_a_little(_: float) -> None:  # while split waits, workers take some chunks
+        waits.append(work.outstanding())
+        work.poll_once()
+
+    aws.ports.clock = Clock(sleep=drain_a_little)
+    tenant = aws.tenant(1000)
+    batch = create_batch(aws.ports, tenant.tenant_id, leads(250), "a.csv", BatchOptions())
+
+    aws.drain()
+
+    done = aws.ports.batches.get(tenant.tenant_id, batch.batch_id)
+    assert done is not None and done.status is BatchStatus.COMPLETED and done.credits_spent == 250
+    assert waits and max(waits) <= 10 + 10  # the bound, plus the batch of ten being sent
