@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="measure the pipeline (figures as JSON)")
     bench.add_argument("--split-mb", type=int, nargs="*", default=[10, 100],
                        help="file sizes for the split peak-memory figure")
-    bench.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000],
+    bench.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000, 100_000],
                        help="batch sizes for the end-to-end figures")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
