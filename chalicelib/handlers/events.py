@@ -23,7 +23,7 @@ from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import get_ports
 from chalicelib.services.splitting import UploadedObject, split_upload
-from chalicelib.services.working import work_chunk
+from chalicelib.services.working import Invocation, work_chunk
 
 logger = Logger(service="batch-enrich")
 
@@ -64,11 +64,14 @@ def _split_record(record: SQSRecord) -> None:
         split_upload(get_ports(), obj)
 
 
-def _work_record(record: SQSRecord) -> None:
-    message = ChunkMessage.model_validate_json(record.body)
-    outcome = work_chunk(get_ports(), message, attempt=uuid.uuid4().hex[:16])
-    logger.debug("chunk", extra={"batch_id": message.batch_id, "chunk": message.chunk,
-                                 "part": message.part, "outcome": outcome})
+def _work_records(invocation: Invocation) -> Callable[[SQSRecord], None]:
+    def work_record(record: SQSRecord) -> None:
+        message = ChunkMessage.model_validate_json(record.body)
+        outcome = work_chunk(get_ports(), message, uuid.uuid4().hex[:16], invocation)
+        logger.debug("chunk", extra={"batch_id": message.batch_id, "chunk": message.chunk,
+                                     "part": message.part, "outcome": outcome})
+
+    return work_record
 
 
 def _finalize_record(record: SQSRecord) -> None:
@@ -109,8 +112,16 @@ def handle_split(event: SQSEvent) -> dict[str, Any]:
 
 
 def handle_work(event: SQSEvent) -> dict[str, Any]:
-    """Work every chunk part in a work-queue batch; failures are reported per message."""
-    return _partial(event, _work_record)
+    """Work every chunk part in a work-queue batch; failures are reported per message.
+
+    The parts share one read of each batch and tenant, and one finalize check per batch at the
+    end (if that check fails, the whole batch is retried: its parts are found settled and the
+    check runs again).
+    """
+    invocation = Invocation(get_ports())
+    answer = _partial(event, _work_records(invocation))
+    invocation.finish()
+    return answer
 
 
 def handle_finalize(event: SQSEvent) -> dict[str, Any]:

@@ -1,67 +1,65 @@
-"""The embedded AWS emulator: moto's server in this process, serving one request at a time.
+"""The embedded AWS emulator: moto's server in a process of its own.
 
-moto is not atomic under concurrent requests (conditional transactional decrements lose
-updates), so every request is served under one lock; workers still run concurrently around it.
+Its own process gives it its own interpreter lock, so on a multi-core machine the emulator
+serves requests while the handlers enrich rows. What it serves and how (one request at a
+time, item-level transaction rollback) is in ``emulator_server``.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
-from collections.abc import Callable, Iterable
-from typing import Any
-
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+import subprocess
+import sys
 
 
-class _Serialized:
-    """WSGI middleware: one request inside the emulator at a time (body read included)."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self._lock:
-            return list(self._app(environ, start_response))
+class EmulatorFailed(RuntimeError):
+    """The emulator's process did not start."""
 
 
 class Emulator:
-    """moto's server on 127.0.0.1 in a background thread."""
+    """moto's server on 127.0.0.1, in a child process that ends with this one."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
         self._port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._endpoint: str | None = None
 
     @property
     def endpoint(self) -> str:
         """The emulator's base URL (what ``AWS_ENDPOINT_URL`` points at)."""
-        assert self._server is not None, "start() first"
-        return f"http://{self._host}:{self._server.server_port}"
+        assert self._endpoint is not None, "start() first"
+        return self._endpoint
 
     def start(self) -> Emulator:
-        """Start serving; returns self."""
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        app = _Serialized(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self._host, self._port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="aws-emulator")
-        self._thread.start()
+        """Start the process and wait until it listens; returns self."""
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "chalicelib.local.emulator_server", self._host, str(self._port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().split()
+        if len(line) != 2 or line[0] != "ready":
+            self.stop()
+            raise EmulatorFailed(f"the AWS emulator did not start (it said {' '.join(line)!r}; "
+                                 "its errors are above)")
+        self._endpoint = line[1]
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        """Stop the process (closing its standard input is what tells it to go)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
 
     def environment(self) -> dict[str, str]:
         """The variables that point boto3 (and so every adapter) at this emulator."""

@@ -54,23 +54,109 @@ def part_key(batch_id: str, chunk: int, part: int, attempt: str) -> str:
     return f"{topology.WORK_PREFIX}{batch_id}/chunks/{chunk:06d}/p{part:03d}-{attempt}.jsonl"
 
 
-def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
-    """Process one chunk part; returns the outcome: settled, parked, duplicate or closed."""
-    batch = ports.batches.get(message.tenant_id, message.batch_id)
+class Invocation:
+    """What one invocation of the work function has read, shared by the chunk parts it works.
+
+    The batch and the tenant are read once per invocation instead of once per part: the
+    settle transaction's conditions (status, cap, balance) refuse a plan made from a stale
+    read, and the refusal carries the current item, so nothing stale is ever written. Which
+    batches settled a part is kept so the finalize check runs once per batch at the end.
+    """
+
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+        self._batches: dict[tuple[str, str], Batch] = {}
+        self._tenants: dict[str, Tenant] = {}
+        self._pipelines: dict[tuple[str, str], Pipeline] = {}
+        self._settled: set[tuple[str, str]] = set()
+
+    def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
+        """The batch as last read or written by this invocation."""
+        key = (tenant_id, batch_id)
+        if key not in self._batches:
+            batch = self._ports.batches.get(tenant_id, batch_id)
+            if batch is None:
+                return None
+            self._batches[key] = batch
+        return self._batches[key]
+
+    def remember(self, batch: Batch) -> Batch:
+        """Keep a fresher copy of a batch."""
+        self._batches[(batch.tenant_id, batch.batch_id)] = batch
+        return batch
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant as last read by this invocation, its balance less what it since charged."""
+        if tenant_id not in self._tenants:
+            self._tenants[tenant_id] = get_tenant(self._ports, tenant_id)
+        return self._tenants[tenant_id]
+
+    def balance_is(self, tenant_id: str, balance: int) -> None:
+        """Record the balance a refused settlement reported (or one this invocation left)."""
+        if tenant_id in self._tenants:
+            self._tenants[tenant_id] = replace(self._tenants[tenant_id], balance=balance)
+
+    def pipeline(self, batch: Batch) -> Pipeline:
+        """The batch's pipeline (built once per invocation: the waterfall keeps rate state)."""
+        key = (batch.tenant_id, batch.batch_id)
+        if key not in self._pipelines:
+            self._pipelines[key] = _pipeline(self._ports, batch, self.tenant(batch.tenant_id))
+        return self._pipelines[key]
+
+    def duplicate(self, batch: Batch) -> None:
+        """A part was found settled already: its winner may have died before the finalize check."""
+        self._settled.add((batch.tenant_id, batch.batch_id))
+
+    def settled(self, batch: Batch, settlement: Settlement) -> None:
+        """A part settled: keep the spend and balance it left; check for finalize at the end."""
+        tenant = self._tenants.get(batch.tenant_id)
+        if tenant is not None and tenant.billing is BillingKind.PREPAID:
+            self.balance_is(batch.tenant_id, tenant.balance - settlement.cost)
+        if not settlement.done:  # the batch paused (or was paused): read it afresh next time
+            self._batches.pop((batch.tenant_id, batch.batch_id), None)
+            return
+        self._settled.add((batch.tenant_id, batch.batch_id))
+        self.remember(replace(batch, credits_spent=batch.credits_spent + settlement.cost))
+
+    def finish(self) -> None:
+        """Ask for finalize for every batch of this invocation whose chunks have all settled."""
+        for tenant_id, batch_id in sorted(self._settled):
+            fresh = self._ports.batches.get(tenant_id, batch_id)
+            if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
+                request_finalize(self._ports, tenant_id, batch_id)
+        self._settled.clear()
+
+
+def work_chunk(ports: Ports, message: ChunkMessage, attempt: str,
+               invocation: Invocation | None = None) -> str:
+    """Process one chunk part; returns the outcome: settled, parked, duplicate or closed.
+
+    Without an ``invocation`` the part is worked alone (and the finalize check runs at once).
+    """
+    alone = invocation is None
+    seen = invocation or Invocation(ports)
+    try:
+        return _work(ports, seen, message, attempt)
+    finally:
+        if alone:
+            seen.finish()
+
+
+def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -> str:
+    batch = seen.batch(message.tenant_id, message.batch_id)
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "closed"
     part = _load_part(ports, message)
-    pipeline = _pipeline(ports, batch)
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
-            batch = _start(ports, batch)
+            batch = seen.remember(_start(ports, batch))
         paused = batch.status in PAUSED_STATUSES
         if not paused and not part.enriched:
-            part = _enrich(pipeline, part, message.fields)
+            part = _enrich(seen.pipeline(batch), part, message.fields)
         if part.key is None:  # results are stored before the transaction, under the attempt
             part = replace(part, key=_store(ports, message, part, attempt))
         assert part.key is not None
-        tenant = get_tenant(ports, batch.tenant_id)
+        tenant = seen.tenant(batch.tenant_id)
         settlement = park_everything(part.rows) if paused else _plan(tenant, batch, part.rows)
         request = SettleRequest(
             batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
@@ -83,27 +169,43 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str) -> str:
             ports.settlement.settle(request)
         except AlreadySettled:
             # The winner may have died before asking for finalize: asking again is harmless.
-            _finalize_if_due(ports, batch)
+            seen.duplicate(batch)
             return "duplicate"
         except (BalanceChanged, BatchChanged, SettleConflict) as exc:
-            fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
-            if fresh is None or fresh.status in TERMINAL_STATUSES:
+            fresh = _after_refusal(ports, seen, batch, exc, attempt_no)
+            if fresh is None:
                 return "closed"
             batch = fresh
-            if isinstance(exc, SettleConflict):
-                ports.clock.sleep(min(0.02 * 2**attempt_no, 1.0))
             continue
-        return _after_settle(ports, batch, settlement)
+        seen.settled(batch, settlement)
+        if not settlement.done:
+            logger.info("parked", extra={"batch_id": batch.batch_id, "parked": settlement.parked})
+            return "parked"
+        return "settled"
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
 
 
-def _pipeline(ports: Ports, batch: Batch) -> Pipeline:
+def _after_refusal(ports: Ports, seen: Invocation, batch: Batch, refusal: Exception,
+                   attempt_no: int) -> Batch | None:
+    """The batch to plan the next try with, learning what the refusal said; None once it closed."""
+    if isinstance(refusal, BalanceChanged):
+        seen.balance_is(batch.tenant_id, refusal.balance)
+    fresh = refusal.batch if isinstance(refusal, BatchChanged) else ports.batches.get(
+        batch.tenant_id, batch.batch_id)
+    if fresh is None or fresh.status in TERMINAL_STATUSES:
+        return None
+    if isinstance(refusal, SettleConflict):
+        ports.clock.sleep(min(0.02 * 2**attempt_no, 1.0))
+    return seen.remember(fresh)
+
+
+def _pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
     region = batch.default_country or ports.settings.default_phone_region
     pipeline = built_in_pipeline(batch.entity_type or "person", region)
     if batch.mode != "advanced":
         return pipeline
-    steps = waterfall_for(ports, get_tenant(ports, batch.tenant_id))
+    steps = waterfall_for(ports, tenant)
     return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
 
 
@@ -152,17 +254,3 @@ def _start(ports: Ports, batch: Batch) -> Batch:
         (BatchStatus.VALIDATING, BatchStatus.QUEUED), now, started_at=now,
     )
     return started or ports.batches.get(batch.tenant_id, batch.batch_id) or batch
-
-
-def _after_settle(ports: Ports, batch: Batch, settlement: Settlement) -> str:
-    if not settlement.done:
-        logger.info("parked", extra={"batch_id": batch.batch_id, "parked": settlement.parked})
-        return "parked"
-    _finalize_if_due(ports, batch)
-    return "settled"
-
-
-def _finalize_if_due(ports: Ports, batch: Batch) -> None:
-    fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
-    if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
-        request_finalize(ports, batch.tenant_id, batch.batch_id)
