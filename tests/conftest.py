@@ -12,8 +12,8 @@ from moto import mock_aws
 
 from chalicelib import topology
 from chalicelib.clients import get_clients, reset_clients
+from chalicelib.local.eventsource import EventSourceMapping, mappings
 from chalicelib.local.provision import provision
-from chalicelib.local.runtime import EventSourceMapping, mappings
 from chalicelib.services.ports import Clock, Ports, get_ports, reset_ports
 from chalicelib.services.tenants import NewTenant, create_tenant
 from chalicelib.settings import get_settings

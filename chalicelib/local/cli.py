@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:  # the handlers log for CloudWatch; a terminal wants the progress bar
         for name in ("batch-enrich", "batch-enrich-local"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # and in the worker processes
     if args.command == "run":
         return run_file(args)
     if args.command == "bench":

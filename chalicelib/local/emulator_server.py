@@ -149,6 +149,7 @@ def main(argv: list[str]) -> None:
     server: Any = create_server(application(), host=host, port=port, threads=_THREADS,
                                 connection_limit=1000, channel_timeout=600)
     print(f"ready http://{host}:{server.effective_port}", flush=True)
+    os.dup2(2, 1)  # nobody reads the pipe after this line: anything printed later goes to stderr
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     server.run()
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from chalicelib import topology
 from chalicelib.adapters.batches import BatchStore
-from chalicelib.clients import Clients, get_clients
+from chalicelib.clients import Clients
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.enrich.pipeline import built_in_pipeline
 from chalicelib.domain.models import ChunkRow
@@ -22,40 +20,6 @@ from chalicelib.local.runtime import LocalRuntime
 from chalicelib.services.batches import start_batch
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import create_tenant
-
-
-class RequestCounter:
-    """Counts AWS requests by service and operation (before botocore builds each request)."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.balance_writes = 0
-        self.transaction_items = 0
-        self._lock = threading.Lock()
-        self._tenants = get_ports().settings.name(topology.TENANTS.name)
-
-    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        name = f"{model.service_model.service_name}.{model.name}"
-        with self._lock:
-            self.calls[name] += 1
-            if model.name == "TransactWriteItems":
-                items = params.get("TransactItems", [])
-                self.transaction_items += len(items)
-                if any(i.get("Update", {}).get("TableName") == self._tenants for i in items):
-                    self.balance_writes += 1
-
-    def attach(self) -> None:
-        """Count every request the process's clients make from now on."""
-        clients = get_clients()
-        for client in (clients.dynamodb, clients.s3, clients.sqs):
-            client.meta.events.register("before-parameter-build.*.*", self)
-
-    def reset(self) -> None:
-        """Start counting from zero."""
-        with self._lock:
-            self.calls.clear()
-            self.balance_writes = 0
-            self.transaction_items = 0
 
 
 def plain_loop_seconds(source: Path) -> float:
@@ -72,14 +36,14 @@ def plain_loop_seconds(source: Path) -> float:
     return time.perf_counter() - started
 
 
-def end_to_end(runtime: LocalRuntime, counter: RequestCounter, source: Path) -> dict[str, Any]:
+def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     """Upload to completed results through the local runtime; requests counted on the way."""
     ports = get_ports()
     tenant = create_tenant(ports, "bench", 10**9)
     # The bench watches through a client of its own: its reads are not the pipeline's requests.
     watcher = BatchStore(Clients(ports.settings).dynamodb, ports.settings.name(topology.BATCHES.name),
                          ports.settings.name(topology.CHUNKS.name))
-    counter.reset()
+    runtime.reset_request_counts()
     started = time.perf_counter()
     with source.open("rb") as stream:
         batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
@@ -89,39 +53,37 @@ def end_to_end(runtime: LocalRuntime, counter: RequestCounter, source: Path) -> 
             break
         time.sleep(0.1)
     seconds = time.perf_counter() - started
-    calls = dict(counter.calls)
-    balance_writes = counter.balance_writes
-    items = counter.transaction_items
-    counter.reset()
+    while not runtime.idle():  # the last deletes of finished invocations are counted too
+        time.sleep(0.1)
+    counts = runtime.request_counts()
+    calls: dict[str, int] = counts["calls"]
+    runtime.reset_request_counts()
     ports.batches.get(batch.tenant_id, batch.batch_id)  # what one status read costs
-    status_reads = sum(counter.calls.values())
+    status_reads = sum(runtime.request_counts()["calls"].values())
     rows = current.total_rows or 0
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds, 1),
             "requests": calls, "requests_per_1000_rows": {k: round(v * 1000 / rows, 2)
                                                           for k, v in sorted(calls.items())},
-            "balance_writes_per_row": round(balance_writes / rows, 4),
-            "cost_per_million_rows_usd": cost_per_million(calls, items, rows),
+            "balance_writes_per_row": round(counts["balance_writes"] / rows, 4),
+            "cost_per_million_rows_usd": cost_per_million(calls, counts["transaction_items"], rows),
             "status_dynamodb_reads": status_reads}
 
 
 def run_throughput(sizes: list[int], folder: Path, workers: int) -> list[dict[str, Any]]:
     """End-to-end and plain-loop figures for each size, side by side in one run."""
-    runtime = LocalRuntime(work_concurrency=workers, tick_seconds=3600).start()
-    counter = RequestCounter()
-    counter.attach()
+    runtime = LocalRuntime(work_concurrency=workers, tick_seconds=3600, count_requests=True).start()
     figures = []
     try:
         for size in sizes:
             source = write_leads(folder / f"leads-{size}.csv", size)
             loop = plain_loop_seconds(source)
-            flow = end_to_end(runtime, counter, source)
+            flow = end_to_end(runtime, source)
             flow["plain_loop_seconds"] = round(loop, 2)
             flow["overhead_ratio"] = round(flow["seconds"] / loop, 2)
             figures.append(flow)
     finally:
         runtime.stop()
     return figures
-
 
 
 # List prices (us-east-1, on-demand), USD: SQS per request (64 KB), DynamoDB per write/read

@@ -8,7 +8,7 @@ import app
 from chalicelib import topology
 from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions
-from chalicelib.local.runtime import LambdaContext, sqs_event
+from chalicelib.local.eventsource import LambdaContext, sqs_event
 from chalicelib.services.batches import create_batch
 from tests.conftest import Aws
 from tests.csvs import leads

@@ -16,8 +16,8 @@ from chalicelib.clients import get_clients, reset_clients
 from chalicelib.domain.models import BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions
 from chalicelib.local.emulator import Emulator
+from chalicelib.local.eventsource import mappings
 from chalicelib.local.provision import provision
-from chalicelib.local.runtime import mappings
 from chalicelib.services.batches import create_batch
 from chalicelib.services.ports import Ports, get_ports, reset_ports
 from chalicelib.services.tenants import create_tenant

@@ -1,0 +1,156 @@
+"""Lambda's SQS event source mapping, locally: a queue's pollers feed the handler declared for it.
+
+Each poller receives up to ``batch_size`` messages, builds the SQS event Lambda builds, calls
+the handler named in the declaration, deletes what succeeded and leaves what the partial batch
+response (or a crash) reports failed to be redelivered; SQS's redrive moves a message to the
+DLQ after ``max_receive_count`` receives.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib import topology
+from chalicelib.clients import get_clients
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+logger = Logger(service="batch-enrich-local")
+_MIN_WAIT, _MAX_WAIT = 0.02, 0.5  # seconds between empty polls
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class Busy:
+    """How many handler invocations are running in this process."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._count -= 1
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return self._count > 0
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object handlers and Powertools read."""
+
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = ""
+    timeout_seconds: int = 60
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left (locally: the whole timeout)."""
+        return self.timeout_seconds * 1000
+
+
+def sqs_event(messages: list[Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """The event Lambda's SQS poller hands a function for these received messages."""
+    return {"Records": [
+        {
+            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+            "attributes": m.get("Attributes", {}), "messageAttributes": {},
+            "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn, "awsRegion": region,
+        }
+        for m in messages
+    ]}
+
+
+class EventSourceMapping:
+    """One queue feeding one handler, as Lambda's SQS event source mapping does."""
+
+    def __init__(self, sqs: SQSClient, spec: topology.QueueSpec, handler: Handler, url: str,
+                 retry_delay: int) -> None:
+        self.spec = spec
+        self._sqs = sqs
+        self._handler = handler
+        self._url = url
+        self._retry_delay = retry_delay
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        self._arn = arn["Attributes"]["QueueArn"]
+
+    def poll_once(self) -> int:
+        """Receive one batch and deliver it; returns how many messages it held."""
+        # A short poll: a long poll would hold the emulator's one-request-at-a-time lock.
+        got = self._sqs.receive_message(
+            QueueUrl=self._url, MaxNumberOfMessages=self.spec.batch_size, WaitTimeSeconds=0,
+            VisibilityTimeout=self.spec.visibility_timeout, MessageSystemAttributeNames=["All"],
+        )
+        messages: list[Any] = list(got.get("Messages", []))
+        if messages:
+            self._deliver(messages)
+        return len(messages)
+
+    def _deliver(self, messages: list[Any]) -> None:
+        event = sqs_event(messages, self._arn, get_settings().region)
+        context = LambdaContext(self.spec.handler, timeout_seconds=self.spec.function_timeout)
+        try:
+            answer = self._handler(event, context) or {}
+            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+        except Exception:  # a crashed invocation fails the whole batch, as on Lambda
+            logger.exception("handler crashed", extra={"handler": self.spec.handler})
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            entries: Any = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                            for n, m in enumerate(done[start:start + 10])]
+            self._sqs.delete_message_batch(QueueUrl=self._url, Entries=entries)
+        for m in messages:
+            if m["MessageId"] in failed:  # redelivered after the retry delay, not 6 minutes
+                self._sqs.change_message_visibility(QueueUrl=self._url,
+                                                    ReceiptHandle=m["ReceiptHandle"],
+                                                    VisibilityTimeout=self._retry_delay)
+
+    def outstanding(self) -> int:
+        """Messages in the queue, visible or in flight."""
+        attrs = self._sqs.get_queue_attributes(
+            QueueUrl=self._url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(count) for count in attrs.values())
+
+
+def mappings(app_module: str = "app", retry_delay: int = 1) -> list[EventSourceMapping]:
+    """An event source mapping for every declared queue, bound to its handler in ``app``."""
+    app = importlib.import_module(app_module)
+    sqs = get_clients().sqs
+    settings = get_settings()
+    return [
+        EventSourceMapping(sqs, spec, getattr(app, spec.handler),
+                           sqs.get_queue_url(QueueName=settings.name(spec.name))["QueueUrl"],
+                           retry_delay)
+        for spec in topology.QUEUES
+    ]
+
+
+def poll_until(mapping: EventSourceMapping, stop: threading.Event, busy: Busy | None = None) -> None:
+    """Poll and deliver until ``stop`` is set, backing off while the queue is empty."""
+    busy = busy or Busy()
+    wait = _MIN_WAIT
+    while not stop.is_set():
+        with busy:
+            got = mapping.poll_once()
+        wait = _MIN_WAIT if got else min(wait * 2, _MAX_WAIT)
+        if not got:
+            stop.wait(wait)

@@ -1,0 +1,102 @@
+"""Work pollers in processes of their own, as Lambda runs concurrent invocations in separate sandboxes.
+
+A worker process polls one declared queue and feeds its handler until its standard input
+closes. Its standard input also takes commands, each answered with one line on the pipe that
+was its standard output (the process's own output goes to standard error): ``counts`` (the
+AWS requests it made, when started with ``--count``) and ``reset``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from typing import IO
+
+from chalicelib.local.counting import Counts, RequestCounter, merged
+from chalicelib.local.eventsource import mappings, poll_until
+
+
+class WorkerProcess:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, queue: str, retry_delay: int, count: bool) -> None:
+        self._args = [sys.executable, "-m", "chalicelib.local.workers", queue, str(retry_delay)]
+        if count:
+            self._args.append("--count")
+        self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> WorkerProcess:
+        """Start the process (it inherits this process's environment: endpoint, settings)."""
+        self._process = subprocess.Popen(self._args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         text=True, env=dict(os.environ))
+        return self
+
+    @property
+    def exited(self) -> int | None:
+        """The exit code once the process ended, else None."""
+        return None if self._process is None else self._process.poll()
+
+    def _ask(self, command: str) -> str:
+        with self._lock:
+            assert self._process is not None and self._process.stdin and self._process.stdout
+            self._process.stdin.write(command + "\n")
+            self._process.stdin.flush()
+            return self._process.stdout.readline().strip()
+
+    def counts(self) -> Counts:
+        """The requests this worker made since it started or was last reset."""
+        answer: Counts = json.loads(self._ask("counts"))
+        return answer
+
+    def reset_counts(self) -> None:
+        """Start this worker's counts from zero."""
+        self._ask("reset")
+
+    def stop(self, timeout: float = 30) -> None:
+        """Ask the process to finish its current batch and exit; kill it if it does not."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _answer(commands: IO[str], answers: IO[str], stop: threading.Event,
+            counter: RequestCounter | None) -> None:
+    for line in commands:
+        command = line.strip()
+        if command == "counts":
+            answers.write(json.dumps(counter.snapshot() if counter else merged([])) + "\n")
+        elif command == "reset":
+            if counter:
+                counter.reset()
+            answers.write("ok\n")
+        answers.flush()
+    stop.set()  # standard input closed: the parent asks this worker to stop
+
+
+def main(argv: list[str]) -> None:
+    """Poll queue ARGV[0] (redelivering failures after ARGV[1] seconds) until told to stop."""
+    answers = os.fdopen(os.dup(1), "w")  # the answers pipe; everything else prints to stderr
+    os.dup2(2, 1)
+    queue, retry_delay = argv[0], int(argv[1])
+    counter = RequestCounter().attach() if "--count" in argv else None
+    mapping = next(m for m in mappings(retry_delay=retry_delay) if m.spec.name == queue)
+    stop = threading.Event()
+    threading.Thread(target=_answer, args=(sys.stdin, answers, stop, counter), daemon=True).start()
+    poll_until(mapping, stop)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
