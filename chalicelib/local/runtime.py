@@ -114,6 +114,11 @@ class LocalRuntime:
                     self._workers[n] = WorkerProcess(topology.WORK.name, self._retry_delay,
                                                      self._count).start()
 
+    @property
+    def workers(self) -> list[WorkerProcess]:
+        """The work queue's worker processes (replaced when one dies)."""
+        return list(self._workers)
+
     def stop(self) -> None:
         """Stop the pollers and workers (after their current batch), then the emulator."""
         self._stop.set()

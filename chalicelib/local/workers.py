@@ -36,6 +36,11 @@ class WorkerProcess:
         return self
 
     @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def exited(self) -> int | None:
         """The exit code once the process ended, else None."""
         return None if self._process is None else self._process.poll()

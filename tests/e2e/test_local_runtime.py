@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +19,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.models import BatchStatus
+from chalicelib.domain.options import BatchOptions
+from chalicelib.local.runtime import LocalRuntime
+from chalicelib.services.batches import start_batch
+from chalicelib.services.ports import get_ports
+from chalicelib.services.tenants import create_tenant
 from tests.csvs import read_rows
 
 pytestmark = pytest.mark.e2e
@@ -152,3 +161,32 @@ def test_http_upload_pause_top_up_resume_and_download(server: str) -> None:
         rows = read_rows(download.read())
     assert [int(r["row_index"]) for r in rows] == list(range(250))
     assert sum(int(r["enrich_credits"]) for r in rows) == done["credits_spent"] == done["counts"]["completed"]
+
+
+def test_a_killed_worker_process_is_replaced_and_its_batch_still_completes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")  # the worker's death is expected here
+    runtime = LocalRuntime(work_concurrency=1, retry_delay=0).start()
+    try:
+        dead = runtime.workers[0].pid
+        assert dead is not None
+        os.kill(dead, signal.SIGKILL)
+        for _ in range(100):
+            if runtime.workers[0].pid != dead and runtime.workers[0].exited is None:
+                break
+            time.sleep(0.1)
+        assert runtime.workers[0].pid != dead
+        ports = get_ports()
+        tenant = create_tenant(ports, "Acme", 1000)
+        batch = start_batch(ports, tenant.tenant_id, io.BytesIO(SAMPLE.read_bytes()), "leads.csv",
+                            BatchOptions())
+        for _ in range(600):
+            current = ports.batches.get(tenant.tenant_id, batch.batch_id)
+            if current is not None and current.finished_at is not None:
+                break
+            time.sleep(0.1)
+        assert current is not None and current.status is BatchStatus.COMPLETED
+        assert current.counts.settled == current.total_rows == 250
+    finally:
+        runtime.stop()

@@ -1,0 +1,97 @@
+"""The embedded emulator's own fixes: a cancelled transaction leaves every item as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.clients import get_clients, reset_clients
+from chalicelib.local.emulator import Emulator
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    started = Emulator().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def db(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> DynamoDBClient:
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    client = get_clients().dynamodb
+    for table in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=table)
+    client.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    client.create_table(TableName="ranged", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "h", "KeyType": "HASH"},
+                                   {"AttributeName": "r", "KeyType": "RANGE"}],
+                        AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"},
+                                              {"AttributeName": "r", "AttributeType": "N"}])
+    return client
+
+
+def _add(key: dict[str, Any], table: str = "plain") -> Any:
+    return {"Update": {"TableName": table, "Key": key, "UpdateExpression": "ADD n :one",
+                       "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+
+
+def _everything(db: DynamoDBClient) -> dict[str, list[dict[str, Any]]]:
+    return {t: sorted(db.scan(TableName=t)["Items"], key=repr) for t in ("plain", "ranged")}
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(db: DynamoDBClient) -> None:
+    db.put_item(TableName="plain", Item={"k": {"S": "kept"}, "n": {"N": "5"}, "tags": {"L": [{"S": "a"}]}})
+    db.put_item(TableName="ranged", Item={"h": {"S": "x"}, "r": {"N": "1"}, "n": {"N": "1"}})
+    before = _everything(db)
+
+    with pytest.raises(ClientError) as refused:
+        db.transact_write_items(TransactItems=[
+            _add({"k": {"S": "kept"}}),  # an existing item changed ...
+            _add({"k": {"S": "created"}}),  # ... one created by an update ...
+            {"Put": {"TableName": "ranged", "Item": {"h": {"S": "x"}, "r": {"N": "2"}}}},  # ... one put
+            _add({"h": {"S": "new-hash"}, "r": {"N": "1"}}, "ranged"),  # ... one under a new hash key
+            {"ConditionCheck": {"TableName": "ranged", "Key": {"h": {"S": "x"}, "r": {"N": "1"}},
+                                "ConditionExpression": "n > :big",
+                                "ExpressionAttributeValues": {":big": {"N": "100"}}}},  # refuses
+        ])
+
+    reasons = [r["Code"] for r in refused.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "None", "ConditionalCheckFailed"]
+    assert _everything(db) == before
+    assert db.query(TableName="ranged", KeyConditionExpression="h = :h",
+                    ExpressionAttributeValues={":h": {"S": "new-hash"}})["Items"] == []
+
+
+def test_a_committed_transaction_writes_every_item(db: DynamoDBClient) -> None:
+    db.put_item(TableName="plain", Item={"k": {"S": "kept"}, "n": {"N": "5"}})
+
+    db.transact_write_items(TransactItems=[
+        _add({"k": {"S": "kept"}}), _add({"k": {"S": "created"}}),
+        {"Put": {"TableName": "ranged", "Item": {"h": {"S": "x"}, "r": {"N": "2"}}}},
+    ])
+
+    plain = {i["k"]["S"]: i["n"]["N"] for i in db.scan(TableName="plain")["Items"]}
+    assert plain == {"kept": "6", "created": "1"}
+    assert db.scan(TableName="ranged")["Count"] == 1
+
+
+def test_a_transaction_naming_one_item_twice_is_refused_whole(db: DynamoDBClient) -> None:
+    db.put_item(TableName="plain", Item={"k": {"S": "kept"}, "n": {"N": "5"}})
+    before = _everything(db)
+
+    with pytest.raises(ClientError):
+        db.transact_write_items(TransactItems=[_add({"k": {"S": "other"}}), _add({"k": {"S": "kept"}}),
+                                               _add({"k": {"S": "kept"}})])
+
+    assert _everything(db) == before
