@@ -42,6 +42,41 @@ def input_header(header: list[str], width: int) -> list[str]:
     return list(header) + extra
 
 
+def enrich_cells(row: RowResult, price: int) -> list[str]:
+    """A row's enrich columns in results.csv (``ENRICH_COLUMNS``)."""
+    return [
+        str(row.i), row.row_id, row.status.value, _cell(row.matched),
+        str(row_cost(row, price)), row.error or "",
+    ]
+
+
+def results_header(header: list[str], output_columns: list[str]) -> list[str]:
+    """results.csv's first line: the input columns, the enrich columns, then the outputs."""
+    return [*header, *ENRICH_COLUMNS, *output_columns]
+
+
+def results_cells(cells: list[str], width: int, enrich: list[str], flat: dict[str, str],
+                  output_columns: list[str]) -> list[str]:
+    """One results.csv line: input cells (padded to ``width``), enrich columns, then outputs."""
+    return [*cells, *[""] * (width - len(cells)), *enrich, *(flat.get(c, "") for c in output_columns)]
+
+
+def credit_cells(row: RowResult, price: int) -> list[object] | None:
+    """A row's credits.csv line, or None when the row costs nothing."""
+    cost = row_cost(row, price)
+    return [row.i, row.row_id, cost] if cost else None
+
+
+def is_error(row: RowResult) -> bool:
+    """True for a row errors.csv lists (failed or skipped)."""
+    return row.status in (RowStatus.FAILED, RowStatus.SKIPPED)
+
+
+def error_cells(row: RowResult) -> list[object]:
+    """A failed or skipped row's errors.csv line."""
+    return [row.i, row.row_id, row.status.value, row.error or ""]
+
+
 def write_results_csv(
     out: TextIO,
     header: list[str],
@@ -51,16 +86,10 @@ def write_results_csv(
 ) -> None:
     """Write results.csv: input cells as given (short rows padded), then enrich columns and outputs."""
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*header, *ENRICH_COLUMNS, *output_columns])
-    width = len(header)
+    writer.writerow(results_header(header, output_columns))
     for row in rows:
-        cells = row.v + [""] * (width - len(row.v))
-        flat = flatten_outputs(row.outputs)
-        enrich = [
-            str(row.i), row.row_id, row.status.value, _cell(row.matched),
-            str(row_cost(row, price)), row.error or "",
-        ]
-        writer.writerow([*cells, *enrich, *(flat.get(c, "") for c in output_columns)])
+        writer.writerow(results_cells(row.v, len(header), enrich_cells(row, price),
+                                      flatten_outputs(row.outputs), output_columns))
 
 
 def write_credits_csv(out: TextIO, rows: Iterable[RowResult], price: int) -> None:
@@ -68,9 +97,9 @@ def write_credits_csv(out: TextIO, rows: Iterable[RowResult], price: int) -> Non
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CREDITS_COLUMNS)
     for row in rows:
-        cost = row_cost(row, price)
-        if cost:
-            writer.writerow([row.i, row.row_id, cost])
+        cells = credit_cells(row, price)
+        if cells:
+            writer.writerow(cells)
 
 
 def write_errors_csv(out: TextIO, rows: Iterable[RowResult]) -> None:
@@ -78,5 +107,5 @@ def write_errors_csv(out: TextIO, rows: Iterable[RowResult]) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ERRORS_COLUMNS)
     for row in rows:
-        if row.status in (RowStatus.FAILED, RowStatus.SKIPPED):
-            writer.writerow([row.i, row.row_id, row.status.value, row.error or ""])
+        if is_error(row):
+            writer.writerow(error_cells(row))
