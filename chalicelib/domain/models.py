@@ -181,6 +181,15 @@ class RowResult(BaseModel):
     error: str | None = None
 
 
+def part_rows(body: bytes) -> list[str]:
+    """The JSON lines of a stored part, one per row.
+
+    Split on ``\n`` only: a cell may hold U+2028, U+0085 or other characters that
+    ``str.splitlines`` also breaks on, and JSON keeps them unescaped.
+    """
+    return [line for line in body.decode().split("\n") if line]
+
+
 @dataclass(frozen=True)
 class PartRecord:
     """Which stored object holds one part of a chunk and how many of its rows settled."""

@@ -33,6 +33,7 @@ from chalicelib.domain.models import (
     PartRecord,
     RowResult,
     RowStatus,
+    part_rows,
 )
 from chalicelib.domain.results import (
     CREDITS_COLUMNS,
@@ -116,7 +117,7 @@ def _latest(parts: list[PartRecord], bodies: Iterator[bytes]) -> list[RowResult]
     """The settled rows of one chunk's parts (their bodies next in ``bodies``), latest version each."""
     latest: dict[int, RowResult] = {}
     for part in parts:
-        lines = next(bodies).decode().splitlines()
+        lines = part_rows(next(bodies))
         for line in lines[: part.settled]:
             row = RowResult.model_validate_json(line)
             latest[row.i] = row

@@ -23,6 +23,7 @@ from chalicelib.domain.models import (
     RowResult,
     RowStatus,
     Tenant,
+    part_rows,
 )
 from chalicelib.domain.records import canonical_record, row_id
 from chalicelib.services.batches import request_finalize
@@ -213,7 +214,7 @@ def _load_part(ports: Ports, message: ChunkMessage) -> _Part:
     if message.rows is not None:
         return _Part([_pending(row, message.fields) for row in message.rows], enriched=False)
     assert message.source_key is not None, "a later part points at its previous part"
-    lines = ports.blobs.read(message.source_key).decode().splitlines()
+    lines = part_rows(ports.blobs.read(message.source_key))
     rows = [RowResult.model_validate_json(line) for line in lines[message.source_skip:]]
     return _Part(rows, enriched=all(row.status in _REUSABLE for row in rows))
 

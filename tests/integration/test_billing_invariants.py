@@ -219,3 +219,24 @@ def test_cancel_stops_charging_and_keeps_every_row(aws: Aws) -> None:
     unsettled = [r for r in rows if r["enrich_error"] == "cancelled_before_processing"]
     assert len(unsettled) == 250 - spent
     assert all(r["enrich_credits"] == "0" for r in unsettled)
+
+
+def test_cells_with_unicode_line_separators_survive_a_pause_a_resume_and_the_results(aws: Aws) -> None:
+    odd = ["line\u2028separator", "para\u2029graph", "next\x85line", "form\x0cfeed", "vertical\x0btab"]
+    lines = ["id,Email Address,Phone,Country,Notes"] + [
+        f"L{i},person{i}@example.com,,US,{odd[i % len(odd)]}" for i in range(30)
+    ]
+    tenant = aws.tenant(10)
+    batch = create_batch(aws.ports, tenant.tenant_id, "\r\n".join(lines).encode(), "odd.csv",
+                         BatchOptions())
+    aws.drain()
+    assert _reload(aws, batch).counts.parked == 20  # the parked rows' stored part is read on resume
+
+    top_up(aws.ports, tenant.tenant_id, 100)
+    resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
+    aws.drain()
+
+    done = _reload(aws, batch)
+    assert done.status is BatchStatus.COMPLETED and done.credits_spent == 30
+    rows = _results(aws, done)
+    assert [r["Notes"] for r in rows] == [odd[i % len(odd)] for i in range(30)]
