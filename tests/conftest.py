@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from chalicelib import topology
 from chalicelib.clients import get_clients, reset_clients
+from chalicelib.local import moto_fixes
 from chalicelib.local.eventsource import EventSourceMapping, mappings
 from chalicelib.local.provision import provision
 from chalicelib.services.ports import Clock, Ports, get_ports, reset_ports
@@ -84,6 +85,7 @@ def fresh_aws() -> Iterator[Aws]:
     """moto's in-process AWS with every declared resource; retries never sleep."""
     reset_clients()
     reset_ports()
+    moto_fixes.apply()  # what the embedded emulator runs, so every test exercises it
     with mock_aws():
         provision(get_clients(), get_settings())
         ports = get_ports()

@@ -84,38 +84,43 @@ class SettlementStore:
 
     def _chunk_update(self, req: SettleRequest) -> Any:
         record = {"key": req.record.key, "start": req.record.start, "settled": req.record.settled}
-        if req.part == 0:
-            condition, values = "attribute_not_exists(batch_id)", {}
-        else:
-            condition, values = "next_part = :part", {":part": value(req.part)}
+        if req.part == 0:  # the chunk's first settlement creates its item (cheaper than an update)
+            return {"Put": {
+                "TableName": self._chunks,
+                "Item": {"batch_id": value(req.batch.batch_id), "chunk": value(req.chunk),
+                         "next_part": value(1), "done": value(req.settlement.done),
+                         "parts": value([record]), "updated_at": value(req.now)},
+                "ConditionExpression": "attribute_not_exists(batch_id)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }}
         return {"Update": {
             "TableName": self._chunks,
             "Key": {"batch_id": value(req.batch.batch_id), "chunk": value(req.chunk)},
             "UpdateExpression": "SET next_part = :next, done = :done, "
-            "parts = list_append(if_not_exists(parts, :empty), :record), updated_at = :now",
-            "ConditionExpression": condition,
+            "parts = list_append(parts, :record), updated_at = :now",
+            "ConditionExpression": "next_part = :part",
             "ExpressionAttributeValues": {
-                **values, ":next": value(req.part + 1), ":done": value(req.settlement.done),
-                ":empty": value([]), ":record": value([record]), ":now": value(req.now),
+                ":part": value(req.part), ":next": value(req.part + 1), ":done": value(req.settlement.done),
+                ":record": value([record]), ":now": value(req.now),
             },
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }}
 
     def _batch_update(self, req: SettleRequest) -> Any:
         s, batch = req.settlement, req.batch
-        values: dict[str, Any] = {
-            ":completed": value(s.completed), ":not_found": value(s.not_found),
-            ":failed": value(s.failed), ":skipped": value(s.skipped),
-            ":parked": value(s.parked - req.parked_before), ":cost": value(s.cost),
-            ":done": value(1 if s.done else 0), ":now": value(req.now),
-        }
-        sets = ["updated_at = :now"]
+        counters = {"n_completed": s.completed, "n_not_found": s.not_found, "n_failed": s.failed,
+                    "n_skipped": s.skipped, "n_parked": s.parked - req.parked_before,
+                    "credits_spent": s.cost, "chunks_done": 1 if s.done else 0}
+        counters.update({f"f_{source}": count for source, count in sorted(s.found.items())})
+        values: dict[str, Any] = {":now": value(req.now)}
         names = {"#status": "status"}
-        adds = ""
-        for index, (source, count) in enumerate(sorted(s.found.items())):
-            names[f"#f{index}"] = f"f_{source}"
-            values[f":f{index}"] = value(count)
-            adds += f", #f{index} :f{index}"
+        adds = []
+        for index, (attribute, count) in enumerate(counters.items()):
+            if count:  # adding zero changes nothing: a shorter expression is cheaper to apply
+                names[f"#c{index}"] = attribute
+                values[f":c{index}"] = value(count)
+                adds.append(f"#c{index} :c{index}")
+        sets = ["updated_at = :now"]
         pause_to = _PAUSE_STATUS.get(s.pause) if s.pause else None
         if pause_to:
             sets += ["#status = :pause", "message = :message"]
@@ -133,9 +138,7 @@ class SettlementStore:
         return {"Update": {
             "TableName": self._batches,
             "Key": {"tenant_id": value(batch.tenant_id), "batch_id": value(batch.batch_id)},
-            "UpdateExpression": "SET " + ", ".join(sets) + " ADD n_completed :completed, "
-            "n_not_found :not_found, n_failed :failed, n_skipped :skipped, n_parked :parked, "
-            "credits_spent :cost, chunks_done :done" + adds,
+            "UpdateExpression": "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else ""),
             "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
