@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="file sizes for the split peak-memory figure")
     bench.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000, 100_000],
                        help="batch sizes for the end-to-end figures")
+    bench.add_argument("--chunk-rows", type=int, nargs="*", default=[0],
+                       help="rows per chunk for the end-to-end figures (0: the setting, 100)")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)
@@ -67,7 +69,8 @@ def bench_all(args: argparse.Namespace) -> int:
 
     figures: dict[str, object] = {"split_memory": run_split_memory(args.split_mb)}
     with tempfile.TemporaryDirectory() as folder:
-        figures["end_to_end"] = run_throughput(args.rows, Path(folder), workers=2)
+        figures["end_to_end"] = [figure for rows in args.chunk_rows
+                                 for figure in run_throughput(args.rows, Path(folder), 2, rows or None)]
     text = json.dumps(figures, indent=2)
     print(text)
     if args.out:

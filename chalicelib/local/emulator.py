@@ -31,6 +31,11 @@ class Emulator:
         assert self._endpoint is not None, "start() first"
         return self._endpoint
 
+    @property
+    def pid(self) -> int | None:
+        """The emulator process's id while it runs."""
+        return None if self._process is None else self._process.pid
+
     def start(self) -> Emulator:
         """Start the process and wait until it listens; returns self."""
         self._process = subprocess.Popen(

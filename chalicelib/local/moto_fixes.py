@@ -9,6 +9,8 @@
   times, and GetQueueAttributes does so three times per attribute asked; each message's
   visibility is checked through a datetime round trip. Here the retention period is read
   from the queue, the attributes are computed once per request and "now" is ``time.time()``.
+- DynamoDB: every update parses its expression again (twice); here each distinct expression
+  is parsed once (the validators copy the tree before they resolve it against an item).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from moto.core.utils import unix_time, unix_time_millis
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.sqs.exceptions import InvalidAttributeName
 from moto.sqs.models import Message, SQSBackend
 
@@ -132,10 +135,26 @@ def _fast_sqs() -> None:
     SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign]
 
 
+def _parsed_once() -> None:
+    """Parse each distinct update expression once (moto's validators work on a deep copy of it)."""
+    parse = UpdateExpressionParser.make
+    parsed: dict[str, Any] = {}
+
+    def make(expression: str) -> Any:
+        if expression not in parsed:
+            if len(parsed) > 10_000:
+                parsed.clear()
+            parsed[expression] = parse(expression)
+        return parsed[expression]
+
+    UpdateExpressionParser.make = make
+
+
 def apply() -> None:
     """Apply every fix once per process."""
     if _applied:
         return
     _item_level_transactions()
+    _parsed_once()
     _fast_sqs()
     _applied.append("done")

@@ -21,6 +21,7 @@ from chalicelib.local.runtime import LocalRuntime
 from chalicelib.services.batches import start_batch
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import create_tenant
+from chalicelib.settings import get_settings
 
 
 def plain_loop_seconds(source: Path) -> float:
@@ -45,6 +46,7 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     watcher = BatchStore(Clients(ports.settings).dynamodb, ports.settings.name(topology.BATCHES.name),
                          ports.settings.name(topology.CHUNKS.name))
     runtime.reset_request_counts()
+    cpu_before = process_cpu(runtime)
     started = time.perf_counter()
     with source.open("rb") as stream:
         batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
@@ -52,8 +54,10 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
         current = watcher.get(batch.tenant_id, batch.batch_id)
         if current is not None and current.finished_at is not None:
             break
-        time.sleep(0.1)
+        # polls at most 2% of the time so far apart: the watcher's reads load the emulator too
+        time.sleep(min(0.5, max(0.05, (time.perf_counter() - started) / 50)))
     seconds = time.perf_counter() - started
+    cpu = {role: round(spent - cpu_before.get(role, 0.0), 2) for role, spent in process_cpu(runtime).items()}
     while not runtime.idle():  # the last deletes of finished invocations are counted too
         time.sleep(0.1)
     counts = runtime.request_counts()
@@ -72,13 +76,33 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
             "balance_writes": counts["balance_writes"],
             "balance_writes_per_row": round(counts["balance_writes"] / rows, 4),
             "cost_per_million_rows_usd": cost_per_million(calls, counts["transaction_items"], rows),
-            "status_dynamodb_reads": status_reads}
+            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu}
 
 
-def run_throughput(sizes: list[int], folder: Path, workers: int) -> list[dict[str, Any]]:
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc; 0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(runtime: LocalRuntime) -> dict[str, float]:
+    """CPU seconds used so far by this process (split, finalize, the bench), the emulator, the workers."""
+    workers = sum(_cpu_of(w.pid) for w in runtime.workers if w.pid is not None)
+    emulator = runtime.emulator.pid
+    return {"main": _cpu_of(os.getpid()), "emulator": _cpu_of(emulator) if emulator else 0.0,
+            "workers": workers}
+
+
+def run_throughput(sizes: list[int], folder: Path, workers: int,
+                   chunk_rows: int | None = None) -> list[dict[str, Any]]:
     """End-to-end and plain-loop figures for each size, side by side in one run."""
     # Every row of the largest batch is enriched (the default limit per batch is 50,000).
     os.environ["BATCH_ENRICH_MAX_ROWS_PER_BATCH"] = str(max(sizes, default=0) + 1)
+    if chunk_rows:
+        os.environ["BATCH_ENRICH_CHUNK_ROWS"] = str(chunk_rows)
     runtime = LocalRuntime(work_concurrency=workers, tick_seconds=3600, count_requests=True).start()
     figures = []
     try:
@@ -93,6 +117,7 @@ def run_throughput(sizes: list[int], folder: Path, workers: int) -> list[dict[st
             flow["plain_loop_seconds"] = round(loop, 2)
             flow["plain_loop_runs"] = [round(before, 2), round(after, 2)]
             flow["overhead_ratio"] = round(flow["seconds"] / loop, 2)
+            flow["chunk_rows"] = get_settings().chunk_rows
             figures.append(flow)
     finally:
         runtime.stop()
