@@ -27,6 +27,8 @@ def flatten_outputs(outputs: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 def _cell(value: Any) -> str:
+    if type(value) is str:  # most outputs: no conversion
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
