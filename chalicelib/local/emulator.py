@@ -12,6 +12,20 @@ import subprocess
 import sys
 
 
+def stop_child(process: subprocess.Popen[str], timeout: float) -> None:
+    """End a child of the local runtime: close its standard input (its signal to finish), wait,
+    kill it if it outlives ``timeout``, close its output pipe."""
+    if process.stdin is not None:
+        process.stdin.close()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 class EmulatorFailed(RuntimeError):
     """The emulator's process did not start."""
 
@@ -54,17 +68,8 @@ class Emulator:
     def stop(self) -> None:
         """Stop the process (closing its standard input is what tells it to go)."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()
+        if process is not None:
+            stop_child(process, timeout=5)
 
     def environment(self) -> dict[str, str]:
         """The variables that point boto3 (and so every adapter) at this emulator."""

@@ -16,6 +16,7 @@ import threading
 from typing import IO
 
 from chalicelib.local.counting import Counts, RequestCounter, merged
+from chalicelib.local.emulator import stop_child
 from chalicelib.local.eventsource import mappings, poll_until
 
 
@@ -64,17 +65,8 @@ class WorkerProcess:
     def stop(self, timeout: float = 30) -> None:
         """Ask the process to finish its current batch and exit; kill it if it does not."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()
+        if process is not None:
+            stop_child(process, timeout)
 
 
 def _answer(commands: IO[str], answers: IO[str], stop: threading.Event,
