@@ -5,7 +5,8 @@ listens and exits when its standard input closes (its parent stopped or died).
 
 - moto is not atomic under concurrent requests (conditional transactional decrements lose
   updates), so every request is served under one lock, as DynamoDB's own atomicity would.
-- ``moto_fixes``: item-level rollback of cancelled transactions, SQS without rescans.
+- ``moto_fixes``: item-level rollback of cancelled transactions; SQS scans a queue once per
+  request (not per attribute, per received message and per send); update expressions parsed once.
 - moto's dispatcher lists its package folders on disk for every request to find the service;
   here the answer is kept per host.
 - moto's own server (werkzeug's) closes the connection after every response, so each request
