@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any
 
 from chalicelib.domain.billing import row_cost
 from chalicelib.domain.models import RowResult, RowStatus
@@ -21,8 +19,9 @@ def flatten_outputs(outputs: dict[str, dict[str, Any]]) -> dict[str, str]:
     """``{"email": {"domain": "x.com"}}`` -> ``{"email.domain": "x.com"}`` as CSV text."""
     flat: dict[str, str] = {}
     for source, values in outputs.items():
+        prefix = source + "."
         for name, value in values.items():
-            flat[f"{source}.{name}"] = _cell(value)
+            flat[prefix + name] = value if type(value) is str else _cell(value)
     return flat
 
 
@@ -77,37 +76,3 @@ def is_error(row: RowResult) -> bool:
 def error_cells(row: RowResult) -> list[object]:
     """A failed or skipped row's errors.csv line."""
     return [row.i, row.row_id, row.status.value, row.error or ""]
-
-
-def write_results_csv(
-    out: TextIO,
-    header: list[str],
-    output_columns: list[str],
-    rows: Iterable[RowResult],
-    price: int,
-) -> None:
-    """Write results.csv: input cells as given (short rows padded), then enrich columns and outputs."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(results_header(header, output_columns))
-    for row in rows:
-        writer.writerow(results_cells(row.v, len(header), enrich_cells(row, price),
-                                      flatten_outputs(row.outputs), output_columns))
-
-
-def write_credits_csv(out: TextIO, rows: Iterable[RowResult], price: int) -> None:
-    """Write credits.csv: one line per charged row."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CREDITS_COLUMNS)
-    for row in rows:
-        cells = credit_cells(row, price)
-        if cells:
-            writer.writerow(cells)
-
-
-def write_errors_csv(out: TextIO, rows: Iterable[RowResult]) -> None:
-    """Write errors.csv: every failed or skipped row with its reason code."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ERRORS_COLUMNS)
-    for row in rows:
-        if is_error(row):
-            writer.writerow(error_cells(row))

@@ -1,15 +1,18 @@
 """finalize: once every chunk has settled (or the batch was cancelled), write the results files.
 
-Finalize makes one pass over the input joined with the settled rows. That pass writes
-credits.csv, errors.csv and rows.jsonl and counts the summary as it goes; results.csv needs the
-output columns of every row before its first line, so the pass spools the few cells each of its
-lines needs and a second pass over that spool writes it. Every file is written to local disk
-(flat memory), then uploaded. The part objects are read a few ahead of the join, in threads.
+The workers render each row's lines as they store its part (``domain.rendering``), so finalize
+mostly joins text: one pass over the settled rows in row order writes credits.csv, errors.csv
+and rows.jsonl and counts the summary; results.csv needs the output columns of every row and
+the widest row before its first line, so the pass spools each row's pieces and a second pass
+over that spool writes it. A row the workers did not render (a part stored without its
+rendering, a row that travelled without its cells, a row a cancelled batch never settled) is
+rendered here, with its cells read from the input file, which is read only as far as such a
+row needs. Every file is written to local disk (flat memory), then uploaded. The part objects
+are read a few ahead of the join, in threads.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
 from collections import Counter, deque
@@ -22,7 +25,6 @@ from typing import Literal, TextIO
 from aws_lambda_powertools import Logger
 
 from chalicelib import topology
-from chalicelib.domain.billing import row_cost
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
@@ -35,18 +37,8 @@ from chalicelib.domain.models import (
     RowStatus,
     part_rows,
 )
-from chalicelib.domain.results import (
-    CREDITS_COLUMNS,
-    ERRORS_COLUMNS,
-    credit_cells,
-    enrich_cells,
-    error_cells,
-    flatten_outputs,
-    input_header,
-    is_error,
-    results_cells,
-    results_header,
-)
+from chalicelib.domain.rendering import Rendered, csv_line, read_part, render_row, reorder, results_line
+from chalicelib.domain.results import CREDITS_COLUMNS, ERRORS_COLUMNS, input_header, results_header
 from chalicelib.domain.upload import columns_and_rows
 from chalicelib.services.ports import Ports
 
@@ -145,44 +137,102 @@ def read_ahead(read: Callable[[str], bytes], keys: Iterable[str],
                 future.cancel()
 
 
-def _joined(ports: Ports, batch: Batch, rows: Iterator[list[str]]) -> Iterator[RowResult]:
-    """Every input row in input order with its settled result (its original cells, untouched)."""
-    settled = settled_rows(ports, batch)
+class _InputCells:
+    """The input file's data rows, read only as far as a row that needs its cells from the file."""
+
+    def __init__(self, rows: Iterator[list[str]]) -> None:
+        self._rows = rows
+        self._next = 0  # index of the row ``self._rows`` yields next
+
+    def at(self, index: int) -> list[str]:
+        """Row ``index``'s cells (indexes asked for only ever increase)."""
+        for _ in range(index - self._next):
+            next(self._rows)
+        self._next = index + 1
+        return next(self._rows)
+
+    def rest(self) -> Iterator[tuple[int, list[str]]]:
+        """The rows after the last one read, with their indexes."""
+        for values in self._rows:
+            self._next += 1
+            yield self._next - 1, values
+
+
+Columns = tuple[str, ...]  # the output columns of a rendered row's ``outputs``
+
+
+def _settled_rendered(ports: Ports, batch: Batch) -> Generator[tuple[Rendered, Columns] | RowResult,
+                                                             None, None]:
+    """Every settled row in row order, latest version each: rendered, or as stored if it was not."""
+    chunks = ports.batches.chunks(batch.batch_id)
+    keys = [part.key for chunk in chunks for part in _settled_parts(chunk)]
+    bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
     try:
-        pending = next(settled, None)
-        for index, values in enumerate(rows):
-            if pending is not None and pending.i == index:
-                row, pending = pending, next(settled, None)
-                row.v = values  # original cells, untouched (even those too large to travel)
-            else:  # only a cancelled batch has rows that never settled
-                row = RowResult(i=index, v=values, row_id="", status=RowStatus.SKIPPED,
-                                error=NOT_PROCESSED)
-            yield row
+        for chunk in chunks:
+            latest: dict[int, tuple[Rendered, Columns] | RowResult] = {}
+            for part in _settled_parts(chunk):
+                lines, rendered = read_part(next(bodies))
+                for n in range(part.settled):
+                    entry = rendered.rows[n] if rendered else None
+                    if entry is not None and rendered is not None:
+                        latest[entry.i] = (entry, rendered.columns)
+                    else:
+                        row = RowResult.model_validate_json(lines[n])
+                        latest[row.i] = row
+            yield from (latest[i] for i in sorted(latest))
+    finally:
+        bodies.close()
+
+
+def rendered_rows(ports: Ports, batch: Batch,
+                  rows: Iterator[list[str]]) -> Iterator[tuple[Rendered, Columns]]:
+    """Every input row in input order, rendered (``rows``: the input file's data rows)."""
+    cells = _InputCells(rows)
+    expected = 0
+    settled = _settled_rendered(ports, batch)
+    try:
+        for found in settled:
+            index = found.i if isinstance(found, RowResult) else found[0].i
+            for missing in range(expected, index):  # only a cancelled batch has rows never settled
+                yield render_row(_not_processed(missing, cells.at(missing)), batch.price)
+            if isinstance(found, RowResult):  # original cells, even those too large to travel
+                found.v = cells.at(index)
+                found = render_row(found, batch.price)
+            expected = index + 1
+            yield found
     finally:
         settled.close()
+    if batch.total_rows is None or expected < batch.total_rows:
+        for index, values in cells.rest():
+            if index >= expected:
+                yield render_row(_not_processed(index, values), batch.price)
+
+
+def _not_processed(index: int, values: list[str]) -> RowResult:
+    return RowResult(i=index, v=values, row_id="", status=RowStatus.SKIPPED, error=NOT_PROCESSED)
 
 
 def _write_files(ports: Ports, batch: Batch, folder: Path) -> None:
     """Write the five results files into ``folder``: one pass over the rows, then results.csv."""
     table = open_csv(ports.blobs.open(batch.input_key))
     header, rows = columns_and_rows(table, batch.has_header, batch.skip_rows)
-    done = _first_pass(ports, batch, rows, folder)
+    done = _first_pass(rendered_rows(ports, batch, rows), folder)
     with _open_text(folder / "summary.json") as out:
         json.dump(done.summary(batch), out, indent=2)
     header = input_header(header, max(len(header), done.width))
     with _open_text(folder / SPOOL, "r") as spool, _open_text(folder / "results.csv") as out:
-        _write_results(out, spool, header, sorted(done.columns))
+        _write_results(out, spool, header, done)
     (folder / SPOOL).unlink()
 
 
-def _first_pass(ports: Ports, batch: Batch, rows: Iterator[list[str]], folder: Path) -> _RowsPass:
-    """Join the input with the settled rows, writing credits.csv, errors.csv, rows.jsonl, the spool."""
+def _first_pass(rows: Iterable[tuple[Rendered, Columns]], folder: Path) -> _RowsPass:
+    """Write credits.csv, errors.csv, rows.jsonl and the spool from the rendered rows."""
     with ExitStack() as files:
         texts = {name: files.enter_context(_open_text(folder / name))
                  for name in ("credits.csv", "errors.csv", "rows.jsonl", SPOOL)}
-        one_pass = _RowsPass(texts, batch.price)
-        for row in _joined(ports, batch, rows):
-            one_pass.add(row)
+        one_pass = _RowsPass(texts)
+        for row, columns in rows:
+            one_pass.add(row, columns)
     return one_pass
 
 
@@ -196,42 +246,40 @@ def _open_text(path: Path, mode: Literal["r", "w"] = "w") -> TextIO:
 
 
 class _RowsPass:
-    """The pass over the joined rows: writes credits.csv, errors.csv, rows.jsonl and the spool."""
+    """The pass over the rendered rows: writes credits.csv, errors.csv, rows.jsonl and the spool."""
 
-    def __init__(self, files: dict[str, TextIO], price: int) -> None:
-        self._price = price
-        self._credits = csv.writer(files["credits.csv"], lineterminator="\r\n")
-        self._credits.writerow(CREDITS_COLUMNS)
-        self._errors = csv.writer(files["errors.csv"], lineterminator="\r\n")
-        self._errors.writerow(ERRORS_COLUMNS)
+    def __init__(self, files: dict[str, TextIO]) -> None:
+        self._credits = files["credits.csv"]
+        self._credits.write(csv_line(CREDITS_COLUMNS))
+        self._errors = files["errors.csv"]
+        self._errors.write(csv_line(ERRORS_COLUMNS))
         self._jsonl = files["rows.jsonl"]
         self._spool = files[SPOOL]
-        self.columns: set[str] = set()
+        self.column_sets: dict[Columns, int] = {}  # each distinct set of output columns -> its number
         self.width = 0
         self._statuses: Counter[str] = Counter()
         self._reasons: Counter[str] = Counter()
         self._credits_total = 0
 
-    def add(self, row: RowResult) -> None:
+    def add(self, row: Rendered, columns: Columns) -> None:
         """Write one row's lines and count it."""
-        flat = flatten_outputs(row.outputs)
-        self.columns.update(flat)
-        self.width = max(self.width, len(row.v))
-        self._spool.write(json.dumps([row.v, enrich_cells(row, self._price), flat]) + "\n")
-        self._jsonl.write(_JSONL(row_json(row, self._price)) + "\n")
-        credits = credit_cells(row, self._price)
-        if credits:
-            self._credits.writerow(credits)
-        if is_error(row):
-            self._errors.writerow(error_cells(row))
-        self._count(row)
+        number = self.column_sets.setdefault(columns, len(self.column_sets))
+        self.width = max(self.width, row.cells)
+        self._spool.write(_JSONL([row.cells, row.inputs, row.enrich, number, row.outputs]) + "\n")
+        self._jsonl.write(row.jsonl + "\n")
+        if row.credit_line:
+            self._credits.write(row.credit_line)
+        if row.error_line:
+            self._errors.write(row.error_line)
+        self._statuses[row.status] += 1
+        self._credits_total += row.credits
+        if row.reason:
+            self._reasons[row.reason] += 1
 
-    def _count(self, row: RowResult) -> None:
-        """Add a row to the summary's totals."""
-        self._statuses[row.status.value] += 1
-        self._credits_total += row_cost(row, self._price)
-        if is_error(row) and row.error:
-            self._reasons[row.error.split(":")[0]] += 1
+    @property
+    def columns(self) -> list[str]:
+        """Every output column of the batch's rows, in results.csv's order."""
+        return sorted({name for columns in self.column_sets for name in columns})
 
     def summary(self, batch: Batch) -> dict[str, object]:
         """summary.json: the totals of the results files, counted from the rows themselves."""
@@ -241,19 +289,17 @@ class _RowsPass:
                 "metadata": batch.metadata}
 
 
-def _write_results(out: TextIO, spool: TextIO, header: list[str], columns: list[str]) -> None:
-    """The second pass: results.csv from the spooled cells, now that every output column is known."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(results_header(header, columns))
+def _write_results(out: TextIO, spool: TextIO, header: list[str], done: _RowsPass) -> None:
+    """The second pass: results.csv from the spooled pieces, now that every output column is known."""
+    columns = done.columns
+    out.write(csv_line(results_header(header, columns)))
     width = len(header)
+    same = {number: list(own) == columns for own, number in done.column_sets.items()}
+    own_columns = {number: own for own, number in done.column_sets.items()}
     for line in spool:
-        cells, enrich, flat = json.loads(line)
-        writer.writerow(results_cells(cells, width, enrich, flat, columns))
-
-
-def row_json(row: RowResult, price: int) -> dict[str, object]:
-    """One row as rows.jsonl and the rows route show it."""
-    return {"row_index": row.i, "row_id": row.row_id, "status": row.status.value,
-            "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
-            "input": row.v, "outputs": row.outputs, "attributes": row.attributes,
-            "found": row.found}
+        cells, inputs, enrich, number, outputs = json.loads(line)
+        if not columns:
+            outputs = None
+        elif not same[number]:  # rendered with fewer columns than the batch has
+            outputs = reorder(outputs, own_columns[number], columns)
+        out.write(results_line(cells, inputs, enrich, outputs, width))

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.domain.models import Batch, RowStatus
-from chalicelib.services.finalizing import results_key, row_json, settled_rows
+from chalicelib.domain.rendering import row_json
+from chalicelib.services.finalizing import results_key, settled_rows
 from chalicelib.services.ports import Ports
 
 # Enricher name -> what the preview calls what it found.

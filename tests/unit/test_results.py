@@ -7,12 +7,8 @@ import io
 from typing import Any
 
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.results import (
-    ENRICH_COLUMNS,
-    input_header,
-    write_credits_csv,
-    write_results_csv,
-)
+from chalicelib.domain.rendering import csv_line, render_row, reorder, results_line
+from chalicelib.domain.results import CREDITS_COLUMNS, ENRICH_COLUMNS, input_header, results_header
 
 
 def row(i: int, v: list[str], status: RowStatus, outputs: dict[str, dict[str, Any]] | None = None,
@@ -22,15 +18,18 @@ def row(i: int, v: list[str], status: RowStatus, outputs: dict[str, dict[str, An
 
 
 def results(header: list[str], columns: list[str], rows: list[RowResult], price: int = 1) -> list[list[str]]:
-    out = io.StringIO(newline="")
-    write_results_csv(out, header, columns, rows, price)
-    return list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    """results.csv as finalize assembles it from rendered rows, read back with the csv module."""
+    text = csv_line(results_header(header, columns))
+    for r in rows:
+        done, own = render_row(r, price)
+        outputs = reorder(done.outputs, own, columns) if columns else None
+        text += results_line(done.cells, done.inputs, done.enrich, outputs, len(header))
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def credits(rows: list[RowResult], price: int) -> list[list[str]]:
-    out = io.StringIO(newline="")
-    write_credits_csv(out, rows, price)
-    return list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    text = csv_line(CREDITS_COLUMNS) + "".join(render_row(r, price)[0].credit_line for r in rows)
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def test_input_cells_are_written_back_untouched() -> None:

@@ -1,0 +1,168 @@
+"""Each row's lines of the results files, rendered once, by the worker that enriched the row.
+
+finalize then joins text instead of formatting every row itself: a batch's rows are rendered
+in parallel by the work invocations, while they run, and not one by one at the end. What
+finalize cannot know until every row has settled (every output column, the widest row) stays
+apart: a row's input cells, enrich cells and output cells are rendered as three runs of csv
+fields, the outputs in the order of the part's own columns, and finalize assembles them into
+results.csv lines once the batch's columns are known (``results_line``).
+
+The rendering travels in the part object after the rows' JSON lines (``part_body``): one
+trailer line (the part's output columns and each row's pieces), then each row's rows.jsonl
+line as a line of its own. Readers of the rows stop at the trailer (``models.part_rows``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from chalicelib.domain.billing import row_cost
+from chalicelib.domain.chunking import TOO_LARGE
+from chalicelib.domain.models import PART_TRAILER, RowResult, split_part
+from chalicelib.domain.results import credit_cells, enrich_cells, error_cells, flatten_outputs, is_error
+
+RENDER_VERSION = 2
+_QUOTE = re.compile(r'[,"\r\n]')  # what makes csv's minimal quoting quote a field
+_QUOTE_IN_FIELD = re.compile(r'["\r\n]')
+_JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
+
+
+def csv_field(value: object) -> str:
+    """One field as the results files' csv writer writes it (minimal quoting, "\\r\\n" lines)."""
+    text = value if type(value) is str else str(value)
+    return '"' + text.replace('"', '""') + '"' if _QUOTE.search(text) else text
+
+
+def csv_fields(cells: Sequence[str]) -> str:
+    """Text cells as csv fields joined by commas (no line end)."""
+    joined = ",".join(cells)
+    if joined.count(",") == len(cells) - 1 and not _QUOTE_IN_FIELD.search(joined):
+        return joined  # no cell holds a comma, a quote or a line break: nothing to quote
+    search = _QUOTE.search
+    return ",".join([cell if search(cell) is None else '"' + cell.replace('"', '""') + '"'
+                     for cell in cells])
+
+
+def csv_line(fields: Iterable[object]) -> str:
+    """One line of two or more fields, as ``csv.writer(out, lineterminator="\\r\\n")`` writes it.
+
+    (csv quotes a line of one empty field as ``""``; no line of the results files is one.)
+    """
+    return ",".join([csv_field(value) for value in fields]) + "\r\n"
+
+
+class Rendered(NamedTuple):
+    """One row's share of every results file, and what summary.json counts of it."""
+
+    i: int
+    cells: int  # how many input cells the row has (results.csv pads it to the widest row)
+    status: str
+    credits: int
+    reason: str | None  # errors.csv's reason code, counted in the summary; None unless an error
+    inputs: str  # the input cells, as csv fields
+    enrich: str  # results.csv's enrich columns, as csv fields
+    outputs: str  # the output cells in the order of its part's columns, as csv fields
+    credit_line: str  # the credits.csv line ("" when the row costs nothing)
+    error_line: str  # the errors.csv line ("" unless the row failed or was skipped)
+    jsonl: str  # the rows.jsonl line
+
+
+class RenderedPart(NamedTuple):
+    """The rendered rows of one part (None: a row finalize renders) and their output columns."""
+
+    columns: tuple[str, ...]
+    rows: list[Rendered | None]
+
+
+def render_rows(rows: Sequence[RowResult], price: int) -> RenderedPart:
+    """Render settled rows (each ``v`` the input cells as the file has them)."""
+    flats = [flatten_outputs(row.outputs) for row in rows]
+    columns = tuple(sorted({name for flat in flats for name in flat}))
+    rendered = [_render(row, price, [flat.get(name, "") for name in columns])
+                for row, flat in zip(rows, flats, strict=True)]
+    return RenderedPart(columns, list(rendered))
+
+
+def render_row(row: RowResult, price: int) -> tuple[Rendered, tuple[str, ...]]:
+    """Render one settled row; returns it with its output columns."""
+    part = render_rows([row], price)
+    first = part.rows[0]
+    assert first is not None
+    return first, part.columns
+
+
+def _render(row: RowResult, price: int, outputs: list[str]) -> Rendered:
+    credits = credit_cells(row, price)
+    error = is_error(row)
+    return Rendered(
+        i=row.i, cells=len(row.v), status=row.status.value, credits=row_cost(row, price),
+        reason=(row.error or "").split(":")[0] if error else None,
+        inputs=csv_fields(row.v), enrich=csv_fields(enrich_cells(row, price)),
+        outputs=csv_fields(outputs),
+        credit_line=csv_line(credits) if credits else "",
+        error_line=csv_line(error_cells(row)) if error else "",
+        jsonl=_JSONL(row_json(row, price)),
+    )
+
+
+def results_line(cells: int, inputs: str, enrich: str, outputs: str | None, width: int) -> str:
+    """A row's results.csv line from its rendered pieces (``Rendered``'s fields of those names):
+    the input cells padded to ``width``, the enrich columns, then the outputs (None: no output
+    columns), already in the order of the file's columns (``reorder``).
+    """
+    line = inputs + "," * (width - cells + 1) if cells else "," * width
+    line += enrich
+    if outputs is not None:
+        line += "," + outputs
+    return line + "\r\n"
+
+
+def reorder(outputs: str, columns: Sequence[str], wanted: Sequence[str]) -> str:
+    """Output cells rendered in the order of ``columns``, in the order of ``wanted`` (a superset)."""
+    parsed = next(csv.reader(io.StringIO(outputs, newline="")), [])
+    found = dict(zip(columns, parsed + [""] * (len(columns) - len(parsed)), strict=True))
+    return csv_fields([found.get(name, "") for name in wanted])
+
+
+def row_json(row: RowResult, price: int) -> dict[str, object]:
+    """One row as rows.jsonl and the rows route show it."""
+    return {"row_index": row.i, "row_id": row.row_id, "status": row.status.value,
+            "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
+            "input": row.v, "outputs": row.outputs, "attributes": row.attributes,
+            "found": row.found}
+
+
+def part_body(rows: Sequence[RowResult], price: int) -> bytes:
+    """A part object: one JSON line per row, the trailer line, then each row's rows.jsonl line.
+
+    A row that travelled without its cells (too large for a message) is not rendered (null):
+    finalize renders it with the cells it reads from the input file.
+    """
+    carried = [row for row in rows if not (row.error == TOO_LARGE and not row.v)]
+    part = render_rows(carried, price)
+    by_index = {done.i: done for done in part.rows if done is not None}
+    entries = [by_index.get(row.i) for row in rows]
+    trailer = {"v": RENDER_VERSION, "columns": part.columns,
+               "rows": [None if done is None else done[:-1] for done in entries]}
+    lines = [row.model_dump_json() for row in rows]
+    lines.append(PART_TRAILER + json.dumps(trailer, ensure_ascii=False) + "}")
+    lines.extend("null" if done is None else done.jsonl for done in entries)
+    return "\n".join(lines).encode()
+
+
+def read_part(body: bytes) -> tuple[list[str], RenderedPart | None]:
+    """A part object's row JSON lines, and its rendered rows (None: an object without them)."""
+    lines, rest = split_part(body)
+    if not rest:
+        return lines, None
+    trailer = json.loads(rest[0])["rendered"]
+    if trailer.get("v") != RENDER_VERSION or not len(trailer["rows"]) == len(lines) == len(rest) - 1:
+        return lines, None
+    rows = [None if entry is None else Rendered._make([*entry, jsonl])
+            for entry, jsonl in zip(trailer["rows"], rest[1:], strict=True)]
+    return lines, RenderedPart(tuple(trailer["columns"]), rows)

@@ -1,0 +1,120 @@
+"""finalize joins the rows the workers rendered, and writes the same bytes as rendering them itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chalicelib import topology
+from chalicelib.domain.models import PART_TRAILER, Batch, BatchStatus, RowResult, split_part
+from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.rendering import Rendered, render_row
+from chalicelib.services import finalizing
+from chalicelib.services.batches import cancel_batch, create_batch, resume_batch
+from chalicelib.services.finalizing import FILES, results_key
+from chalicelib.services.tenants import top_up
+from tests.conftest import Aws
+
+AWKWARD = ['"Smith, John"', '"said ""hi"""', '"line\nbreak"', "=1+2", "Zoë 李", "tab\there", "a\u2028b", ""]
+
+
+def _input(rows: int) -> bytes:
+    """Leads with cells quoting needs, rows wider and narrower than the header, one row too large."""
+    lines = ["id,Email Address,Phone,Country,Notes"]
+    for i in range(rows):
+        email = f"person{i}@example.com" if i % 3 else f"p{i}@@bad"
+        line = f"L{i},{email},+1202555{i:04d},US,{AWKWARD[i % len(AWKWARD)]}"
+        if i % 7 == 3:
+            line += ",one more,and another"  # wider than the header
+        if i % 11 == 5:
+            line = f"L{i},short{i}@example.com"  # narrower
+        if i == 42:
+            line += "," + "x" * 70_000  # too large for a message: travels without its cells
+        lines.append(line)
+    return "\r\n".join(lines).encode()
+
+
+def _reload(aws: Aws, batch: Batch) -> Batch:
+    fresh = aws.ports.batches.get(batch.tenant_id, batch.batch_id)
+    assert fresh is not None
+    return fresh
+
+
+def _stored_files(aws: Aws, batch: Batch) -> dict[str, bytes]:
+    return {name: aws.ports.blobs.read(results_key(batch, name)) for name, _ in FILES}
+
+
+def _strip_renderings(aws: Aws, batch: Batch) -> int:
+    """Rewrite every part object as rows only (as stored before workers rendered); how many had one."""
+    stripped = 0
+    for key in aws.ports.blobs.keys(f"{topology.WORK_PREFIX}{batch.batch_id}/chunks/"):
+        body = aws.ports.blobs.read(key)
+        rows, rendering = split_part(body)
+        stripped += bool(rendering)
+        aws.ports.blobs.put(key, "\n".join(rows).encode())
+    return stripped
+
+
+def _finalize_again(aws: Aws, batch: Batch, folder: Path) -> dict[str, bytes]:
+    finalizing._write_files(aws.ports, batch, folder)
+    return {name: (folder / name).read_bytes() for name, _ in FILES}
+
+
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the index of every row finalize renders itself."""
+    calls: list[int] = []
+
+    def counted(row: RowResult, price: int) -> tuple[Rendered, tuple[str, ...]]:
+        calls.append(row.i)
+        return render_row(row, price)
+
+    monkeypatch.setattr(finalizing, "render_row", counted)
+    return calls
+
+
+def test_rows_rendered_by_the_workers_give_the_bytes_finalize_renders_itself(
+        aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = aws.tenant(120)  # runs out part-way: chunks settle in parts, the rest after a resume
+    batch = create_batch(aws.ports, tenant.tenant_id, _input(250), "odd.csv", BatchOptions())
+    aws.drain()
+    assert _reload(aws, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    top_up(aws.ports, tenant.tenant_id, 1000)
+    resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
+    renders = _count_renders(monkeypatch)
+    aws.drain()
+    done = _reload(aws, batch)
+    assert done.status is BatchStatus.COMPLETED and done.counts.parked == 0
+    assert renders == [42]  # only the row that travelled without its cells is rendered by finalize
+    written = _stored_files(aws, done)
+
+    assert _strip_renderings(aws, done) >= 4
+    renders.clear()
+    assert _finalize_again(aws, done, tmp_path) == written
+    assert len(renders) == 250  # without renderings, finalize rendered every row itself
+    assert b"extra_2" in written["results.csv"] and "Zoë 李".encode() in written["results.csv"]
+
+
+def test_a_cancelled_batch_renders_the_rows_that_never_settled_with_their_input_cells(
+        aws: Aws, tmp_path: Path) -> None:
+    tenant = aws.tenant(60)
+    batch = create_batch(aws.ports, tenant.tenant_id, _input(250), "odd.csv", BatchOptions())
+    aws.drain()
+    cancel_batch(aws.ports, tenant.tenant_id, batch.batch_id)
+    aws.drain()
+    done = _reload(aws, batch)
+    assert done.status is BatchStatus.CANCELLED
+    written = _stored_files(aws, done)
+    lines = written["rows.jsonl"].decode().rstrip("\n").split("\n")
+    assert len(lines) == 250 and '"cancelled_before_processing"' in lines[-1]
+
+    _strip_renderings(aws, done)
+    assert _finalize_again(aws, done, tmp_path) == written
+
+
+def test_a_part_object_ends_with_its_rendering(aws: Aws) -> None:
+    tenant = aws.tenant(1000)
+    batch = create_batch(aws.ports, tenant.tenant_id, _input(20), "odd.csv", BatchOptions())
+    aws.drain()
+    keys = aws.ports.blobs.keys(f"{topology.WORK_PREFIX}{batch.batch_id}/chunks/")
+    assert keys and all(split_part(aws.ports.blobs.read(key))[1][0].startswith(PART_TRAILER) for key in keys)
