@@ -26,6 +26,8 @@ _ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "BATCH_ENRICH_ADMIN_API_KEY": ADMIN_KEY,
+    # The tests reason in chunks of 100 rows (both modes); the defaults have a test of their own.
+    "BATCH_ENRICH_CHUNK_ROWS": "100",
 }
 
 

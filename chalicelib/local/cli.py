@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--rows", type=int, nargs="*", default=[1_000, 10_000, 100_000],
                        help="batch sizes for the end-to-end figures")
     bench.add_argument("--chunk-rows", type=int, nargs="*", default=[0],
-                       help="rows per chunk for the end-to-end figures (0: the setting, 100)")
+                       help="rows per chunk for the end-to-end figures (0: the setting, 500 in basic mode)")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)

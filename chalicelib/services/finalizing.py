@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal, TextIO
@@ -31,21 +31,18 @@ from chalicelib.domain.models import (
     PAUSED_STATUSES,
     Batch,
     BatchStatus,
-    ChunkState,
-    PartRecord,
     RowResult,
     RowStatus,
-    part_rows,
 )
 from chalicelib.domain.rendering import Rendered, csv_line, read_part, render_row, reorder, results_line
 from chalicelib.domain.results import CREDITS_COLUMNS, ERRORS_COLUMNS, input_header, results_header
 from chalicelib.domain.upload import columns_and_rows
 from chalicelib.services.ports import Ports
+from chalicelib.services.settled import READ_AHEAD, read_ahead, settled_parts
 
 logger = Logger(service="batch-enrich")
 NOT_PROCESSED = "cancelled_before_processing"
 _BUFFER = 1 << 20  # bytes per results file buffer
-READ_AHEAD = 8  # part objects read concurrently ahead of the join
 # The files in upload order, with their content types.
 FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
          ("rows.jsonl", "application/x-ndjson"), ("errors.csv", "text/csv"),
@@ -72,9 +69,11 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
         return False
     with tempfile.TemporaryDirectory() as folder:
         _write_files(ports, batch, Path(folder))
-        for name, content_type in FILES:
-            with (Path(folder) / name).open("rb") as stream:
-                ports.blobs.upload(results_key(batch, name), stream, content_type)
+        with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side
+            uploads = [pool.submit(_upload, ports, results_key(batch, name), Path(folder) / name,
+                                   content_type) for name, content_type in FILES]
+            for upload in uploads:
+                upload.result()
     now = ports.clock.now()
     final = BatchStatus.CANCELLED if batch.status is BatchStatus.CANCELLED else BatchStatus.COMPLETED
     done = ports.batches.transition(tenant_id, batch_id, final, (batch.status,), now,
@@ -83,58 +82,9 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     return done is not None
 
 
-def settled_rows(ports: Ports, batch: Batch) -> Generator[RowResult, None, None]:
-    """Every settled row in row order, each in its latest settled version (a reprocess wins)."""
-    chunks = ports.batches.chunks(batch.batch_id)
-    keys = [part.key for chunk in chunks for part in _settled_parts(chunk)]
-    bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
-    try:
-        for chunk in chunks:
-            yield from _latest(_settled_parts(chunk), bodies)
-    finally:
-        bodies.close()
-
-
-def latest_rows(ports: Ports, chunk: ChunkState) -> list[RowResult]:
-    """A chunk's settled rows in row order: parts in order, a later part's row replacing an earlier."""
-    parts = _settled_parts(chunk)
-    return _latest(parts, (ports.blobs.read(part.key) for part in parts))
-
-
-def _settled_parts(chunk: ChunkState) -> list[PartRecord]:
-    """A chunk's parts that settled at least one row, in part order."""
-    return [part for part in chunk.parts if part.settled]
-
-
-def _latest(parts: list[PartRecord], bodies: Iterator[bytes]) -> list[RowResult]:
-    """The settled rows of one chunk's parts (their bodies next in ``bodies``), latest version each."""
-    latest: dict[int, RowResult] = {}
-    for part in parts:
-        lines = part_rows(next(bodies))
-        for line in lines[: part.settled]:
-            row = RowResult.model_validate_json(line)
-            latest[row.i] = row
-    return [latest[i] for i in sorted(latest)]
-
-
-def read_ahead(read: Callable[[str], bytes], keys: Iterable[str],
-               depth: int) -> Generator[bytes, None, None]:
-    """Each key's bytes in key order, while up to ``depth`` of the next reads run in threads.
-
-    At most ``depth`` bodies are held at a time, so memory stays flat however many keys there are.
-    """
-    with ThreadPoolExecutor(max_workers=depth) as pool:
-        pending: deque[Future[bytes]] = deque()
-        try:
-            for key in keys:
-                pending.append(pool.submit(read, key))
-                if len(pending) >= depth:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+def _upload(ports: Ports, key: str, path: Path, content_type: str) -> None:
+    with path.open("rb") as stream:
+        ports.blobs.upload(key, stream, content_type)
 
 
 class _InputCells:
@@ -165,12 +115,12 @@ def _settled_rendered(ports: Ports, batch: Batch) -> Generator[tuple[Rendered, C
                                                              None, None]:
     """Every settled row in row order, latest version each: rendered, or as stored if it was not."""
     chunks = ports.batches.chunks(batch.batch_id)
-    keys = [part.key for chunk in chunks for part in _settled_parts(chunk)]
+    keys = [part.key for chunk in chunks for part in settled_parts(chunk)]
     bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
     try:
         for chunk in chunks:
             latest: dict[int, tuple[Rendered, Columns] | RowResult] = {}
-            for part in _settled_parts(chunk):
+            for part in settled_parts(chunk):
                 lines, rendered = read_part(next(bodies))
                 for n in range(part.settled):
                     entry = rendered.rows[n] if rendered else None

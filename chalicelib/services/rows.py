@@ -9,8 +9,9 @@ from typing import Any
 
 from chalicelib.domain.models import Batch, RowStatus
 from chalicelib.domain.rendering import row_json
-from chalicelib.services.finalizing import results_key, settled_rows
+from chalicelib.services.finalizing import results_key
 from chalicelib.services.ports import Ports
+from chalicelib.services.settled import settled_rows
 
 # Enricher name -> what the preview calls what it found.
 PREVIEW_NAMES = {"email": "emails", "phone": "phones", "name": "names", "company": "companies",

@@ -116,7 +116,9 @@ def _send_chunks(ports: Ports, batch: Batch, classifier: RowClassifier,
 
     pending: list[str] = []
     chunks = 0
-    for chunk_rows in pack_chunks(rows(), ports.settings.chunk_rows, ports.settings.chunk_max_bytes):
+    settings = ports.settings
+    per_chunk = settings.advanced_chunk_rows if batch.mode == "advanced" else settings.chunk_rows
+    for chunk_rows in pack_chunks(rows(), per_chunk, settings.chunk_max_bytes):
         message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunks,
                                fields=classifier.fields, rows=chunk_rows)
         pending.append(message.model_dump_json(exclude_none=True))

@@ -18,7 +18,8 @@ from chalicelib import topology
 from chalicelib.adapters.dynamo import to_dynamo
 from chalicelib.clients import get_clients
 from chalicelib.domain.models import Batch, BatchStatus, RowResult, RowStatus
-from chalicelib.services.finalizing import finalize_batch, results_key, settled_rows
+from chalicelib.services.finalizing import finalize_batch, results_key
+from chalicelib.services.settled import settled_rows
 from chalicelib.services.working import part_key
 from tests.conftest import Aws
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.services.finalizing import read_ahead
+from chalicelib.services.settled import read_ahead
 
 
 class Reads:

@@ -1,0 +1,57 @@
+"""Rows per chunk by mode: basic batches travel in large chunks, advanced ones (vendor calls) in small."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib import topology
+from chalicelib.domain.models import BatchStatus, ChunkMessage
+from chalicelib.domain.options import BatchOptions
+from chalicelib.services.batches import create_batch
+from tests.conftest import Aws, fresh_aws
+from tests.csvs import leads
+
+
+@pytest.fixture
+def defaults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """A fresh AWS with the chunk sizes a deployment gets when nobody sets them."""
+    monkeypatch.delenv("BATCH_ENRICH_CHUNK_ROWS")
+    with fresh_aws() as aws:
+        yield aws
+
+
+def _chunk_sizes(aws: Aws) -> list[int]:
+    """Rows of every chunk message on the work queue, taken off it."""
+    sqs = aws.ports.queue._sqs  # the test reaches into the adapter to read the messages
+    url = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.name))
+    sizes: list[int] = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in got:
+            sizes.append(len(ChunkMessage.model_validate_json(message["Body"]).rows or []))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return sizes
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("basic", [500, 500, 200]), ("advanced", [100] * 12)])
+def test_rows_per_chunk_follow_the_mode(defaults: Aws, mode: str, expected: list[int]) -> None:
+    tenant = defaults.tenant(10_000)
+    batch = create_batch(defaults.ports, tenant.tenant_id, leads(1_200), "leads.csv",
+                         BatchOptions(mode=mode))  # type: ignore[arg-type]
+    defaults.pump(topology.INGEST)
+
+    assert sorted(_chunk_sizes(defaults), reverse=True) == expected
+    split = defaults.ports.batches.get(tenant.tenant_id, batch.batch_id)
+    assert split is not None and split.chunks_total == len(expected)
+
+
+def test_a_basic_batch_in_large_chunks_is_charged_each_row_once(defaults: Aws) -> None:
+    tenant = defaults.tenant(1_000)
+    batch = create_batch(defaults.ports, tenant.tenant_id, leads(1_200), "leads.csv", BatchOptions())
+    defaults.drain()  # 1,000 credits for 1,200 rows: pauses in the second chunk
+
+    paused = defaults.ports.batches.get(tenant.tenant_id, batch.batch_id)
+    assert paused is not None and paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    assert paused.credits_spent == 1_000 and defaults.balance(tenant.tenant_id) == 0
+    assert paused.counts.completed == 1_000 and paused.counts.parked == 200
