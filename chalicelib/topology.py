@@ -1,12 +1,15 @@
 """The one declaration of the service's resources and of which handler each event source feeds.
 
 The local runtime provisions and drives exactly this; ``infra/`` synthesizes exactly this.
-Names here are logical; ``Settings.name`` turns them into physical names.
+Names here are logical; ``Settings.name`` turns them into physical names. The bucket's key
+layout (prefixes, keys) is ``chalicelib.keys``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from chalicelib import keys
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,4 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
-NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec("uploads/", INGEST.name),)
-
-# Key layout in the data bucket.
-UPLOADS_PREFIX = "uploads/"
-WORK_PREFIX = "work/"
-RESULTS_PREFIX = "results/"
+NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),)

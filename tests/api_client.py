@@ -1,18 +1,23 @@
-"""A small HTTP client over Chalice's test client, and the checks every API test shares."""
+"""The one API test client (Chalice's test client or a served port) and the checks API tests share."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 BOUNDARY = "----batch-enrich-test-7d1c2b"
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 UNKNOWN_BATCH = "b_0000000000000000000000"
+Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
+Transport = Callable[[str, str, dict[str, str], bytes], Answer]  # method, path, headers, body
 
 
 def multipart(fields: dict[str, str] | None = None, file: tuple[str, bytes] | None = None,
@@ -36,46 +41,100 @@ class Reply:
     """One HTTP answer, already checked to be no 500 and to leak no traceback."""
 
     status: int
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     raw: bytes
 
+    @cached_property
+    def body(self) -> Any:
+        """The body parsed as JSON (None when empty)."""
+        return json.loads(self.raw) if self.raw else None
+
     def json(self) -> dict[str, Any]:
-        body = json.loads(self.raw)
-        assert isinstance(body, dict), self.raw
-        return body
+        """The body as a JSON object."""
+        assert isinstance(self.body, dict), self.raw
+        return self.body
+
+
+def chalice_transport(client: Any) -> Transport:
+    """Requests through Chalice's test client (``chalice.test.Client``), in process."""
+
+    def send(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        got = getattr(client.http, method.lower())(path, headers=headers, body=body)
+        raw = got.body if isinstance(got.body, bytes) else str(got.body).encode()
+        return int(got.status_code), dict(got.headers), raw
+
+    return send
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+def network_transport(base_url: str) -> Transport:
+    """Requests over HTTP to a served API (``batch-enrich serve``); redirects are answered, not followed."""
+    opener = urllib.request.build_opener(_NoRedirect)
+
+    def send(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        request = urllib.request.Request(base_url + path, data=body or None, method=method, headers=headers)
+        try:
+            with opener.open(request, timeout=30) as answer:
+                return answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as refused:
+            return refused.code, dict(refused.headers), refused.read()
+
+    return send
 
 
 class Http:
-    """The Chalice test client with a few conveniences; every answer is checked for leaks."""
+    """The API as a client sees it; every answer is checked for 500s and leaked tracebacks."""
 
-    def __init__(self, client: Any) -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._send = transport
 
     def call(self, method: str, path: str, key: str | None = None, body: bytes = b"",
-             content_type: str | None = None, authorization: str | None = None) -> Reply:
-        headers: dict[str, str] = {}
+             content_type: str | None = None, authorization: str | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        """One request: ``key`` as a bearer key (or any ``authorization``), raw body bytes."""
+        sent = dict(headers or {})
         if key is not None:
-            headers["Authorization"] = f"Bearer {key}"
+            sent["Authorization"] = f"Bearer {key}"
         if authorization is not None:
-            headers["Authorization"] = authorization
+            sent["Authorization"] = authorization
         if content_type is not None:
-            headers["Content-Type"] = content_type
-        got = getattr(self._client.http, method.lower())(path, headers=headers, body=body)
-        raw = got.body if isinstance(got.body, bytes) else str(got.body).encode()
-        reply = Reply(int(got.status_code), {k.lower(): v for k, v in dict(got.headers).items()}, raw)
+            sent["Content-Type"] = content_type
+        status, got, raw = self._send(method.upper(), path, sent, body)
+        reply = Reply(status, {k.lower(): v for k, v in got.items()}, raw)
         assert reply.status < 500, f"{method} {path} answered {reply.status}: {raw!r}"
         assert b"Traceback" not in raw, raw
         return reply
 
     def get(self, path: str, key: str | None = None, **kwargs: Any) -> Reply:
+        """A GET."""
         return self.call("GET", path, key, **kwargs)
 
+    def send(self, method: str, path: str, key: str | None, payload: Any = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        """A request with a JSON body (none when ``payload`` is None)."""
+        if payload is None:
+            return self.call(method, path, key, headers=headers)
+        return self.call(method, path, key, json.dumps(payload).encode(), "application/json",
+                         headers=headers)
+
     def post_json(self, path: str, key: str | None, payload: Any) -> Reply:
-        return self.call("POST", path, key, json.dumps(payload).encode(), "application/json")
+        """A POST with a JSON body."""
+        return self.send("POST", path, key, payload)
 
     def upload(self, key: str, data: bytes, fields: dict[str, str] | None = None,
                filename: str = "leads.csv") -> Reply:
+        """POST /v1/batches with a multipart file and option fields."""
         return self.call("POST", "/v1/batches", key, multipart(fields, (filename, data)), MULTIPART)
+
+    def status(self, key: str, batch_id: str) -> dict[str, Any]:
+        """A batch's status body (asserting a 200)."""
+        reply = self.get(f"/v1/batches/{batch_id}", key)
+        assert reply.status == 200, reply.raw
+        return reply.json()
 
 
 def error(reply: Reply, status: int, code: str | None = None) -> dict[str, Any]:
@@ -100,6 +159,7 @@ def detail_locs(body: dict[str, Any]) -> list[list[Any]]:
 
 
 def read_csv(data: bytes) -> list[list[str]]:
+    """A CSV file's records, as lists of cells."""
     return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
@@ -113,6 +173,22 @@ def create(http: Http, key: str, n: int = 3, **options: Any) -> str:
     return batch_id
 
 
+def all_entries(http: Http, key: str, query: str = "", limit: int = 2) -> list[dict[str, Any]]:
+    """Every ledger entry, following next_cursor page by page."""
+    entries: list[dict[str, Any]] = []
+    cursor = ""
+    for _ in range(100):
+        page = http.get(f"/v1/credits/ledger?limit={limit}{query}{cursor}", key)
+        assert page.status == 200, page.body
+        assert len(page.body["entries"]) <= limit
+        entries += page.body["entries"]
+        if page.body["next_cursor"] is None:
+            return entries
+        assert len(page.body["entries"]) == limit
+        cursor = f"&cursor={page.body['next_cursor']}"
+    raise AssertionError("the ledger never ended")
+
+
 class Cases:
     """Runs every row of a table of cases on one moto and reports all rows that failed."""
 
@@ -121,10 +197,12 @@ class Cases:
 
     @contextmanager
     def case(self, label: str) -> Iterator[None]:
+        """One case: an assertion failing inside is recorded, the next case still runs."""
         try:
             yield
         except AssertionError as exc:
             self.failures.append(f"{label}: {exc}".splitlines()[0][:400])
 
     def check(self) -> None:
+        """Fail with every recorded case."""
         assert not self.failures, "\n".join(["failed cases:", *self.failures])

@@ -30,6 +30,11 @@ class LedgerReader:
         self._ledger = ledger
         self._time_index: bool | None = None  # whether the ledger has TIME_INDEX; None: not asked yet
 
+    @property
+    def has_time_index(self) -> bool | None:
+        """Whether the ledger table has the time index (None until a read asked)."""
+        return self._time_index
+
     def entries(self, tenant_id: str) -> list[dict[str, Any]]:
         """Every ledger entry of a tenant (top-ups positive, charges as positive spend)."""
         return self._query_all({

@@ -1,14 +1,15 @@
-"""SQS adapter: send message bodies in batches of ten, resolving queue URLs once."""
+"""SQS adapter: send message bodies in batches of ten, take them off, resolving queue URLs once."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-SEND_BATCH = 10  # SendMessageBatch takes at most ten entries
+SEND_BATCH = 10  # SendMessageBatch takes at most ten entries (ReceiveMessage and deletes too)
 _RESEND_ATTEMPTS = 5
 
 
@@ -16,8 +17,16 @@ class QueueSendError(Exception):
     """Some messages could not be sent after retries."""
 
 
+@dataclass(frozen=True)
+class Received:
+    """A message taken from a queue: its body and the receipt that deletes it."""
+
+    body: str
+    receipt: str
+
+
 class MessageQueue:
-    """Sends to named queues."""
+    """Sends to, receives from and deletes on named queues."""
 
     def __init__(self, client: SQSClient) -> None:
         self._sqs = client
@@ -48,3 +57,17 @@ class MessageQueue:
                     break
             if pending:
                 raise QueueSendError(f"{len(pending)} messages to {name} failed to send")
+
+    def receive(self, name: str, visibility_timeout: int, most: int = SEND_BATCH) -> list[Received]:
+        """Up to ``most`` (at most ten) visible messages, hidden for ``visibility_timeout`` seconds."""
+        got = self._sqs.receive_message(QueueUrl=self.url(name), MaxNumberOfMessages=most,
+                                        VisibilityTimeout=visibility_timeout, WaitTimeSeconds=0)
+        return [Received(m["Body"], m["ReceiptHandle"]) for m in got.get("Messages", [])]
+
+    def delete(self, name: str, receipts: Sequence[str]) -> None:
+        """Delete received messages by their receipts, ten per request."""
+        url = self.url(name)
+        for start in range(0, len(receipts), SEND_BATCH):
+            entries = [{"Id": str(n), "ReceiptHandle": receipt}
+                       for n, receipt in enumerate(receipts[start:start + SEND_BATCH])]
+            self._sqs.delete_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.batches import batch_from_item
 from chalicelib.adapters.dynamo import error_code, from_dynamo, value
 from chalicelib.domain.billing import PauseReason, Settlement
-from chalicelib.domain.errors import AlreadySettled, SettleConflict
+from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
     PAUSED_STATUSES,
@@ -40,22 +40,6 @@ class SettleRequest:
     prepaid: bool
     parked_before: int  # rows of this part already counted as parked (0 for part 0)
     now: str
-
-
-class BalanceChanged(Exception):
-    """The tenant's balance no longer covers the cost; ``balance`` is what it is now."""
-
-    def __init__(self, balance: int) -> None:
-        super().__init__(balance)
-        self.balance = balance
-
-
-class BatchChanged(Exception):
-    """The batch moved on (paused, resumed, cancelled, cap changed) since it was read."""
-
-    def __init__(self, batch: Batch) -> None:
-        super().__init__(batch.status)
-        self.batch = batch
 
 
 class SettlementStore:

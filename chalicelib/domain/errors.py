@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.domain.models import Batch
 
 
 class DomainError(Exception):
@@ -80,13 +83,28 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
+# Outcomes of a refused settlement (the settle transaction's conditions), for the worker.
+
+
 class AlreadySettled(Exception):
     """This part of a chunk was settled by another delivery: acknowledge and move on."""
 
 
-class BatchClosed(Exception):
-    """The batch was cancelled or finished: the chunk must not be charged."""
-
-
 class SettleConflict(Exception):
     """A concurrent writer touched the same items; retry the settlement."""
+
+
+class BalanceChanged(Exception):
+    """The tenant's balance no longer covers the cost; ``balance`` is what it is now."""
+
+    def __init__(self, balance: int) -> None:
+        super().__init__(balance)
+        self.balance = balance
+
+
+class BatchChanged(Exception):
+    """The batch moved on (paused, resumed, cancelled, cap changed) since it was read."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(batch.status)
+        self.batch = batch

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.models import BillingKind
-from chalicelib.handlers.http import json_body, parse_model, with_errors
+from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
 from chalicelib.services import tenants as service
 from chalicelib.services.lifecycle import top_up_and_resume
 from chalicelib.services.ports import get_ports
 from chalicelib.services.sources import configure as configure_sources
 from chalicelib.sources.spec import TenantConfig
 
-admin = Blueprint(__name__)
-errors = with_errors(lambda: admin.current_request)
+admin = ApiRoutes(__name__)
 
 
 class NewTenantRequest(BaseModel):
@@ -40,7 +39,6 @@ def _admin() -> None:
 
 
 @admin.route("/v1/admin/tenants", methods=["POST"], content_types=["*/*"])
-@errors
 def create_tenant() -> Response:
     """Create a tenant; the API key in the answer is shown this once."""
     _admin()
@@ -54,7 +52,6 @@ def create_tenant() -> Response:
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/config", methods=["PUT"], content_types=["*/*"])
-@errors
 def configure(tenant_id: str) -> dict[str, Any]:
     """Set a tenant's advanced waterfall (datasets, vendor APIs) and price overrides."""
     _admin()
@@ -63,7 +60,6 @@ def configure(tenant_id: str) -> dict[str, Any]:
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"])
-@errors
 def top_up(tenant_id: str) -> dict[str, Any]:
     """Add credits to a tenant; batches paused for credits resume by themselves (unless opted out)."""
     _admin()
@@ -73,7 +69,6 @@ def top_up(tenant_id: str) -> dict[str, Any]:
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["POST"], content_types=["*/*"])
-@errors
 def create_api_key(tenant_id: str) -> Response:
     """Give a tenant another API key; the key in the answer is shown this once."""
     _admin()
@@ -86,7 +81,6 @@ def create_api_key(tenant_id: str) -> Response:
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["GET"])
-@errors
 def list_api_keys(tenant_id: str) -> dict[str, Any]:
     """A tenant's keys: ``key_id``, ``created_at``, ``revoked_at`` (never the key)."""
     _admin()
@@ -94,7 +88,6 @@ def list_api_keys(tenant_id: str) -> dict[str, Any]:
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/api-keys/{key_id}", methods=["DELETE"])
-@errors
 def revoke_api_key(tenant_id: str, key_id: str) -> Response:
     """Revoke one key: 401 for it from now on; the tenant's other keys keep working."""
     _admin()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Response
 
 from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.models import Batch, BatchStatus, RowStatus
@@ -18,16 +18,16 @@ from chalicelib.domain.options import (
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload import records_to_csv
 from chalicelib.handlers.http import (
+    ApiRoutes,
     content_type,
     decode_json_fields,
     json_body,
     multipart_form,
     parse_model,
-    with_errors,
 )
+from chalicelib.keys import results_key
 from chalicelib.services import batches as service
 from chalicelib.services import claims
-from chalicelib.services.finalizing import results_key
 from chalicelib.services.idempotency import create_once, request_hash
 from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
@@ -35,8 +35,7 @@ from chalicelib.services.reprocess import reprocess_batch
 from chalicelib.services.rows import preview, rows_page
 from chalicelib.services.tenants import tenant_request
 
-api = Blueprint(__name__)
-errors = with_errors(lambda: api.current_request)
+api = ApiRoutes(__name__)
 # Every type reaches the view, so an unsupported one gets our 415 in the one error shape.
 ACCEPTED = ["*/*"]
 _JSON_FIELDS = ("metadata", "column_map", "max_credits")
@@ -77,7 +76,6 @@ def _submission() -> tuple[bytes, str, BatchOptions]:
 
 
 @api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED)
-@errors
 def create_batch() -> Response:
     """Create a batch from a multipart CSV upload or a JSON list of records."""
     ports = get_ports()
@@ -111,7 +109,6 @@ def _create_unclaimed() -> Response:
 
 
 @api.route("/v1/batches/{batch_id}/link", methods=["POST"], content_types=ACCEPTED)
-@errors
 def link(batch_id: str) -> Response:
     """Claim an anonymous upload with a tenant key and its ``upload_token``; it starts then."""
     tenant_id = _tenant()
@@ -121,7 +118,6 @@ def link(batch_id: str) -> Response:
 
 
 @api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED)
-@errors
 def preflight() -> dict[str, Any]:
     """Read a file as create would: mapping, counts, cost estimate, warnings; stores nothing."""
     tenant_id = _tenant()
@@ -135,7 +131,6 @@ def _too_large(limit: int) -> str:
 
 
 @api.route("/v1/batches", methods=["GET"])
-@errors
 def list_batches() -> dict[str, Any]:
     """The tenant's batches, newest first, a page at a time."""
     tenant_id = _tenant()
@@ -162,7 +157,6 @@ def _int_param(raw: str | None, name: str, default: int, low: int, high: int) ->
 
 
 @api.route("/v1/batches/{batch_id}", methods=["GET"])
-@errors
 def get_batch(batch_id: str) -> dict[str, Any]:
     """A batch's status, from its counters (``Authorization: Batch <upload_token>`` if unclaimed)."""
     authorization = api.current_request.headers.get("authorization") or ""
@@ -172,7 +166,6 @@ def get_batch(batch_id: str) -> dict[str, Any]:
 
 
 @api.route("/v1/batches/{batch_id}", methods=["PATCH"], content_types=ACCEPTED)
-@errors
 def patch_batch(batch_id: str) -> dict[str, Any]:
     """Change a batch's name, metadata or max_credits (then resume a batch paused at its cap)."""
     tenant_id = _tenant()
@@ -181,7 +174,6 @@ def patch_batch(batch_id: str) -> dict[str, Any]:
 
 
 @api.route("/v1/batches/{batch_id}/rows", methods=["GET"])
-@errors
 def rows(batch_id: str) -> dict[str, Any]:
     """Per-row results in input order: ``status``, ``limit`` (≤ 1000), ``offset``."""
     ports = get_ports()
@@ -197,14 +189,12 @@ def rows(batch_id: str) -> dict[str, Any]:
 
 
 @api.route("/v1/batches/{batch_id}/preview", methods=["GET"])
-@errors
 def batch_preview(batch_id: str) -> dict[str, Any]:
     """Counts only (rows, matches, emails, phones … found): no personal data."""
     return preview(service.get_batch(get_ports(), _tenant(), batch_id))
 
 
 @api.route("/v1/batches/{batch_id}/results.csv", methods=["GET"])
-@errors
 def results(batch_id: str) -> Response:
     """302 to the results file (``?format=jsonl`` for rows.jsonl)."""
     tenant_id = _tenant()
@@ -216,21 +206,18 @@ def results(batch_id: str) -> Response:
 
 
 @api.route("/v1/batches/{batch_id}/credits.csv", methods=["GET"])
-@errors
 def credits_file(batch_id: str) -> Response:
     """302 to credits.csv: one line per charged row."""
     return _redirect_to(_tenant(), batch_id, "credits.csv")
 
 
 @api.route("/v1/batches/{batch_id}/errors.csv", methods=["GET"])
-@errors
 def errors_file(batch_id: str) -> Response:
     """302 to errors.csv: failed and skipped rows with their reason codes."""
     return _redirect_to(_tenant(), batch_id, "errors.csv")
 
 
 @api.route("/v1/batches/{batch_id}/summary.json", methods=["GET"])
-@errors
 def summary_file(batch_id: str) -> Response:
     """302 to summary.json: the totals of the results files."""
     return _redirect_to(_tenant(), batch_id, "summary.json")
@@ -248,14 +235,12 @@ def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
 
 
 @api.route("/v1/batches/{batch_id}/resume", methods=["POST"], content_types=ACCEPTED)
-@errors
 def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
     return _accepted(service.resume_batch(get_ports(), _tenant(), batch_id))
 
 
 @api.route("/v1/batches/{batch_id}/reprocess", methods=["POST"], content_types=ACCEPTED)
-@errors
 def reprocess(batch_id: str) -> Response:
     """Enrich again a completed batch's failed rows (or not-found ones, or all with refresh)."""
     tenant_id = _tenant()
@@ -267,7 +252,6 @@ def reprocess(batch_id: str) -> Response:
 
 
 @api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED)
-@errors
 def cancel(batch_id: str) -> Response:
     """Stop a batch; rows not yet settled are never charged."""
     return _accepted(service.cancel_batch(get_ports(), _tenant(), batch_id))

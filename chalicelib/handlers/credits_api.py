@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
-
-from chalicelib.handlers.http import parse_model, with_errors
+from chalicelib.handlers.http import ApiRoutes, parse_model
 from chalicelib.services import credits as service
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import tenant_request
 
-credits_api = Blueprint(__name__)
-errors = with_errors(lambda: credits_api.current_request)
+credits_api = ApiRoutes(__name__)
 
 
 def _tenant() -> str:
@@ -20,14 +17,12 @@ def _tenant() -> str:
 
 
 @credits_api.route("/v1/credits", methods=["GET"])
-@errors
 def balance() -> dict[str, Any]:
     """Balance, billing kind, spent this month and ever, topped up ever."""
     return service.credit_summary(get_ports(), _tenant())
 
 
 @credits_api.route("/v1/credits/ledger", methods=["GET"])
-@errors
 def ledger() -> dict[str, Any]:
     """Ledger entries, newest first: ``limit``, ``cursor``, ``kind``, ``batch_id``."""
     tenant_id = _tenant()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Response
 
 from chalicelib.domain.errors import BadInput, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.handlers.http import content_type, multipart_form, with_errors
+from chalicelib.handlers.http import ApiRoutes, content_type, multipart_form
 from chalicelib.services import sources as service
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import tenant_request
 
-datasets = Blueprint(__name__)
-errors = with_errors(lambda: datasets.current_request)
+datasets = ApiRoutes(__name__)
 
 
 def _tenant() -> str:
@@ -21,7 +20,6 @@ def _tenant() -> str:
 
 
 @datasets.route("/v1/datasets", methods=["POST"], content_types=["*/*"])
-@errors
 def create_dataset() -> Response:
     """Upload a CSV of your own records (multipart ``file``, optional ``name``)."""
     tenant_id = _tenant()
@@ -41,7 +39,6 @@ def create_dataset() -> Response:
 
 
 @datasets.route("/v1/datasets", methods=["GET"])
-@errors
 def list_datasets() -> dict[str, Any]:
     """The tenant's datasets."""
     return {"datasets": service.list_datasets(get_ports(), _tenant())}

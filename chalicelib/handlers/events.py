@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -19,13 +18,12 @@ from chalice.app import CloudWatchEvent, SQSEvent
 from pydantic import BaseModel
 
 from chalicelib.domain.models import ChunkMessage, FinalizeMessage
+from chalicelib.observability import logger
 from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import get_ports
 from chalicelib.services.splitting import UploadedObject, split_upload
 from chalicelib.services.working import Invocation, work_chunk
-
-logger = Logger(service="batch-enrich")
 
 
 class _S3Object(BaseModel):

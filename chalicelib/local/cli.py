@@ -14,10 +14,11 @@ from pathlib import Path
 from chalicelib.domain.models import PAUSED_STATUSES, TERMINAL_STATUSES, Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.status import status_body
+from chalicelib.keys import results_key
 from chalicelib.local.emulator import Emulator
 from chalicelib.local.runtime import LocalRuntime
+from chalicelib.observability import LOCAL_SERVICE, SERVICE
 from chalicelib.services.batches import start_batch
-from chalicelib.services.finalizing import results_key
 from chalicelib.services.ports import Ports, get_ports
 from chalicelib.services.tenants import create_tenant
 
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)
     if not args.verbose:  # the handlers log for CloudWatch; a terminal wants the progress bar
-        for name in ("batch-enrich", "batch-enrich-local"):
+        for name in (SERVICE, LOCAL_SERVICE):
             logging.getLogger(name).setLevel(logging.WARNING)
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # and in the worker processes
     if args.command == "run":

@@ -15,16 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib import topology
 from chalicelib.clients import get_clients
+from chalicelib.observability import local_logger as logger
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-logger = Logger(service="batch-enrich-local")
 _MIN_WAIT, _MAX_WAIT = 0.02, 0.5  # seconds between empty polls
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -24,12 +24,12 @@ from chalicelib.local.eventsource import (
     EventSourceMapping,
     Handler,
     LambdaContext,
-    logger,
     mappings,
     poll_until,
 )
 from chalicelib.local.provision import provision
 from chalicelib.local.workers import WorkerProcess
+from chalicelib.observability import local_logger as logger
 from chalicelib.services.ports import reset_ports
 from chalicelib.settings import get_settings
 

@@ -22,6 +22,7 @@ from chalicelib.domain.models import (
 )
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.domain.upload import Layout
+from chalicelib.keys import input_key
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
@@ -30,11 +31,6 @@ from chalicelib.services.tenants import get_tenant
 def new_batch_id(epoch: float) -> str:
     """A batch id that sorts by creation time (newest-first listing needs no index)."""
     return f"b_{int(epoch * 1000):012x}{secrets.token_hex(5)}"
-
-
-def input_key(tenant_id: str, batch_id: str) -> str:
-    """Where a batch's input file is uploaded; its S3 event starts the split."""
-    return f"{topology.UPLOADS_PREFIX}{tenant_id}/{batch_id}/input.csv"
 
 
 @dataclass(frozen=True)
@@ -189,11 +185,6 @@ def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
         raise Conflict(f"The batch is already {batch.status.value}.", status=batch.status.value)
     request_finalize(ports, tenant_id, batch_id)
     return cancelled
-
-
-def manifest_key(batch_id: str) -> str:
-    """Where split records the file's header and resolved column map."""
-    return f"{topology.WORK_PREFIX}{batch_id}/manifest.json"
 
 
 def request_finalize(ports: Ports, tenant_id: str, batch_id: str) -> None:

@@ -12,6 +12,7 @@ from chalicelib.domain.errors import NotFound, Unauthorized
 from chalicelib.domain.models import Batch, BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.upload import check_file
+from chalicelib.keys import pending_key
 from chalicelib.services.batches import Submitted, new_batch_id, submit
 from chalicelib.services.ports import Ports
 
@@ -33,10 +34,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _pending_key(batch_id: str) -> str:
-    return f"pending/{batch_id}/input.csv"
-
-
 def create_unclaimed(ports: Ports, data: bytes, filename: str, options: BatchOptions) -> Unclaimed:
     """Check and keep a file sent without a key; nothing runs or is charged until it is claimed."""
     classifier = {"row_limit": options.row_limit, "dedupe": options.dedupe}
@@ -47,7 +44,7 @@ def create_unclaimed(ports: Ports, data: bytes, filename: str, options: BatchOpt
     batch = Batch(
         tenant_id=ANONYMOUS, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=options.mode, entity_type=layout.entity_type,
-        price=0, created_at=now, updated_at=now, input_key=_pending_key(batch_id),
+        price=0, created_at=now, updated_at=now, input_key=pending_key(batch_id),
         metadata=options.metadata, message=WAITING,
     )
     token = f"bt_{secrets.token_urlsafe(24)}"
@@ -87,7 +84,7 @@ def claim(ports: Ports, tenant_id: str, batch_id: str, token: str) -> Submitted:
                                   now + CLAIM_TTL_SECONDS, now):
         raise NotFound(f"No unclaimed batch {batch_id!r}: it was claimed already.")
     try:
-        data = ports.blobs.read(_pending_key(batch_id))
+        data = ports.blobs.read(pending_key(batch_id))
         options = BatchOptions.model_validate_json(stored["options"])
         submitted = submit(ports, tenant_id, data, stored["filename"], options, batch_id)
     except Exception:

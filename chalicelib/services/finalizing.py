@@ -22,9 +22,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal, TextIO
 
-from aws_lambda_powertools import Logger
-
-from chalicelib import topology
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
@@ -37,10 +34,11 @@ from chalicelib.domain.models import (
 from chalicelib.domain.rendering import Rendered, csv_line, read_part, render_row, reorder, results_line
 from chalicelib.domain.results import CREDITS_COLUMNS, ERRORS_COLUMNS, input_header, results_header
 from chalicelib.domain.upload import columns_and_rows
+from chalicelib.keys import results_key
+from chalicelib.observability import logger
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import READ_AHEAD, read_ahead, settled_parts
 
-logger = Logger(service="batch-enrich")
 NOT_PROCESSED = "cancelled_before_processing"
 _BUFFER = 1 << 20  # bytes per results file buffer
 # The files in upload order, with their content types.
@@ -49,11 +47,6 @@ FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
          ("summary.json", "application/json"))
 SPOOL = "results.spool"  # results.csv's cells between the two passes, one JSON list a line
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
-
-
-def results_key(batch: Batch, name: str) -> str:
-    """Where a batch's results file of that name lives."""
-    return f"{topology.RESULTS_PREFIX}{batch.tenant_id}/{batch.batch_id}/{name}"
 
 
 def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:

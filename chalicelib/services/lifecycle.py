@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain.errors import Conflict, InsufficientCredits
 from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
+from chalicelib.observability import logger
 from chalicelib.services.batches import request_finalize, resume_batch
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant, top_up
-
-logger = Logger(service="batch-enrich")
 
 
 def auto_resume(ports: Ports, paused: list[Batch]) -> list[str]:

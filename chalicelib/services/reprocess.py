@@ -7,10 +7,10 @@ from collections import Counter
 from chalicelib import topology
 from chalicelib.domain.errors import Conflict, InvalidRequest
 from chalicelib.domain.models import Batch, BatchStatus, ChunkMessage, RowResult, RowStatus
+from chalicelib.keys import part_key
 from chalicelib.services.batches import get_batch
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import latest_rows
-from chalicelib.services.working import part_key
 
 _COUNTER = {RowStatus.COMPLETED: "n_completed", RowStatus.NOT_FOUND: "n_not_found",
             RowStatus.FAILED: "n_failed"}

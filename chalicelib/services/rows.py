@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain.models import Batch, RowStatus
 from chalicelib.domain.rendering import row_json
-from chalicelib.services.finalizing import results_key
+from chalicelib.keys import results_key
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import settled_rows
 

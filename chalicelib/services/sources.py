@@ -15,14 +15,13 @@ from chalicelib.domain.enrich.waterfall import PricedSource
 from chalicelib.domain.errors import BadInput, InvalidRequest, NotFound
 from chalicelib.domain.models import Tenant
 from chalicelib.domain.upload import columns_and_rows, reject_binary
+from chalicelib.keys import dataset_key, datasets_prefix
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
 from chalicelib.settings import secret
 from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.spec import DatasetSource, HttpSource, TenantConfig
-
-DATASETS_PREFIX = "datasets/"
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,6 @@ class Dataset:
         """As the API shows it."""
         return {"dataset_id": self.dataset_id, "name": self.name, "rows": self.rows,
                 "identifiers": self.keys, "created_at": self.created_at}
-
-
-def dataset_key(tenant_id: str, dataset_id: str) -> str:
-    """Where a dataset's index is stored."""
-    return f"{DATASETS_PREFIX}{tenant_id}/{dataset_id}.json"
 
 
 def create_dataset(ports: Ports, tenant_id: str, data: bytes, name: str) -> Dataset:
@@ -69,7 +63,7 @@ def create_dataset(ports: Ports, tenant_id: str, data: bytes, name: str) -> Data
 
 def list_datasets(ports: Ports, tenant_id: str) -> list[dict[str, Any]]:
     """A tenant's datasets."""
-    keys = ports.blobs.keys(f"{DATASETS_PREFIX}{tenant_id}/")
+    keys = ports.blobs.keys(datasets_prefix(tenant_id))
     return [json.loads(ports.blobs.read(key))["meta"] for key in keys]
 
 

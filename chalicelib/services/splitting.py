@@ -6,8 +6,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from aws_lambda_powertools import Logger
-
 from chalicelib import topology
 from chalicelib.domain.chunking import pack_chunks
 from chalicelib.domain.columns import ColumnMapping
@@ -16,11 +14,12 @@ from chalicelib.domain.errors import BadInput
 from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, ChunkMessage, ChunkRow
 from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
-from chalicelib.services.batches import manifest_key, request_finalize
+from chalicelib.keys import manifest_key, upload_ids
+from chalicelib.observability import logger
+from chalicelib.services.batches import request_finalize
 from chalicelib.services.intake import cached_maps
 from chalicelib.services.ports import Ports
 
-logger = Logger(service="batch-enrich")
 _SEND_EVERY = 10  # chunks per SendMessageBatch
 
 
@@ -35,11 +34,11 @@ class UploadedObject:
 
 def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
     """Split one uploaded file into chunks once; returns the chunk count, None if skipped."""
-    parts = obj.key.split("/")
-    if len(parts) != 4 or not obj.key.startswith(topology.UPLOADS_PREFIX):
+    ids = upload_ids(obj.key)
+    if ids is None:
         logger.warning("not a batch upload; ignored", extra={"key": obj.key})
         return None
-    tenant_id, batch_id = parts[1], parts[2]
+    tenant_id, batch_id = ids
     marker = f"split#{obj.bucket}/{obj.key}#{obj.etag}"
     now = int(ports.clock.epoch())
     if not ports.markers.claim(marker, now + ports.settings.split_lease_seconds, now):

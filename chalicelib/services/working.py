@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from aws_lambda_powertools import Logger
-
-from chalicelib import topology
-from chalicelib.adapters.settlement import BalanceChanged, BatchChanged, SettleRequest
+from chalicelib.adapters.settlement import SettleRequest
 from chalicelib.domain.billing import Settlement, park_everything, plan_settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
-from chalicelib.domain.errors import AlreadySettled, SettleConflict
+from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
     TERMINAL_STATUSES,
@@ -27,12 +24,13 @@ from chalicelib.domain.models import (
 )
 from chalicelib.domain.records import canonical_record, row_id
 from chalicelib.domain.rendering import part_body
+from chalicelib.keys import part_key
+from chalicelib.observability import logger
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import waterfall_for
 from chalicelib.services.tenants import get_tenant
 
-logger = Logger(service="batch-enrich")
 MAX_SETTLE_ATTEMPTS = 12
 # Rows whose outcome an earlier part already paid the provider for: reused on resume.
 _REUSABLE = (RowStatus.COMPLETED, RowStatus.NOT_FOUND, RowStatus.SKIPPED)
@@ -49,11 +47,6 @@ class _Part:
     rows: list[RowResult]
     enriched: bool
     key: str | None = None
-
-
-def part_key(batch_id: str, chunk: int, part: int, attempt: str) -> str:
-    """Where one attempt stores one part's rows; only the winning attempt's key is recorded."""
-    return f"{topology.WORK_PREFIX}{batch_id}/chunks/{chunk:06d}/p{part:03d}-{attempt}.jsonl"
 
 
 class Invocation:

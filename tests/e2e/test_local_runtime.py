@@ -12,7 +12,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from chalicelib.local.runtime import LocalRuntime
 from chalicelib.services.batches import start_batch
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import create_tenant
+from tests.api_client import Http, network_transport
 from tests.csvs import read_rows
 
 pytestmark = pytest.mark.e2e
@@ -96,37 +96,9 @@ def server() -> Iterator[str]:
     process.wait(timeout=30)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any) -> None:
-        return None
-
-
-def _call(method: str, url: str, key: str, body: bytes | None = None,
-          content_type: str = "application/json") -> tuple[int, dict[str, Any], dict[str, str]]:
-    request = urllib.request.Request(url, data=body, method=method, headers={
-        "Authorization": f"Bearer {key}", "Content-Type": content_type})
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=30) as answer:
-            raw = answer.read()
-            return answer.status, json.loads(raw or b"{}"), dict(answer.headers)
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw or b"{}"), dict(error.headers)
-
-
-def _multipart(data: bytes, filename: str, **fields: str) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                 f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode() + data + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-def _wait_for(base: str, key: str, batch_id: str, statuses: set[str]) -> dict[str, Any]:
+def _wait_for(http: Http, key: str, batch_id: str, statuses: set[str]) -> dict[str, Any]:
     for _ in range(600):
-        _, body, _ = _call("GET", f"{base}/v1/batches/{batch_id}", key)
+        body = http.status(key, batch_id)
         if body["status"] in statuses and (body["status"] != "completed" or body["results"]):
             return body
         time.sleep(0.1)
@@ -134,30 +106,29 @@ def _wait_for(base: str, key: str, batch_id: str, statuses: set[str]) -> dict[st
 
 
 def test_http_upload_pause_top_up_resume_and_download(server: str) -> None:
-    status, tenant, _ = _call("POST", f"{server}/v1/admin/tenants", "adm",
-                              json.dumps({"name": "Acme", "credits": 60}).encode())
-    assert status == 201
+    http = Http(network_transport(server))
+    created_tenant = http.post_json("/v1/admin/tenants", "adm", {"name": "Acme", "credits": 60})
+    assert created_tenant.status == 201
+    tenant = created_tenant.json()
     key = tenant["api_key"]
-    body, content_type = _multipart(SAMPLE.read_bytes(), "leads.csv", name="Q4 leads")
-    status, created, _ = _call("POST", f"{server}/v1/batches", key, body, content_type)
-    assert status == 202 and created["name"] == "Q4 leads"
+    created = http.upload(key, SAMPLE.read_bytes(), {"name": "Q4 leads"})
+    assert created.status == 202 and created.json()["name"] == "Q4 leads"
+    batch_id = created.json()["batch_id"]
 
-    paused = _wait_for(server, key, created["batch_id"], {"paused_insufficient_credits"})
+    paused = _wait_for(http, key, batch_id, {"paused_insufficient_credits"})
     assert paused["credits_spent"] == 60
     assert paused["counts"]["parked"] > 0
-    status, refused, _ = _call("POST", f"{server}/v1/batches/{created['batch_id']}/resume", key)
-    assert status == 402 and refused["credits_remaining"] == 0
+    refused = http.call("POST", f"/v1/batches/{batch_id}/resume", key)
+    assert refused.status == 402 and refused.json()["credits_remaining"] == 0
 
-    status, topped, _ = _call("POST", f"{server}/v1/admin/tenants/{tenant['tenant_id']}/credits",
-                              "adm", json.dumps({"amount": 1000}).encode())
-    assert status == 200 and topped["resumed_batches"] == [created["batch_id"]]  # auto-resume
-    status, _, _ = _call("POST", f"{server}/v1/batches/{created['batch_id']}/resume", key)
-    assert status == 409  # already running again
-    done = _wait_for(server, key, created["batch_id"], {"completed"})
+    topped = http.post_json(f"/v1/admin/tenants/{tenant['tenant_id']}/credits", "adm", {"amount": 1000})
+    assert topped.status == 200 and topped.json()["resumed_batches"] == [batch_id]  # auto-resume
+    assert http.call("POST", f"/v1/batches/{batch_id}/resume", key).status == 409  # running again
+    done = _wait_for(http, key, batch_id, {"completed"})
 
-    status, _, headers = _call("GET", f"{server}/v1/batches/{created['batch_id']}/results.csv", key)
-    assert status == 302
-    with urllib.request.urlopen(headers["Location"], timeout=30) as download:
+    results = http.get(f"/v1/batches/{batch_id}/results.csv", key)
+    assert results.status == 302
+    with urllib.request.urlopen(results.headers["location"], timeout=30) as download:
         rows = read_rows(download.read())
     assert [int(r["row_index"]) for r in rows] == list(range(250))
     assert sum(int(r["enrich_credits"]) for r in rows) == done["credits_spent"] == done["counts"]["completed"]

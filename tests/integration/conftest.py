@@ -10,7 +10,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.services.ports import Clock
-from tests.api_client import Http
+from tests.api_client import Http, chalice_transport
 from tests.conftest import Aws
 
 
@@ -20,4 +20,4 @@ def http(aws: Aws) -> Iterator[Http]:
     ticks = itertools.count()
     aws.ports.clock = Clock(epoch=lambda: 1_760_000_000.0 + next(ticks) * 0.01, sleep=lambda _: None)
     with Client(app) as client:
-        yield Http(client)
+        yield Http(chalice_transport(client))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from chalicelib.domain.results import ENRICH_COLUMNS
-from chalicelib.services.finalizing import results_key
+from chalicelib.keys import results_key
 from tests import csvs
 from tests.api_client import (
     MULTIPART,

@@ -15,36 +15,14 @@ from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.models import Batch, BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.services.batches import cancel_batch, create_batch, resume_batch
-from chalicelib.services.finalizing import results_key
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws
-from tests.csvs import leads, read_rows
+from tests.csvs import leads
+from tests.helpers import charged, peek_messages, reload, results_rows
 
 
 def _batch(aws: Aws, tenant_id: str, rows: int, matched_every: int = 1) -> Batch:
     return create_batch(aws.ports, tenant_id, leads(rows, matched_every), "leads.csv", BatchOptions())
-
-
-def _reload(aws: Aws, batch: Batch) -> Batch:
-    fresh = aws.ports.batches.get(batch.tenant_id, batch.batch_id)
-    assert fresh is not None
-    return fresh
-
-
-def _results(aws: Aws, batch: Batch, name: str = "results.csv") -> list[dict[str, str]]:
-    return read_rows(aws.ports.blobs.read(results_key(batch, name)))
-
-
-def _ledger_charges(aws: Aws, tenant_id: str) -> int:
-    return -sum(int(e["credits"]) for e in aws.ports.ledger.entries(tenant_id) if e["kind"] == "charge")
-
-
-def _work_bodies(aws: Aws) -> list[str]:
-    """Peek at every message on the work queue without taking it."""
-    sqs = aws.ports.queue._sqs  # the test reaches into the adapter to duplicate deliveries
-    url = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.name))
-    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-    return [m["Body"] for m in got.get("Messages", [])]
 
 
 def _assert_every_row_once(rows: list[dict[str, str]], count: int) -> None:
@@ -56,20 +34,20 @@ def test_a_chunk_delivered_twice_is_charged_once(aws: Aws) -> None:
     tenant = aws.tenant(1000)
     batch = _batch(aws, tenant.tenant_id, 250)
     aws.pump(topology.INGEST)
-    bodies = _work_bodies(aws)
+    bodies = peek_messages(aws.ports, topology.WORK)
     assert len(bodies) == 3  # 100 + 100 + 50 rows
     aws.ports.queue.send(aws.ports.settings.name(topology.WORK.name), bodies)  # every chunk twice
 
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED
     assert done.credits_spent == 250
     assert aws.balance(tenant.tenant_id) == 750
-    assert _ledger_charges(aws, tenant.tenant_id) == 250
-    rows = _results(aws, done)
+    assert charged(aws.ports, tenant.tenant_id) == 250
+    rows = results_rows(aws.ports, done)
     _assert_every_row_once(rows, 250)
-    assert len(_results(aws, done, "credits.csv")) == 250
+    assert len(results_rows(aws.ports, done, "credits.csv")) == 250
 
 
 def test_a_worker_that_dies_between_results_and_transaction_is_charged_once(
@@ -89,12 +67,12 @@ def test_a_worker_that_dies_between_results_and_transaction_is_charged_once(
     monkeypatch.setattr(SettlementStore, "settle", dies_once)
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert crashes["left"] == 0
     assert done.status is BatchStatus.COMPLETED
-    assert done.credits_spent == 120 == _ledger_charges(aws, tenant.tenant_id)
+    assert done.credits_spent == 120 == charged(aws.ports, tenant.tenant_id)
     assert aws.balance(tenant.tenant_id) == 880
-    _assert_every_row_once(_results(aws, done), 120)
+    _assert_every_row_once(results_rows(aws.ports, done), 120)
 
 
 def test_a_worker_that_dies_after_the_transaction_is_not_charged_again(
@@ -114,20 +92,18 @@ def test_a_worker_that_dies_after_the_transaction_is_not_charged_again(
     monkeypatch.setattr(SettlementStore, "settle", commits_then_dies)
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED
-    assert done.credits_spent == 120 == _ledger_charges(aws, tenant.tenant_id)
+    assert done.credits_spent == 120 == charged(aws.ports, tenant.tenant_id)
     assert aws.balance(tenant.tenant_id) == 880
-    _assert_every_row_once(_results(aws, done), 120)
+    _assert_every_row_once(results_rows(aws.ports, done), 120)
 
 
 def test_a_duplicate_s3_event_splits_the_file_once(aws: Aws) -> None:
     tenant = aws.tenant(1000)
     _batch(aws, tenant.tenant_id, 250)
-    sqs = aws.ports.queue._sqs
-    ingest = aws.ports.queue.url(aws.ports.settings.name(topology.INGEST.name))
-    event = sqs.receive_message(QueueUrl=ingest, VisibilityTimeout=0)["Messages"][0]["Body"]
-    sqs.send_message(QueueUrl=ingest, MessageBody=event)  # S3 delivered the event twice
+    event = peek_messages(aws.ports, topology.INGEST)[0]
+    aws.ports.queue.send(aws.ports.settings.name(topology.INGEST.name), [event])  # S3 delivered it twice
 
     aws.pump(topology.INGEST)
 
@@ -141,7 +117,7 @@ def test_a_paused_batch_spent_exactly_its_balance_and_completes_after_top_up(aws
 
     aws.drain()
 
-    paused = _reload(aws, batch)
+    paused = reload(aws.ports, batch)
     assert paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
     assert paused.credits_spent == 37
     assert aws.balance(tenant.tenant_id) == 0
@@ -152,17 +128,17 @@ def test_a_paused_batch_spent_exactly_its_balance_and_completes_after_top_up(aws
     resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED
     assert done.credits_spent == 125  # matched rows x rate, nothing twice
     assert done.counts.completed == 125 and done.counts.not_found == 125
     assert done.counts.parked == 0
     assert aws.balance(tenant.tenant_id) == 37 + 100 - 125
-    assert _ledger_charges(aws, tenant.tenant_id) == 125
-    rows = _results(aws, done)
+    assert charged(aws.ports, tenant.tenant_id) == 125
+    rows = results_rows(aws.ports, done)
     _assert_every_row_once(rows, 250)
     assert sum(int(r["enrich_credits"]) for r in rows) == 125
-    assert len(_results(aws, done, "credits.csv")) == 125
+    assert len(results_rows(aws.ports, done, "credits.csv")) == 125
 
 
 def test_resume_without_credits_is_refused_and_changes_nothing(aws: Aws) -> None:
@@ -175,7 +151,7 @@ def test_resume_without_credits_is_refused_and_changes_nothing(aws: Aws) -> None
         resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
 
     assert refused.value.details["credits_remaining"] == 0
-    assert _reload(aws, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    assert reload(aws.ports, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
 
 
 def test_a_resume_does_not_pay_the_provider_twice(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,13 +166,13 @@ def test_a_resume_does_not_pay_the_provider_twice(aws: Aws, monkeypatch: pytest.
     tenant = aws.tenant(30)
     batch = _batch(aws, tenant.tenant_id, 250)
     aws.drain()
-    assert _reload(aws, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    assert reload(aws.ports, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
 
     top_up(aws.ports, tenant.tenant_id, 1000)
     resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     aws.drain()
 
-    assert _reload(aws, batch).status is BatchStatus.COMPLETED
+    assert reload(aws.ports, batch).status is BatchStatus.COMPLETED
     assert calls["n"] == 250  # every row enriched exactly once across pause and resume
 
 
@@ -205,16 +181,16 @@ def test_cancel_stops_charging_and_keeps_every_row(aws: Aws) -> None:
     batch = _batch(aws, tenant.tenant_id, 250)
     aws.pump(topology.INGEST)
     aws.mappings[topology.WORK.name].poll_once()  # the first batch of chunks settles
-    spent = _reload(aws, batch).credits_spent
+    spent = reload(aws.ports, batch).credits_spent
 
     cancel_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.CANCELLED
     assert done.finished_at is not None
     assert done.credits_spent == spent == 1000 - aws.balance(tenant.tenant_id)
-    rows = _results(aws, done)
+    rows = results_rows(aws.ports, done)
     _assert_every_row_once(rows, 250)
     unsettled = [r for r in rows if r["enrich_error"] == "cancelled_before_processing"]
     assert len(unsettled) == 250 - spent
@@ -230,13 +206,13 @@ def test_cells_with_unicode_line_separators_survive_a_pause_a_resume_and_the_res
     batch = create_batch(aws.ports, tenant.tenant_id, "\r\n".join(lines).encode(), "odd.csv",
                          BatchOptions())
     aws.drain()
-    assert _reload(aws, batch).counts.parked == 20  # the parked rows' stored part is read on resume
+    assert reload(aws.ports, batch).counts.parked == 20  # the parked rows' stored part is read on resume
 
     top_up(aws.ports, tenant.tenant_id, 100)
     resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED and done.credits_spent == 30
-    rows = _results(aws, done)
+    rows = results_rows(aws.ports, done)
     assert [r["Notes"] for r in rows] == [odd[i % len(odd)] for i in range(30)]

@@ -20,10 +20,10 @@ from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.domain.models import PAUSED_STATUSES, BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.services.batches import create_batch, resume_batch
-from chalicelib.services.finalizing import results_key
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws, fresh_aws
-from tests.csvs import leads, read_rows
+from tests.csvs import leads
+from tests.helpers import charged, results_rows
 
 
 class Chaos:
@@ -58,10 +58,8 @@ def _check_books(aws: Aws, tenant_id: str, batch_id: str, credited: int, rows: i
     batch = aws.ports.batches.get(tenant_id, batch_id)
     assert batch is not None
     balance = aws.balance(tenant_id)
-    charged = -sum(int(e["credits"]) for e in aws.ports.ledger.entries(tenant_id)
-                   if e["kind"] == "charge")
     assert balance >= 0
-    assert charged == batch.credits_spent == credited - balance
+    assert charged(aws.ports, tenant_id) == batch.credits_spent == credited - balance
     assert batch.counts.settled + batch.counts.parked <= rows
     return balance
 
@@ -100,6 +98,6 @@ def test_chaos_never_charges_a_row_twice_and_loses_none(
         assert done is not None and done.status is BatchStatus.COMPLETED
         matched = len(range(0, rows, matched_every))
         assert done.credits_spent == matched
-        results = read_rows(aws.ports.blobs.read(results_key(done, "results.csv")))
+        results = results_rows(aws.ports, done)
         assert [int(r["row_index"]) for r in results] == list(range(rows))
         assert sum(int(r["enrich_credits"]) for r in results) == matched

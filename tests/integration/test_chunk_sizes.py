@@ -12,6 +12,7 @@ from chalicelib.domain.options import BatchOptions
 from chalicelib.services.batches import create_batch
 from tests.conftest import Aws, fresh_aws
 from tests.csvs import leads
+from tests.helpers import take_messages
 
 
 @pytest.fixture
@@ -24,14 +25,8 @@ def defaults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
 def _chunk_sizes(aws: Aws) -> list[int]:
     """Rows of every chunk message on the work queue, taken off it."""
-    sqs = aws.ports.queue._sqs  # the test reaches into the adapter to read the messages
-    url = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.name))
-    sizes: list[int] = []
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in got:
-            sizes.append(len(ChunkMessage.model_validate_json(message["Body"]).rows or []))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return sizes
+    return [len(ChunkMessage.model_validate_json(body).rows or [])
+            for body in take_messages(aws.ports, topology.WORK)]
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("basic", [500, 500, 200]), ("advanced", [100] * 12)])

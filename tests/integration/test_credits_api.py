@@ -11,9 +11,11 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import topology
+from chalicelib.clients import get_clients
 from chalicelib.services.ports import Clock
+from tests.api_client import Http, all_entries, chalice_transport, error
 from tests.conftest import ADMIN_KEY, Aws
-from tests.credits_client import Http, Ticking, all_entries, error, run_batch
+from tests.helpers import Ticking, run_batch
 
 OCT = datetime(2025, 10, 31, 23, 0, tzinfo=UTC).timestamp()
 NOV = datetime(2025, 11, 1, 0, 0, tzinfo=UTC).timestamp()
@@ -30,7 +32,7 @@ def ledger_mode(request: pytest.FixtureRequest, aws: Aws, monkeypatch: pytest.Mo
 
 
 def _recreate_ledger_without_time_index(aws: Aws) -> None:
-    db, name = aws.ports.accounts._db, aws.ports.settings.name(topology.LEDGER.name)
+    db, name = get_clients().dynamodb, aws.ports.settings.name(topology.LEDGER.name)
     db.delete_table(TableName=name)
     db.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
@@ -54,7 +56,7 @@ def clock(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Ticking:
 def http(aws: Aws, clock: Ticking) -> Iterator[Http]:
     """A test client of the app, made once moto is up."""
     with Client(app) as client:
-        yield Http(client)
+        yield Http(chalice_transport(client))
 
 
 
@@ -63,7 +65,7 @@ def http(aws: Aws, clock: Ticking) -> Iterator[Http]:
 
 def test_credits_after_a_batch_show_balance_billing_and_spend(http: Http, aws: Aws, ledger_mode: str) -> None:
     tenant = aws.tenant(100)
-    http.call("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 15})
+    http.send("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 15})
     batch = run_batch(http, aws, tenant.api_key, matched=5, unmatched=2)
 
     body = http.get("/v1/credits", tenant.api_key).body
@@ -90,7 +92,7 @@ def test_spent_this_month_counts_only_the_current_utc_month(http: Http, aws: Aws
 
 
 def test_a_postpaid_tenant_reports_its_billing_and_usage(http: Http, aws: Aws) -> None:
-    created = http.call("POST", "/v1/admin/tenants", ADMIN_KEY, {"name": "Later", "credits": 0,
+    created = http.send("POST", "/v1/admin/tenants", ADMIN_KEY, {"name": "Later", "credits": 0,
                                                                  "billing": "postpaid"}).body
     run_batch(http, aws, created["api_key"], matched=3)
 
@@ -107,7 +109,7 @@ def test_the_ledger_sums_to_the_balance_and_the_charges_to_the_batches(http: Htt
                                                                        ledger_mode: str) -> None:
     tenant = aws.tenant(50)
     first = run_batch(http, aws, tenant.api_key, matched=5, unmatched=1)
-    http.call("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 20})
+    http.send("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 20})
     second = run_batch(http, aws, tenant.api_key, matched=3)
 
     entries = all_entries(http, tenant.api_key, limit=200)
@@ -127,9 +129,9 @@ def test_the_ledger_pages_newest_first_without_gaps_or_repeats(http: Http, aws: 
                                                                 ledger_mode: str) -> None:
     tenant = aws.tenant(10)
     for amount in (1, 2):
-        http.call("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": amount})
+        http.send("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": amount})
     run_batch(http, aws, tenant.api_key, matched=5)
-    http.call("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 3})
+    http.send("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 3})
 
     paged = all_entries(http, tenant.api_key, limit=2)
     whole = http.get("/v1/credits/ledger", tenant.api_key).body
@@ -142,13 +144,13 @@ def test_the_ledger_pages_newest_first_without_gaps_or_repeats(http: Http, aws: 
     assert times == sorted(times, reverse=True) and len(set(times)) >= 5
     assert [e["credits"] for e in paged if e["kind"] == "topup"] == [3, 2, 1, 10]
     assert set(paged[0]) == {"entry_id", "kind", "credits", "rows", "batch_id", "created_at"}
-    assert aws.ports.ledger._time_index is (ledger_mode == "index")  # the path the mode meant
+    assert aws.ports.ledger.has_time_index is (ledger_mode == "index")  # the path the mode meant
 
 
 def test_the_ledger_filters_by_kind_and_batch(http: Http, aws: Aws, ledger_mode: str) -> None:
     tenant = aws.tenant(20)
     first = run_batch(http, aws, tenant.api_key, matched=3)
-    http.call("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 5})
+    http.send("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY, {"amount": 5})
     second = run_batch(http, aws, tenant.api_key, matched=2)
 
     topups = all_entries(http, tenant.api_key, "&kind=topup", limit=1)

@@ -12,6 +12,7 @@ from chalicelib.local.eventsource import LambdaContext, sqs_event
 from chalicelib.services.batches import create_batch
 from tests.conftest import Aws
 from tests.csvs import leads
+from tests.helpers import peek_messages, take_messages
 
 
 def _messages(*bodies: str) -> list[dict[str, str]]:
@@ -19,18 +20,11 @@ def _messages(*bodies: str) -> list[dict[str, str]]:
             for n, body in enumerate(bodies)]
 
 
-def _queue_bodies(aws: Aws, spec: topology.QueueSpec) -> list[str]:
-    sqs = aws.ports.queue._sqs
-    url = aws.ports.queue.url(aws.ports.settings.name(spec.name))
-    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-    return [m["Body"] for m in got.get("Messages", [])]
-
-
 def test_a_poison_message_fails_alone_and_its_neighbours_settle(aws: Aws) -> None:
     tenant = aws.tenant(1000)
     batch = create_batch(aws.ports, tenant.tenant_id, leads(30), "a.csv", BatchOptions())
     aws.pump(topology.INGEST)
-    good = _queue_bodies(aws, topology.WORK)[0]
+    good = peek_messages(aws.ports, topology.WORK)[0]
     event = sqs_event(_messages("{not json", good), "arn:aws:sqs:us-east-1:123456789012:w", "us-east-1")
 
     answer = app.work(event, LambdaContext("work"))
@@ -50,7 +44,7 @@ def test_split_ignores_the_s3_test_event(aws: Aws) -> None:
 def test_split_decodes_url_encoded_keys_as_aws_sends_them(aws: Aws) -> None:
     tenant = aws.tenant(10)
     batch = create_batch(aws.ports, tenant.tenant_id, leads(3), "a.csv", BatchOptions())
-    bodies = [json.loads(b) for b in _queue_bodies(aws, topology.INGEST)]
+    bodies = [json.loads(b) for b in peek_messages(aws.ports, topology.INGEST)]
     event_body = next(b for b in bodies if "Records" in b)  # the first one is s3:TestEvent
     record = event_body["Records"][0]
     record["s3"]["object"]["key"] = record["s3"]["object"]["key"].replace("/", "%2F")
@@ -68,9 +62,7 @@ def test_a_message_that_always_fails_moves_to_the_dlq_after_max_receives(aws: Aw
     delivered = aws.pump(topology.WORK)
 
     assert delivered == topology.WORK.max_receive_count
-    dlq = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.dlq_name))
-    got = aws.ports.queue._sqs.receive_message(QueueUrl=dlq)
-    assert [m["Body"] for m in got.get("Messages", [])] == ["{poison"]
+    assert take_messages(aws.ports, topology.WORK, dead_letters=True) == ["{poison"]
 
 
 def test_a_file_that_cannot_be_read_fails_its_batch_with_the_reason(aws: Aws) -> None:

@@ -18,9 +18,9 @@ from chalicelib import topology
 from chalicelib.adapters.dynamo import to_dynamo
 from chalicelib.clients import get_clients
 from chalicelib.domain.models import Batch, BatchStatus, RowResult, RowStatus
-from chalicelib.services.finalizing import finalize_batch, results_key
+from chalicelib.keys import input_key, part_key, results_key
+from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.settled import settled_rows
-from chalicelib.services.working import part_key
 from tests.conftest import Aws
 
 GOLDEN = Path(__file__).parent / "finalize_golden"
@@ -114,12 +114,12 @@ def _batch(aws: Aws, scenario: str) -> Batch:
     """A batch of that scenario, due to finalize."""
     status, has_header, text, chunks = SCENARIOS[scenario]
     batch_id = f"b_{scenario}"
-    input_key = f"{topology.UPLOADS_PREFIX}{TENANT}/{batch_id}/input.csv"
-    aws.ports.blobs.put(input_key, text.encode())
+    uploaded = input_key(TENANT, batch_id)
+    aws.ports.blobs.put(uploaded, text.encode())
     _store(aws, batch_id, chunks)
     batch = Batch(tenant_id=TENANT, batch_id=batch_id, name=f"Lëads {scenario}", status=status,
                   mode="basic", entity_type="person", price=2, created_at="2025-01-01T00:00:00.000+00:00",
-                  updated_at="2025-01-01T00:00:00.000+00:00", input_key=input_key,
+                  updated_at="2025-01-01T00:00:00.000+00:00", input_key=uploaded,
                   metadata={"team": "Zoë", "n": 1}, has_header=has_header,
                   chunks_total=len(chunks), chunks_done=len(chunks))
     aws.ports.batches.put_new(batch)

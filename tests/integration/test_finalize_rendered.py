@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import topology
 from chalicelib.domain.models import PART_TRAILER, Batch, BatchStatus, RowResult, split_part
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.rendering import Rendered, render_row
+from chalicelib.keys import parts_prefix, results_key
 from chalicelib.services import finalizing
 from chalicelib.services.batches import cancel_batch, create_batch, resume_batch
-from chalicelib.services.finalizing import FILES, results_key
+from chalicelib.services.finalizing import FILES
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws
+from tests.helpers import reload
 
 AWKWARD = ['"Smith, John"', '"said ""hi"""', '"line\nbreak"', "=1+2", "Zoë 李", "tab\there", "a\u2028b", ""]
 
@@ -35,12 +36,6 @@ def _input(rows: int) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-def _reload(aws: Aws, batch: Batch) -> Batch:
-    fresh = aws.ports.batches.get(batch.tenant_id, batch.batch_id)
-    assert fresh is not None
-    return fresh
-
-
 def _stored_files(aws: Aws, batch: Batch) -> dict[str, bytes]:
     return {name: aws.ports.blobs.read(results_key(batch, name)) for name, _ in FILES}
 
@@ -48,7 +43,7 @@ def _stored_files(aws: Aws, batch: Batch) -> dict[str, bytes]:
 def _strip_renderings(aws: Aws, batch: Batch) -> int:
     """Rewrite every part object as rows only (as stored before workers rendered); how many had one."""
     stripped = 0
-    for key in aws.ports.blobs.keys(f"{topology.WORK_PREFIX}{batch.batch_id}/chunks/"):
+    for key in aws.ports.blobs.keys(parts_prefix(batch.batch_id)):
         body = aws.ports.blobs.read(key)
         rows, rendering = split_part(body)
         stripped += bool(rendering)
@@ -78,12 +73,12 @@ def test_rows_rendered_by_the_workers_give_the_bytes_finalize_renders_itself(
     tenant = aws.tenant(120)  # runs out part-way: chunks settle in parts, the rest after a resume
     batch = create_batch(aws.ports, tenant.tenant_id, _input(250), "odd.csv", BatchOptions())
     aws.drain()
-    assert _reload(aws, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    assert reload(aws.ports, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
     top_up(aws.ports, tenant.tenant_id, 1000)
     resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     renders = _count_renders(monkeypatch)
     aws.drain()
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED and done.counts.parked == 0
     assert renders == [42]  # only the row that travelled without its cells is rendered by finalize
     written = _stored_files(aws, done)
@@ -102,7 +97,7 @@ def test_a_cancelled_batch_renders_the_rows_that_never_settled_with_their_input_
     aws.drain()
     cancel_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     aws.drain()
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert done.status is BatchStatus.CANCELLED
     written = _stored_files(aws, done)
     lines = written["rows.jsonl"].decode().rstrip("\n").split("\n")
@@ -116,5 +111,5 @@ def test_a_part_object_ends_with_its_rendering(aws: Aws) -> None:
     tenant = aws.tenant(1000)
     batch = create_batch(aws.ports, tenant.tenant_id, _input(20), "odd.csv", BatchOptions())
     aws.drain()
-    keys = aws.ports.blobs.keys(f"{topology.WORK_PREFIX}{batch.batch_id}/chunks/")
+    keys = aws.ports.blobs.keys(parts_prefix(batch.batch_id))
     assert keys and all(split_part(aws.ports.blobs.read(key))[1][0].startswith(PART_TRAILER) for key in keys)

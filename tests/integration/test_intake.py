@@ -11,7 +11,7 @@ from chalice.test import Client
 
 from app import app
 from tests.conftest import Aws
-from tests.csvs import read_rows
+from tests.helpers import results_rows
 
 
 @pytest.fixture
@@ -78,9 +78,8 @@ def test_duplicates_cost_nothing_with_dedupe(aws: Aws, client: Client) -> None:
 
     batch = aws.ports.batches.get(tenant.tenant_id, created.json_body["batch_id"])
     assert batch is not None and batch.credits_spent == 3
-    from chalicelib.services.finalizing import results_key
 
-    rows = read_rows(aws.ports.blobs.read(results_key(batch, "results.csv")))
+    rows = results_rows(aws.ports, batch)
     assert [r["enrich_error"] for r in rows] == ["", "", "", "duplicate"]
 
 
@@ -122,9 +121,8 @@ def test_a_file_of_bare_emails_without_a_header_is_enriched(aws: Aws, client: Cl
 
     batch = aws.ports.batches.get(tenant.tenant_id, created.json_body["batch_id"])
     assert batch is not None and batch.credits_spent == 3
-    from chalicelib.services.finalizing import results_key
 
-    rows = read_rows(aws.ports.blobs.read(results_key(batch, "results.csv")))
+    rows = results_rows(aws.ports, batch)
     assert [r["column_1"] for r in rows] == ["ada@example.com", "alan@example.org", "grace@example.net"]
 
 
@@ -152,8 +150,7 @@ def test_default_country_reads_local_phone_numbers(aws: Aws, client: Client) -> 
 
 
 def _get_rows(aws: Aws, tenant_id: str, batch_id: str) -> list[dict[str, str]]:
-    from chalicelib.services.finalizing import results_key
 
     batch = aws.ports.batches.get(tenant_id, batch_id)
     assert batch is not None
-    return read_rows(aws.ports.blobs.read(results_key(batch, "results.csv")))
+    return results_rows(aws.ports, batch)

@@ -24,6 +24,7 @@ from chalicelib.services.tenants import create_tenant
 from chalicelib.services.working import work_chunk
 from chalicelib.settings import get_settings
 from tests.csvs import leads
+from tests.helpers import charged, take_messages
 
 
 @pytest.fixture
@@ -39,17 +40,6 @@ def emulated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ports]:
     emulator.stop()
 
 
-def _take_work(ports: Ports) -> list[ChunkMessage]:
-    sqs = get_clients().sqs
-    url = ports.queue.url(ports.settings.name(topology.WORK.name))
-    taken: list[ChunkMessage] = []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)
-        if not got.get("Messages"):
-            return taken
-        taken += [ChunkMessage.model_validate_json(m["Body"]) for m in got["Messages"]]
-
-
 def test_racing_workers_never_take_the_balance_below_zero(emulated: Ports) -> None:
     ports = emulated
     tenant = create_tenant(ports, "Racer", 250)
@@ -58,7 +48,7 @@ def test_racing_workers_never_take_the_balance_below_zero(emulated: Ports) -> No
     split = next(m for m in mappings(retry_delay=0) if m.spec is topology.INGEST)
     while split.poll_once():
         pass
-    chunks = _take_work(ports)
+    chunks = [ChunkMessage.model_validate_json(b) for b in take_messages(ports, topology.WORK)]
     assert len(chunks) == 8
     start = threading.Barrier(len(chunks))
     errors: list[BaseException] = []
@@ -81,9 +71,7 @@ def test_racing_workers_never_take_the_balance_below_zero(emulated: Ports) -> No
     assert account is not None and account.balance == 0  # 800 billable rows, 250 credits
     batches = [ports.batches.get(tenant.tenant_id, b.batch_id) for b in (first, second)]
     spent = sum(b.credits_spent for b in batches if b)
-    charged = -sum(int(e["credits"]) for e in ports.ledger.entries(tenant.tenant_id)
-                   if e["kind"] == "charge")
-    assert spent == charged == 250
+    assert spent == charged(ports, tenant.tenant_id) == 250
     for batch in batches:
         assert batch is not None
         assert batch.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS

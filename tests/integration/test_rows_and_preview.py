@@ -12,6 +12,7 @@ from chalice.test import Client
 from app import app
 from chalicelib import topology
 from tests.conftest import Aws
+from tests.helpers import results_rows
 
 
 @pytest.fixture
@@ -80,8 +81,7 @@ def test_preview_counts_what_was_found_without_personal_data(aws: Aws, client: C
 
 
 def test_errors_csv_and_summary_json_account_for_every_row(aws: Aws, client: Client) -> None:
-    from chalicelib.services.finalizing import results_key
-    from tests.csvs import read_rows
+    from chalicelib.keys import results_key
 
     tenant = aws.tenant(100)
     batch_id = _create(client, tenant.api_key, RECORDS)
@@ -90,7 +90,7 @@ def test_errors_csv_and_summary_json_account_for_every_row(aws: Aws, client: Cli
     batch = aws.ports.batches.get(tenant.tenant_id, batch_id)
     assert batch is not None
 
-    errors = read_rows(aws.ports.blobs.read(results_key(batch, "errors.csv")))
+    errors = results_rows(aws.ports, batch, "errors.csv")
     summary = json.loads(aws.ports.blobs.read(results_key(batch, "summary.json")))
 
     assert [(r["row_id"], r["enrich_status"], r["reason"]) for r in errors] == [

@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.services.finalizing import results_key
+from chalicelib.keys import results_key
 from tests.conftest import ADMIN_KEY, Aws
 
 VENDOR_PEOPLE = {"bo@vendor-knows.com": {"person": {"title": "CTO", "city": "Lyon"}}}

@@ -16,6 +16,7 @@ from chalicelib.services.batches import create_batch, patch_batch, request_final
 from chalicelib.services.working import Invocation, work_chunk
 from tests.conftest import Aws
 from tests.csvs import leads
+from tests.helpers import charged, reload, take_messages
 
 
 def _split(aws: Aws, rows: int, tenant_id: str) -> tuple[Batch, list[ChunkMessage]]:
@@ -25,26 +26,8 @@ def _split(aws: Aws, rows: int, tenant_id: str) -> tuple[Batch, list[ChunkMessag
 
 
 def _take(aws: Aws, batch: Batch) -> tuple[Batch, list[ChunkMessage]]:
-    sqs = aws.ports.queue._sqs  # the test takes the chunk messages to deliver them itself
-    url = aws.ports.queue.url(aws.ports.settings.name(topology.WORK.name))
-    taken: list[ChunkMessage] = []
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600):
-        if not got.get("Messages"):
-            break
-        taken += [ChunkMessage.model_validate_json(m["Body"]) for m in got["Messages"]]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(got["Messages"])])
+    taken = [ChunkMessage.model_validate_json(body) for body in take_messages(aws.ports, topology.WORK)]
     return batch, sorted((m for m in taken if m.batch_id == batch.batch_id), key=lambda m: m.chunk)
-
-
-def _charged(aws: Aws, tenant_id: str) -> int:
-    return -sum(int(e["credits"]) for e in aws.ports.ledger.entries(tenant_id) if e["kind"] == "charge")
-
-
-def _reload(aws: Aws, batch: Batch) -> Batch:
-    fresh = aws.ports.batches.get(batch.tenant_id, batch.batch_id)
-    assert fresh is not None
-    return fresh
 
 
 def test_a_balance_spent_by_another_worker_mid_invocation_is_not_overdrawn(aws: Aws) -> None:
@@ -61,11 +44,11 @@ def test_a_balance_spent_by_another_worker_mid_invocation_is_not_overdrawn(aws: 
 
     assert outcome == "parked"
     assert aws.balance(tenant.tenant_id) == 0
-    assert _charged(aws, tenant.tenant_id) == 300
-    paused = _reload(aws, first)
+    assert charged(aws.ports, tenant.tenant_id) == 300
+    paused = reload(aws.ports, first)
     assert paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
     assert (paused.credits_spent, paused.counts.parked) == (150, 50)
-    assert _reload(aws, second).credits_spent == 150
+    assert reload(aws.ports, second).credits_spent == 150
 
 
 def test_one_invocation_runs_out_of_credits_on_its_third_part_and_parks_the_rest(aws: Aws) -> None:
@@ -77,10 +60,10 @@ def test_one_invocation_runs_out_of_credits_on_its_third_part_and_parks_the_rest
     invocation.finish()
 
     assert outcomes == ["settled", "settled", "parked", "parked"]
-    paused = _reload(aws, batch)
+    paused = reload(aws.ports, batch)
     assert paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
     assert (paused.credits_spent, paused.counts.completed, paused.counts.parked) == (250, 250, 150)
-    assert aws.balance(tenant.tenant_id) == 0 and _charged(aws, tenant.tenant_id) == 250
+    assert aws.balance(tenant.tenant_id) == 0 and charged(aws.ports, tenant.tenant_id) == 250
 
 
 def test_a_cap_raised_mid_invocation_is_read_afresh_not_paused_on(aws: Aws) -> None:
@@ -97,8 +80,8 @@ def test_a_cap_raised_mid_invocation_is_read_afresh_not_paused_on(aws: Aws) -> N
     invocation.finish()
 
     assert outcomes == ["settled", "settled"]
-    done = _reload(aws, batch)
-    assert done.credits_spent == 300 == _charged(aws, tenant.tenant_id)
+    done = reload(aws.ports, batch)
+    assert done.credits_spent == 300 == charged(aws.ports, tenant.tenant_id)
     assert done.counts.parked == 0 and done.status is not BatchStatus.PAUSED_CREDIT_CAP
 
 
@@ -119,8 +102,8 @@ def test_a_crash_in_the_end_of_invocation_finalize_check_is_retried_until_result
     monkeypatch.setattr(working, "request_finalize", fails_once)
     aws.drain()
 
-    done = _reload(aws, batch)
+    done = reload(aws.ports, batch)
     assert failures["left"] == 0
     assert done.status is BatchStatus.COMPLETED
-    assert done.credits_spent == 250 == _charged(aws, tenant.tenant_id)
+    assert done.credits_spent == 250 == charged(aws.ports, tenant.tenant_id)
     assert aws.balance(tenant.tenant_id) == 750

@@ -1,0 +1,75 @@
+"""The helpers tests share: a batch read again, messages taken off a queue, charges, results, clocks.
+
+Everything here goes through the ports' public methods, so it works on any implementation of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import topology
+from chalicelib.domain.models import Batch
+from chalicelib.keys import results_key
+from chalicelib.services.ports import Ports
+from tests.csvs import read_rows
+
+if TYPE_CHECKING:
+    from tests.api_client import Http
+    from tests.conftest import Aws
+
+HIDDEN = 600  # seconds a taken message stays invisible: longer than any test
+
+
+def reload(ports: Ports, batch: Batch) -> Batch:
+    """The batch as it is stored now."""
+    fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
+    assert fresh is not None, batch.batch_id
+    return fresh
+
+
+def take_messages(ports: Ports, spec: topology.QueueSpec, dead_letters: bool = False) -> list[str]:
+    """Every message body on a queue (or its DLQ), taken off it for the test to deliver itself."""
+    name = ports.settings.name(spec.dlq_name if dead_letters else spec.name)
+    bodies: list[str] = []
+    while got := ports.queue.receive(name, HIDDEN):
+        bodies += [message.body for message in got]
+        ports.queue.delete(name, [message.receipt for message in got])
+    return bodies
+
+
+def peek_messages(ports: Ports, spec: topology.QueueSpec) -> list[str]:
+    """The bodies of up to ten messages on a queue, left there (visible again at once)."""
+    return [message.body for message in ports.queue.receive(ports.settings.name(spec.name), 0)]
+
+
+def charged(ports: Ports, tenant_id: str) -> int:
+    """Credits the tenant's ledger charged, in total."""
+    return -sum(int(e["credits"]) for e in ports.ledger.entries(tenant_id) if e["kind"] == "charge")
+
+
+def results_rows(ports: Ports, batch: Batch, name: str = "results.csv") -> list[dict[str, str]]:
+    """A finalized batch's CSV results file (results, credits or errors) as dicts."""
+    return read_rows(ports.blobs.read(results_key(batch, name)))
+
+
+class Ticking:
+    """A clock's epoch that moves 10 ms a reading and can jump (``at = ...``, to cross a month)."""
+
+    def __init__(self, start: float) -> None:
+        self.at = start
+
+    def __call__(self) -> float:
+        self.at += 0.01
+        return self.at
+
+
+def run_batch(http: Http, aws: Aws, key: str, matched: int, unmatched: int = 0) -> dict[str, Any]:
+    """A batch of ``matched`` good emails and ``unmatched`` bad ones, run to the end; its status."""
+    records = [{"email": f"p{i}@example.com"} for i in range(matched)]
+    records += [{"email": f"not-an-email-{i}"} for i in range(unmatched)]
+    created = http.post_json("/v1/batches", key, {"records": records})
+    assert created.status == 202, created.body
+    aws.drain()
+    status = http.status(key, created.body["batch_id"])
+    assert status["status"] == "completed", status
+    return status
