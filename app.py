@@ -8,6 +8,7 @@ from chalicelib import topology
 from chalicelib.handlers import events
 from chalicelib.handlers.admin_api import admin
 from chalicelib.handlers.batches_api import api
+from chalicelib.handlers.console_ui import console
 from chalicelib.handlers.credits_api import credits_api
 from chalicelib.handlers.datasets_api import datasets
 
@@ -17,6 +18,7 @@ app.register_blueprint(api)
 app.register_blueprint(admin)
 app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
+app.register_blueprint(console)  # the web console: GET /console and its static files
 
 # Queue names are the default stage's physical names; infra/ maps them per stage.
 _PREFIX = "batch-enrich"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +17,13 @@ from chalicelib.domain.synonyms import (
 )
 
 __all__ = [
-    "CANONICAL_FIELDS", "ColumnDecision", "ColumnMapping", "distinct_names", "header_fingerprint",
-    "looks_like_data_row", "map_columns", "normalize_header", "resolve_columns",
+    "CANONICAL_FIELDS", "ColumnDecision", "ColumnMap", "ColumnMapping", "distinct_names",
+    "header_fingerprint", "looks_like_data_row", "map_columns", "normalize_header", "resolve_columns",
 ]
 # How far past open_csv's header a preamble (LinkedIn's "Notes:" lines) may push the real one.
 PREAMBLE_ROWS = 10
+# A customer's column_map: header -> canonical field, or None for "do not use this column".
+ColumnMap = dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,12 @@ def distinct_names(header: list[str]) -> list[str]:
     return names
 
 
-def map_columns(header: list[str], explicit: dict[str, str] | None = None) -> dict[str, int]:
+def map_columns(header: list[str], explicit: ColumnMap | None = None) -> dict[str, int]:
     """Canonical field -> column index from the header alone; an explicit ``column_map`` wins."""
     return resolve_columns(header, [], explicit).fields
 
 
-def resolve_columns(header: list[str], sample_rows: list[list[str]], explicit: dict[str, str] | None = None,
+def resolve_columns(header: list[str], sample_rows: list[list[str]], explicit: ColumnMap | None = None,
                     cached: dict[str, str] | None = None) -> ColumnMapping:
     """Map each column of a header (and the first rows below it) to a canonical field or none."""
     header, skip = _locate_header(header, sample_rows)
@@ -141,13 +144,13 @@ class _Resolution:
         if field is not None:
             self.taken[field] = index
 
-    def name_given(self, given: dict[str, str], how: str, keep_unknown: bool) -> None:
-        """Columns the customer (or the tenant's cache) named; an explicit unknown stays unmapped."""
+    def name_given(self, given: Mapping[str, str | None], how: str, keep_unknown: bool) -> None:
+        """Columns the customer (or the tenant's cache) named; an explicit unknown or None stays unmapped."""
         for index in self._open():
-            wanted = given.get(self.names[index])
-            if wanted is None:
+            if self.names[index] not in given:
                 continue
-            if wanted in CANONICAL_FIELDS and wanted not in self.taken:
+            wanted = given[self.names[index]]
+            if wanted is not None and wanted in CANONICAL_FIELDS and wanted not in self.taken:
                 self._take(index, wanted, how)
             elif keep_unknown:
                 self._take(index, None, how)

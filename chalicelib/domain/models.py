@@ -99,7 +99,7 @@ class Batch:
     updated_at: str
     input_key: str
     metadata: dict[str, Any] = field(default_factory=dict)
-    column_map: dict[str, str] = field(default_factory=dict)
+    column_map: dict[str, str | None] = field(default_factory=dict)
     fields: dict[str, int] | None = None  # resolved at create; None: split resolves (drop folder)
     has_header: bool = True
     skip_rows: int = 0  # rows below the file's first line that are a preamble and the real header

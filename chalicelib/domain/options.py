@@ -18,7 +18,8 @@ class BatchOptions(BaseModel):
     mode: Literal["basic", "advanced"] = "basic"
     entity_type: Literal["person", "company", "place", "creator"] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-    column_map: dict[str, str] = Field(default_factory=dict)
+    # header -> canonical field; null leaves the column unused (passed through to the results).
+    column_map: dict[str, str | None] = Field(default_factory=dict)
     max_credits: int | None = Field(default=None, ge=1)
     row_limit: int | None = Field(default=None, ge=1)
     dedupe: bool = False
@@ -28,11 +29,12 @@ class BatchOptions(BaseModel):
 
     @field_validator("column_map")
     @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value.values()) - set(CANONICAL_FIELDS))
+    def _known_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        unknown = sorted({field for field in value.values() if field is not None} - set(CANONICAL_FIELDS))
         if unknown:
             raise ValueError(
-                f"unknown canonical fields {unknown}; use any of {', '.join(CANONICAL_FIELDS)}"
+                f"unknown canonical fields {unknown}; use any of {', '.join(CANONICAL_FIELDS)}, "
+                "or null to leave a column unused"
             )
         return value
 

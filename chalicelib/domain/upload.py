@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.columns import ColumnMapping, resolve_columns
+from chalicelib.domain.columns import ColumnMap, ColumnMapping, resolve_columns
 from chalicelib.domain.csvinput import CsvTable, open_csv
 from chalicelib.domain.entities import ENTITY_TYPES, can_map, infer_entity_type, needs
 from chalicelib.domain.errors import BadInput
@@ -68,7 +68,7 @@ def reject_binary(data: bytes) -> None:
 CachedMaps = Callable[[list[str]], "dict[str, str] | None"]
 
 
-def read_layout(table: CsvTable, explicit: dict[str, str], cached: CachedMaps,
+def read_layout(table: CsvTable, explicit: ColumnMap, cached: CachedMaps,
                 entity_type: str | None) -> tuple[Layout, Iterator[list[str]]]:
     """Resolve the columns from the header and a sample; returns the layout and every data row."""
     sample = list(itertools.islice(table.rows, SAMPLE_ROWS))
@@ -88,7 +88,7 @@ def read_layout(table: CsvTable, explicit: dict[str, str], cached: CachedMaps,
     return Layout(columns, mapping, resolved), rows
 
 
-def check_file(data: bytes, explicit: dict[str, str], cached: CachedMaps,
+def check_file(data: bytes, explicit: ColumnMap, cached: CachedMaps,
                entity_type: str | None, classifier_options: dict[str, Any],
                max_rows: int) -> tuple[Layout, FileReport]:
     """Read a whole uploaded file as the pipeline will; 4xx with what to fix when it is unusable."""

@@ -24,6 +24,7 @@ from chalicelib.handlers.http import (
     json_body,
     multipart_form,
     parse_model,
+    wants_link,
 )
 from chalicelib.keys import results_key
 from chalicelib.services import batches as service
@@ -229,8 +230,10 @@ def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
     if not batch.has_results:
         raise Conflict(f"The results are not ready: the batch is {batch.status.value}.",
                        status=batch.status.value)
-    url = ports.blobs.download_url(results_key(batch, name), ports.settings.results_url_ttl_seconds,
-                                   f"{batch.batch_id}-{name}")
+    ttl, filename = ports.settings.results_url_ttl_seconds, f"{batch.batch_id}-{name}"
+    url = ports.blobs.download_url(results_key(batch, name), ttl, filename)
+    if wants_link(api.current_request):  # a browser page cannot read a cross-origin 302
+        return Response(body={"url": url, "filename": filename, "expires_in": ttl}, status_code=200)
     return Response(body="", status_code=302, headers={"Location": url})
 
 

@@ -96,6 +96,13 @@ def content_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
+def wants_link(request: Request) -> bool:
+    """The client asks for a file's link as JSON (``Accept: application/json`` alone), not a 302."""
+    accepted = {part.split(";")[0].strip().lower()
+                for part in (request.headers.get("accept") or "").split(",")}
+    return accepted == {"application/json"}
+
+
 def multipart_form(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
     """A multipart/form-data body as (text fields, files: name -> (filename, bytes))."""
     header = request.headers.get("content-type") or ""

@@ -168,6 +168,7 @@ def serve_api(args: argparse.Namespace) -> int:
     config = Config.create(chalice_app=app_module.app, app_name="batch-enrich", chalice_stage="dev")
     server = create_local_server(app_module.app, config, args.host, args.port)
     print(f"batch-enrich API:   http://{args.host}:{args.port}/v1")
+    print(f"web console:        http://{args.host}:{args.port}/console")
     print(f"admin key:          {admin_key}")
     print(f"AWS emulator:       {runtime.emulator.endpoint}")
     print(f"bucket:             {get_ports().settings.bucket}", flush=True)

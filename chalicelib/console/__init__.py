@@ -1,0 +1,1 @@
+"""The web console: plain HTML, CSS and JavaScript served by the API, calling the public REST API."""

@@ -1,0 +1,147 @@
+// The upload page: a file (dropped or picked) and options -> preflight (nothing stored) -> start.
+import { idempotencyKey, post } from "./api.js";
+import { clearError, count, h, page, showError } from "./dom.js";
+import { details, mappingTable, summary } from "./preflight.js";
+import { go, refreshBalance } from "./shell.js";
+
+function field(id, label, input, hint) {
+  return h("div", { class: "field" }, h("label", { for: id }, label), input,
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null);
+}
+
+function select(id, choices) {
+  return h("select", { id, name: id }, choices.map(([value, text]) => h("option", { value }, text)));
+}
+
+function optionsForm() {
+  const input = (id, attrs) => h("input", { id, name: id, ...attrs });
+  return {
+    name: input("name", { type: "text", maxlength: "200", autocomplete: "off" }),
+    mode: select("mode", [["basic", "Basic (built-in checks)"], ["advanced", "Advanced (your sources too)"]]),
+    entity_type: select("entity_type", [["", "Inferred from the columns"], ["person", "People"],
+      ["company", "Companies"], ["place", "Places"], ["creator", "Creators"]]),
+    row_limit: input("row_limit", { type: "number", min: "1", inputmode: "numeric" }),
+    max_credits: input("max_credits", { type: "number", min: "1", inputmode: "numeric" }),
+    dedupe: input("dedupe", { type: "checkbox" }),
+    auto_resume: input("auto_resume", { type: "checkbox", checked: true }),
+  };
+}
+
+// The multipart body of a preflight and of the create: the same file, options and column map.
+function formData(state, options) {
+  const form = new FormData();
+  form.append("file", state.file, state.file.name);
+  const name = options.name.value.trim() || state.file.name.replace(/\.[^.]+$/, "");
+  form.append("name", name);
+  form.append("mode", options.mode.value);
+  if (options.entity_type.value) form.append("entity_type", options.entity_type.value);
+  if (options.row_limit.value) form.append("row_limit", options.row_limit.value);
+  if (options.max_credits.value) form.append("max_credits", options.max_credits.value);
+  form.append("dedupe", String(options.dedupe.checked));
+  form.append("auto_resume", String(options.auto_resume.checked));
+  if (Object.keys(state.overrides).length) form.append("column_map", JSON.stringify(state.overrides));
+  return form;
+}
+
+export function uploadPage({ signal }) {
+  const state = { file: null, overrides: {}, found: null, asked: 0, key: idempotencyKey() };
+  const options = optionsForm();
+  const fileInput = h("input", { id: "file", name: "file", type: "file", class: "file-input",
+                                 accept: ".csv,.tsv,.txt,text/csv,text/plain", "aria-describedby": "file-hint" });
+  const chosen = h("p", { id: "file-name", class: "file-name", "aria-live": "polite" }, "No file chosen yet.");
+  const drop = h("div", { class: "drop", id: "drop" },
+    h("label", { for: "file", class: "drop-label" }, "Choose a CSV file, or drop one here"),
+    fileInput,
+    h("p", { class: "hint", id: "file-hint" },
+      "Comma, semicolon, tab or pipe separated; any header. Up to 10 MB through this page."),
+    chosen);
+  const status = h("p", { id: "preflight-status", class: "status-line", "aria-live": "polite" });
+  const results = h("div", { id: "preflight-results" });
+  const start = h("button", { type: "button", class: "primary", id: "start", disabled: true }, "Start batch");
+  const costLine = h("p", { class: "hint", id: "start-hint" });
+  const check = h("section", { id: "preflight", "aria-labelledby": "preflight-title", hidden: true },
+    h("h2", { id: "preflight-title" }, "Check before you start"), status, results,
+    h("div", { class: "actions" }, start, costLine));
+
+  async function preflight() {
+    if (!state.file) return;
+    const asked = ++state.asked;
+    start.disabled = true;
+    check.hidden = false;
+    status.textContent = `Reading ${state.file.name}…`;
+    try {
+      const found = await post("/v1/batches/preflight", { form: formData(state, options) });
+      if (asked !== state.asked || signal.aborted) return; // a newer question is on its way
+      clearError();
+      state.found = found;
+      status.textContent = `Read ${count(found.rows)} rows of ${state.file.name}. Nothing is stored or charged yet.`;
+      results.replaceChildren(summary(found), details(found), h("h3", {}, "Columns"),
+        mappingTable(found.mapping, state.overrides, choose));
+      start.disabled = found.usable === 0;
+      costLine.textContent = `At most ${count(found.cost_estimate.max)} credits; rows that find nothing cost nothing.`;
+    } catch (error) {
+      if (asked !== state.asked || signal.aborted) return;
+      status.textContent = `${state.file.name} cannot be started as it is: see the message above.`;
+      showError(error);
+    }
+  }
+
+  function choose(column, fieldName) {
+    state.overrides[column] = fieldName;
+    state.key = idempotencyKey(); // another mapping is another batch
+    preflight();
+  }
+
+  function take(file) {
+    if (!file) return;
+    state.file = file;
+    state.overrides = {};
+    state.key = idempotencyKey();
+    results.replaceChildren();
+    chosen.textContent = `Chosen: ${file.name} (${count(file.size)} bytes)`;
+    preflight();
+  }
+
+  fileInput.addEventListener("change", () => take(fileInput.files[0]));
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("dragging");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("dragging");
+    take(event.dataTransfer.files[0]);
+  });
+  for (const input of Object.values(options)) input.addEventListener("change", () => {
+    state.key = idempotencyKey();
+    preflight();
+  });
+
+  start.addEventListener("click", async () => {
+    start.disabled = true;
+    status.textContent = "Starting…";
+    try {
+      const batch = await post("/v1/batches", { form: formData(state, options),
+                                                headers: { "Idempotency-Key": state.key } });
+      refreshBalance();
+      go(`#/batches/${encodeURIComponent(batch.batch_id)}`);
+    } catch (error) {
+      showError(error);
+      status.textContent = "The batch did not start: see the message above.";
+      start.disabled = false;
+    }
+  });
+
+  const settings = h("details", { class: "panel options" }, h("summary", {}, "Options: mode, entity type, limits"),
+    h("div", { class: "fields" },
+      field("mode", "Mode", options.mode),
+      field("entity_type", "Records are", options.entity_type),
+      field("row_limit", "Row limit", options.row_limit, "Enrich at most this many rows."),
+      field("max_credits", "Credit cap", options.max_credits, "The batch pauses rather than spend more."),
+      h("div", { class: "field check" }, options.dedupe, h("label", { for: "dedupe" }, "Skip duplicate rows")),
+      h("div", { class: "field check" }, options.auto_resume,
+        h("label", { for: "auto_resume" }, "Resume by itself after a top-up"))));
+  page("New batch", h("div", { class: "panel" }, drop,
+    field("name", "Batch name", options.name, "Defaults to the file's name.")), settings, check);
+}
