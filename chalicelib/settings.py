@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chalicelib.netguard import Policy
+
 
 class Settings(BaseSettings):
     """Service settings, read once from ``BATCH_ENRICH_*`` variables (stage values sit in .chalice)."""
@@ -60,6 +62,17 @@ class Settings(BaseSettings):
 
     # A split that died is retried once its lease (about the ingest queue's visibility) ends.
     split_lease_seconds: int = 900
+
+    # Outbound calls to tenant-supplied URLs (vendor sources) never reach the service's own
+    # network: loopback (``batch-enrich serve`` allows it, for local vendors) and private
+    # addresses (a vendor inside the operator's network) only when allowed here.
+    outbound_allow_loopback: bool = False
+    outbound_allow_private: bool = False
+
+    def outbound_policy(self) -> Policy:
+        """Which special addresses outbound calls may reach (``chalicelib.netguard``)."""
+        return Policy(allow_loopback=self.outbound_allow_loopback,
+                      allow_private=self.outbound_allow_private)
 
     def name(self, logical: str) -> str:
         """Physical name of a declared resource."""

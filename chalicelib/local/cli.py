@@ -162,6 +162,8 @@ def serve_api(args: argparse.Namespace) -> int:
 
     admin_key = args.admin_key or f"admin_{secrets.token_urlsafe(16)}"
     os.environ["BATCH_ENRICH_ADMIN_API_KEY"] = admin_key
+    # Vendors a developer runs on this machine are reachable; private and link-local stay refused.
+    os.environ.setdefault("BATCH_ENRICH_OUTBOUND_ALLOW_LOOPBACK", "true")
     runtime = LocalRuntime(emulator=Emulator(port=args.aws_port)).start()
     import app as app_module
 

@@ -16,6 +16,7 @@ from chalicelib.domain.errors import BadInput, InvalidRequest, NotFound
 from chalicelib.domain.models import Tenant
 from chalicelib.domain.upload import columns_and_rows, reject_binary
 from chalicelib.keys import dataset_key, datasets_prefix
+from chalicelib.netguard import RefusedDestination, check_url
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
 from chalicelib.settings import secret
@@ -74,6 +75,8 @@ def configure(ports: Ports, tenant_id: str, config: TenantConfig) -> dict[str, A
                 dataset_key(tenant_id, source.dataset_id)):
             raise InvalidRequest(f"No dataset {source.dataset_id!r} for this tenant.",
                                  field="sources")
+        if isinstance(source, HttpSource):
+            _check_destination(ports, source)
         if isinstance(source, HttpSource) and source.config.secret_name and not secret(
                 source.config.secret_name):
             raise InvalidRequest(
@@ -82,6 +85,15 @@ def configure(ports: Ports, tenant_id: str, config: TenantConfig) -> dict[str, A
     stored = config.model_dump(mode="json")
     ports.accounts.set_config(tenant_id, stored, ports.clock.now())
     return stored
+
+
+def _check_destination(ports: Ports, source: HttpSource) -> None:
+    """A vendor URL must not point at the service's own network (422 naming why)."""
+    try:
+        check_url(source.config.url, ports.settings.outbound_policy())
+    except RefusedDestination as exc:
+        raise InvalidRequest(f"Source {source.config.name!r}: the URL is refused: {exc}. Vendor "
+                             "sources must be public addresses.", field="sources") from exc
 
 
 _cache: dict[tuple[str, str], list[PricedSource]] = {}
@@ -101,7 +113,8 @@ def waterfall_for(ports: Ports, tenant: Tenant) -> list[PricedSource]:
 def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource) -> PricedSource:
     if isinstance(source, HttpSource):
         cfg = source.config
-        provider = HttpProvider(cfg, secret(cfg.secret_name) if cfg.secret_name else None)
+        provider = HttpProvider(cfg, secret(cfg.secret_name) if cfg.secret_name else None,
+                                policy=ports.settings.outbound_policy())
         return PricedSource(provider, cfg.price, frozenset(cfg.outputs))
     try:
         index = json.loads(ports.blobs.read(dataset_key(tenant_id, source.dataset_id)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,6 +43,8 @@ class HttpSourceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> HttpSourceConfig:
+        if PLACEHOLDER.search(urlsplit(self.url).netloc):  # a row's value must never pick the host
+            raise ValueError("url: placeholders may appear in the path and query only, not the host")
         for placeholder in self.url_fields():
             if not _FIELD_NAME.fullmatch(placeholder):
                 raise ValueError(f"url placeholder {{{placeholder}}} is not a canonical field name")

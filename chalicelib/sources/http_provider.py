@@ -14,6 +14,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult
+from chalicelib.netguard import Policy, RefusedDestination, guarded_opener
 from chalicelib.sources.config import PLACEHOLDER, HttpSourceConfig
 from chalicelib.sources.resilience import (
     CircuitBreaker,
@@ -46,9 +47,9 @@ class RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def vendor_opener(*handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
-    """The default opener: urllib's, minus redirects, plus any extra handlers."""
-    return urllib.request.build_opener(RefuseRedirects(), *handlers)
+def vendor_opener(policy: Policy, *handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
+    """The default opener: connects only where ``policy`` allows, follows no redirect, no proxy."""
+    return guarded_opener(policy, RefuseRedirects(), *handlers)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class HttpProvider:
     def __init__(self, config: HttpSourceConfig, secret: str | None = None,
                  clock_epoch: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, opener: Opener | None = None,
-                 random: Callable[[], float] = random.random) -> None:
+                 random: Callable[[], float] = random.random, policy: Policy | None = None) -> None:
         if config.auth_header and not secret:
             raise ValueError(f"source {config.name!r} needs the secret {config.secret_name!r}")
         if secret and ("\r" in secret or "\n" in secret):
@@ -78,7 +79,7 @@ class HttpProvider:
         self._secret = secret
         self._sleep = sleep
         self._random = random
-        self._opener: Opener = opener or vendor_opener()
+        self._opener: Opener = opener or vendor_opener(policy or Policy())
         # One bucket and one breaker per provider: the vendor sees all worker threads as one client.
         # No burst: evenly spaced calls also stay under vendors that count a sliding window.
         self._bucket = TokenBucket(config.rate_limit_per_second, clock_epoch, sleep)
@@ -129,6 +130,8 @@ class HttpProvider:
         for attempt in range(cfg.max_retries + 1):
             self._bucket.acquire()
             reply = self._send(request)
+            if isinstance(reply, RefusedDestination):  # never retried: the answer will not change
+                return _error(f"destination refused: {reply}"), True
             if isinstance(reply, _Reply) and not self._retryable(reply.status):
                 return self._interpret(reply), True
             reason, delay = self._retry_plan(reply, attempt)
@@ -137,8 +140,8 @@ class HttpProvider:
         attempts = cfg.max_retries + 1
         return _error(reason if attempts == 1 else f"{reason} after {attempts} attempts"), False
 
-    def _send(self, request: urllib.request.Request) -> _Reply | str:
-        """One HTTP exchange: a reply of any status, or why there was none."""
+    def _send(self, request: urllib.request.Request) -> _Reply | RefusedDestination | str:
+        """One HTTP exchange: a reply of any status, a refused destination, or why there was none."""
         try:
             with self._opener.open(request, timeout=self._config.timeout_seconds) as response:
                 return _Reply(response.status, response.read(MAX_RESPONSE_BYTES + 1))
@@ -147,6 +150,8 @@ class HttpProvider:
                 return _Reply(exc.code, retry_after=exc.headers.get("Retry-After"),
                               date=exc.headers.get("Date"))
         except URLError as exc:
+            if isinstance(exc.reason, RefusedDestination):
+                return exc.reason
             if isinstance(exc.reason, TimeoutError):
                 return f"timeout ({self._config.timeout_seconds:g}s)"
             return f"connection error: {exc.reason}"

@@ -35,7 +35,9 @@ class _Vendor(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def vendor() -> Iterator[str]:
+def vendor(aws: Aws) -> Iterator[str]:
+    # The vendor listens on loopback, as with `batch-enrich serve`, which allows it.
+    aws.ports.settings = aws.ports.settings.model_copy(update={"outbound_allow_loopback": True})
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Vendor)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -6,7 +6,6 @@ import json
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from chalicelib.domain.enrich.base import AttributeStatus, EnricherResult
 from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.models import ChunkRow, RowStatus
+from chalicelib.netguard import Policy
 from chalicelib.sources.config import HttpSourceConfig
 from chalicelib.sources.http_provider import HttpProvider, vendor_opener
 from chalicelib.sources.resilience import TokenBucket, backoff_delay, parse_retry_after
@@ -25,7 +25,7 @@ SECRET = "s3cr3t-token-42"
 HIT_OUTPUTS = {"title": "VP Sales", "company": "Acme GmbH", "work_email": "jane@acme.de",
                "skills": '["sales","sql"]', "phone": None}
 NO_OUTPUTS = dict.fromkeys(HIT_OUTPUTS)
-NO_PROXY = vendor_opener(urllib.request.ProxyHandler({}))  # loopback only, whatever the env says
+LOOPBACK = vendor_opener(Policy(allow_loopback=True))  # the fake vendor listens on 127.0.0.1
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def config(base: str, **overrides: Any) -> HttpSourceConfig:
 
 def provider(vendor: FakeVendor, clock: FakeClock, **overrides: Any) -> HttpProvider:
     return HttpProvider(config(vendor.url, **overrides), secret=SECRET, clock_epoch=clock.epoch,
-                        sleep=clock.sleep, opener=NO_PROXY, random=lambda: 0.0)
+                        sleep=clock.sleep, opener=LOOPBACK, random=lambda: 0.0)
 
 
 JANE = {"email": "jane+sales@acme.de", "name": "Jane Doe", "country": "DE"}
@@ -242,7 +242,7 @@ def test_the_secret_appears_neither_in_describe_nor_in_errors(vendor: FakeVendor
         dead_url = f"http://127.0.0.1:{probe.getsockname()[1]}"
     vendor.route("*", Reply(401, {"error": f"bad key {SECRET}"}), Reply(500, SECRET.encode()))
     acme = provider(vendor, clock, max_retries=1)
-    dead = HttpProvider(config(dead_url), secret=SECRET, sleep=clock.sleep, opener=NO_PROXY)
+    dead = HttpProvider(config(dead_url), secret=SECRET, sleep=clock.sleep, opener=LOOPBACK)
 
     errors = [acme.enrich(JANE).error, acme.enrich(JANE).error, dead.enrich(JANE).error]
 
@@ -263,10 +263,22 @@ def test_parse_retry_after_reads_seconds_and_http_dates() -> None:
 @pytest.mark.parametrize("overrides", [
     {"surprise": True}, {"body": {"email": "email"}}, {"secret_name": None},
     {"url": "ftp://vendor/{email}"}, {"url": "http://vendor/{email!r}"}, {"price": -1},
+    {"url": "http://{domain}/people"}, {"url": "http://api.{domain}/x"}, {"url": "http://v:{zip}/x"},
 ])
 def test_a_bad_config_is_rejected(overrides: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         config("http://vendor.test", **overrides)
+
+
+def test_the_default_opener_refuses_loopback_without_calling_or_retrying(
+        vendor: FakeVendor, clock: FakeClock) -> None:
+    guarded = HttpProvider(config(vendor.url), secret=SECRET, clock_epoch=clock.epoch,
+                           sleep=clock.sleep)
+
+    result = guarded.enrich(JANE)
+
+    assert result.error is not None and result.error.startswith("destination refused")
+    assert "loopback" in result.error and vendor.requests == [] and clock.sleeps == []
 
 
 def test_a_provider_with_auth_needs_its_secret() -> None:
