@@ -14,11 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-from app import app
-from chalicelib.services.finalizing import results_key
+from chalicelib.keys import results_key
+from tests.api_client import Http
 from tests.conftest import ADMIN_KEY, Aws
+from tests.helpers import reload
 
 REFUSED = [
     "http://169.254.169.254/latest/meta-data/{email}",
@@ -68,44 +68,46 @@ def loopback_vendor() -> Iterator[int]:
     server.server_close()
 
 
-@pytest.fixture
-def client(aws: Aws) -> Iterator[Client]:
-    with Client(app) as test_client:
-        yield test_client
-
-
 def _source(url: str) -> dict[str, Any]:
     return {"type": "http", "config": {"name": "vendor", "url": url, "query": {"email": "email"},
                                        "requires": ["email"], "price": 5,
                                        "outputs": {"title": "person.title"}}}
 
 
-def _put_config(client: Client, tenant_id: str, url: str) -> Any:
-    return client.http.put(f"/v1/admin/tenants/{tenant_id}/config",
-                           body=json.dumps({"sources": [_source(url)]}),
-                           headers={"Authorization": f"Bearer {ADMIN_KEY}",
-                                    "Content-Type": "application/json"})
+def _put_config(http: Http, tenant_id: str, url: str) -> int:
+    answer = http.send("PUT", f"/v1/admin/tenants/{tenant_id}/config", ADMIN_KEY,
+                       {"sources": [_source(url)]})
+    if answer.status == 422:
+        body = answer.json()
+        where = body["details"].get("field") or body["detail"][0]["loc"][0]
+        assert where == "sources", body
+        assert "refused" in body["message"] or "host" in body["message"], body
+    return answer.status
 
 
-def test_every_spelling_of_a_special_address_is_refused_at_configuration(
-        aws: Aws, client: Client) -> None:
+def _advanced_batch(http: Http, aws: Aws, api_key: str, tenant_id: str) -> dict[str, Any]:
+    created = http.post_json("/v1/batches", api_key,
+                             {"records": [{"email": "bo@example.com"}], "mode": "advanced"})
+    assert created.status == 202, created.raw
+    aws.drain()
+    batch = aws.ports.batches.get(tenant_id, created.json()["batch_id"])
+    assert batch is not None and batch.status.value == "completed"
+    row: dict[str, Any] = json.loads(aws.ports.blobs.read(results_key(reload(aws.ports, batch),
+                                                                      "rows.jsonl")))
+    return row
+
+
+def test_every_spelling_of_a_special_address_is_refused_at_configuration(aws: Aws, http: Http) -> None:
     tenant = aws.tenant(10)
-    accepted = []
-    for url in REFUSED:
-        answer = _put_config(client, tenant.tenant_id, url)
-        if answer.status_code != 422:
-            accepted.append((url, answer.status_code))
-        else:
-            body = answer.json_body
-            where = body["details"].get("field") or body["detail"][0]["loc"][0]
-            assert (where == "sources" and "refused" in body["message"]) or "host" in body["message"], body
+    accepted = [(url, status) for url in REFUSED
+                if (status := _put_config(http, tenant.tenant_id, url)) != 422]
     assert not accepted, accepted
     stored = aws.ports.accounts.get_tenant(tenant.tenant_id)
     assert stored is not None and not stored.config.get("sources")
 
 
 def test_a_name_that_rebinds_to_loopback_is_refused_when_the_worker_connects(
-        aws: Aws, client: Client, loopback_vendor: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        aws: Aws, http: Http, loopback_vendor: int, monkeypatch: pytest.MonkeyPatch) -> None:
     tenant = aws.tenant(100)
     real = socket.getaddrinfo
     answers = {"vendor.example": "93.184.216.34"}  # public while it is being configured
@@ -118,39 +120,25 @@ def test_a_name_that_rebinds_to_loopback_is_refused_when_the_worker_connects(
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     url = f"http://vendor.example:{loopback_vendor}/people"
-    assert _put_config(client, tenant.tenant_id, url).status_code == 200
+    assert _put_config(http, tenant.tenant_id, url) == 200
     answers["vendor.example"] = "127.0.0.1"  # then the name points at the machine itself
-    created = client.http.post(
-        "/v1/batches", body=json.dumps({"records": [{"email": "bo@example.com"}], "mode": "advanced"}),
-        headers={"Authorization": f"Bearer {tenant.api_key}", "Content-Type": "application/json"})
-    assert created.status_code == 202, created.json_body
 
-    aws.drain()
+    row = _advanced_batch(http, aws, tenant.api_key, tenant.tenant_id)
 
-    batch = aws.ports.batches.get(tenant.tenant_id, created.json_body["batch_id"])
-    assert batch is not None and batch.status.value == "completed"
     assert _Vendor.calls == []  # the loopback server never heard from us
-    row = json.loads(aws.ports.blobs.read(results_key(batch, "rows.jsonl")))
     assert "waterfall" not in row["outputs"]
     assert row["attributes"]["vendor"] == "ERROR" and "destination refused" in row["error"]
     assert row["credits"] == 3  # the built-in email check's match only; the vendor billed nothing
 
 
 def test_loopback_is_allowed_when_the_setting_says_so(
-        aws: Aws, client: Client, loopback_vendor: int) -> None:
+        aws: Aws, http: Http, loopback_vendor: int) -> None:
     aws.ports.settings = aws.ports.settings.model_copy(update={"outbound_allow_loopback": True})
     tenant = aws.tenant(100)
-    url = f"http://127.0.0.1:{loopback_vendor}/people"
-    assert _put_config(client, tenant.tenant_id, url).status_code == 200
-    created = client.http.post(
-        "/v1/batches", body=json.dumps({"records": [{"email": "bo@example.com"}], "mode": "advanced"}),
-        headers={"Authorization": f"Bearer {tenant.api_key}", "Content-Type": "application/json"})
+    assert _put_config(http, tenant.tenant_id, f"http://127.0.0.1:{loopback_vendor}/people") == 200
 
-    aws.drain()
+    row = _advanced_batch(http, aws, tenant.api_key, tenant.tenant_id)
 
-    batch = aws.ports.batches.get(tenant.tenant_id, created.json_body["batch_id"])
-    assert batch is not None
-    row = json.loads(aws.ports.blobs.read(results_key(batch, "rows.jsonl")))
     assert row["outputs"]["waterfall"]["title"] == "CTO" and len(_Vendor.calls) == 1
     # Link-local (the metadata service) stays refused whatever the setting.
-    assert _put_config(client, tenant.tenant_id, "http://169.254.169.254/x").status_code == 422
+    assert _put_config(http, tenant.tenant_id, "http://169.254.169.254/x") == 422
