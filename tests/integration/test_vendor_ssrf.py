@@ -10,7 +10,6 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from chalicelib.keys import results_key
 from tests.api_client import Http
 from tests.conftest import ADMIN_KEY, Aws
+from tests.fake_vendor import FakeVendor, Reply
 from tests.helpers import reload
 
 REFUSED = [
@@ -42,28 +42,12 @@ REFUSED = [
 ]
 
 
-class _Vendor(BaseHTTPRequestHandler):
-    calls: list[str] = []
-
-    def do_GET(self) -> None:
-        _Vendor.calls.append(self.path)
-        body = json.dumps({"person": {"title": "CTO"}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def loopback_vendor() -> Iterator[int]:
-    _Vendor.calls = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Vendor)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
+def loopback_vendor() -> Iterator[FakeVendor]:
+    server = FakeVendor()
+    server.route("*", Reply(body={"person": {"title": "CTO"}}))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield server
     server.shutdown()
     server.server_close()
 
@@ -107,7 +91,7 @@ def test_every_spelling_of_a_special_address_is_refused_at_configuration(aws: Aw
 
 
 def test_a_name_that_rebinds_to_loopback_is_refused_when_the_worker_connects(
-        aws: Aws, http: Http, loopback_vendor: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        aws: Aws, http: Http, loopback_vendor: FakeVendor, monkeypatch: pytest.MonkeyPatch) -> None:
     tenant = aws.tenant(100)
     real = socket.getaddrinfo
     answers = {"vendor.example": "93.184.216.34"}  # public while it is being configured
@@ -119,26 +103,26 @@ def test_a_name_that_rebinds_to_loopback_is_refused_when_the_worker_connects(
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
-    url = f"http://vendor.example:{loopback_vendor}/people"
+    url = f"http://vendor.example:{loopback_vendor.server_address[1]}/people"
     assert _put_config(http, tenant.tenant_id, url) == 200
     answers["vendor.example"] = "127.0.0.1"  # then the name points at the machine itself
 
     row = _advanced_batch(http, aws, tenant.api_key, tenant.tenant_id)
 
-    assert _Vendor.calls == []  # the loopback server never heard from us
+    assert loopback_vendor.requests == []  # the loopback server never heard from us
     assert "waterfall" not in row["outputs"]
     assert row["attributes"]["vendor"] == "ERROR" and "destination refused" in row["error"]
     assert row["credits"] == 3  # the built-in email check's match only; the vendor billed nothing
 
 
 def test_loopback_is_allowed_when_the_setting_says_so(
-        aws: Aws, http: Http, loopback_vendor: int) -> None:
+        aws: Aws, http: Http, loopback_vendor: FakeVendor) -> None:
     aws.ports.settings = aws.ports.settings.model_copy(update={"outbound_allow_loopback": True})
     tenant = aws.tenant(100)
-    assert _put_config(http, tenant.tenant_id, f"http://127.0.0.1:{loopback_vendor}/people") == 200
+    assert _put_config(http, tenant.tenant_id, loopback_vendor.url + "/people") == 200
 
     row = _advanced_batch(http, aws, tenant.api_key, tenant.tenant_id)
 
-    assert row["outputs"]["waterfall"]["title"] == "CTO" and len(_Vendor.calls) == 1
+    assert row["outputs"]["waterfall"]["title"] == "CTO" and len(loopback_vendor.requests) == 1
     # Link-local (the metadata service) stays refused whatever the setting.
     assert _put_config(http, tenant.tenant_id, "http://169.254.169.254/x") == 422
