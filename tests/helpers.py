@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import topology
 from chalicelib.domain.models import Batch
+from chalicelib.domain.options import BatchOptions
 from chalicelib.keys import results_key
+from chalicelib.services.batches import submit
 from chalicelib.services.ports import Ports
 from tests.csvs import read_rows
 
@@ -18,6 +20,12 @@ if TYPE_CHECKING:
     from tests.conftest import Aws
 
 HIDDEN = 600  # seconds a taken message stays invisible: longer than any test
+
+
+def create_batch(ports: Ports, tenant_id: str, data: bytes, filename: str = "leads.csv",
+                 options: BatchOptions | None = None) -> Batch:
+    """A batch submitted as the API submits one (the file checked, stored, its split started)."""
+    return submit(ports, tenant_id, data, filename, options or BatchOptions()).batch
 
 
 def reload(ports: Ports, batch: Batch) -> Batch:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import Item, error_code, from_dynamo, to_dynamo, value
+from chalicelib.adapters.ledger import topup_put
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import BillingKind, Tenant
 
@@ -73,8 +75,8 @@ class AccountStore:
                         key_id_for(key_hash): {"key_hash": key_hash, "created_at": tenant.created_at}})},
                     "ConditionExpression": "attribute_not_exists(key_hash)",
                 }},
-                {"Put": self._ledger_put(tenant.tenant_id, f"topup#{tenant.created_at}#initial",
-                                         "topup", tenant.balance, tenant.created_at)},
+                {"Put": topup_put(self._ledger, tenant.tenant_id, tenant.balance, tenant.created_at,
+                                  "initial")},
             ]
         )
 
@@ -83,16 +85,6 @@ class AccountStore:
             "TableName": self._keys,
             "Item": to_dynamo({"key_hash": key_hash, "tenant_id": tenant_id, "created_at": now}),
             "ConditionExpression": "attribute_not_exists(key_hash)",
-        }
-
-    def _ledger_put(self, tenant_id: str, entry_id: str, kind: str, credits: int, now: str,
-                    **extra: Any) -> Any:
-        item = {"tenant_id": tenant_id, "entry_id": entry_id, "kind": kind, "credits": credits,
-                "created_at": now, "at": f"{now}#{entry_id}", **extra}
-        return {
-            "TableName": self._ledger,
-            "Item": to_dynamo(item),
-            "ConditionExpression": "attribute_not_exists(entry_id)",
         }
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
@@ -128,7 +120,7 @@ class AccountStore:
         got = self._db.get_item(TableName=self._keys, Key={"key_hash": value(key_hash)})
         return str(from_dynamo(got["Item"])["tenant_id"]) if "Item" in got else None
 
-    def add_credits(self, tenant_id: str, amount: int, entry_id: str, now: str) -> int:
+    def add_credits(self, tenant_id: str, amount: int, now: str) -> int:
         """Top up a balance and write its ledger entry in one transaction; returns the new balance."""
         try:
             self._db.transact_write_items(
@@ -142,7 +134,7 @@ class AccountStore:
                             "ExpressionAttributeValues": {":amount": value(amount)},
                         }
                     },
-                    {"Put": self._ledger_put(tenant_id, entry_id, "topup", amount, now)},
+                    {"Put": topup_put(self._ledger, tenant_id, amount, now, secrets.token_hex(4))},
                 ]
             )
         except ClientError as exc:

@@ -2,80 +2,27 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import all_pages, from_dynamo, is_condition_failure, to_dynamo, value
-from chalicelib.domain.errors import BadInput
+from chalicelib.adapters.batch_items import batch_from_item, batch_to_item, chunk_from_item, stored
+from chalicelib.adapters.dynamo import all_pages, is_condition_failure, value
+from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
     Batch,
-    BatchCounts,
     BatchStatus,
     ChunkState,
-    PartRecord,
+    RowStatus,
 )
+from chalicelib.domain.options import BatchPatch
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_COUNTERS = ("completed", "not_found", "failed", "skipped", "parked")
-
-
-def batch_to_item(batch: Batch) -> dict[str, Any]:
-    """A Batch as a DynamoDB item (counters flattened to ``n_*`` attributes)."""
-    item = {
-        "tenant_id": batch.tenant_id, "batch_id": batch.batch_id, "name": batch.name,
-        "name_lc": batch.name.lower(),
-        "status": batch.status.value, "mode": batch.mode, "entity_type": batch.entity_type,
-        "price": batch.price, "created_at": batch.created_at, "updated_at": batch.updated_at,
-        "input_key": batch.input_key, "metadata": json.dumps(batch.metadata),
-        "column_map": json.dumps(batch.column_map),
-        "fields": None if batch.fields is None else json.dumps(batch.fields),
-        "has_header": batch.has_header, "skip_rows": batch.skip_rows,
-        "row_limit": batch.row_limit, "dedupe": batch.dedupe,
-        "default_country": batch.default_country, "auto_resume": batch.auto_resume,
-        "max_credits": batch.max_credits, "total_rows": batch.total_rows,
-        "chunks_total": batch.chunks_total, "chunks_done": batch.chunks_done,
-        "credits_spent": batch.credits_spent, "started_at": batch.started_at,
-        "finished_at": batch.finished_at, "message": batch.message,
-    }
-    item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
-    return to_dynamo(item)
-
-
-def batch_from_item(raw: dict[str, Any]) -> Batch:
-    """A DynamoDB item as a Batch."""
-    item = from_dynamo(raw)
-    return Batch(
-        tenant_id=item["tenant_id"], batch_id=item["batch_id"], name=item["name"],
-        status=BatchStatus(item["status"]), mode=item["mode"], entity_type=item["entity_type"],
-        price=item["price"], created_at=item["created_at"], updated_at=item["updated_at"],
-        input_key=item["input_key"], metadata=json.loads(item.get("metadata", "{}")),
-        column_map=json.loads(item.get("column_map", "{}")),
-        fields=json.loads(item["fields"]) if "fields" in item else None,
-        has_header=item.get("has_header", True), skip_rows=item.get("skip_rows", 0),
-        row_limit=item.get("row_limit"),
-        dedupe=item.get("dedupe", False), default_country=item.get("default_country"),
-        auto_resume=item.get("auto_resume", True),
-        max_credits=item.get("max_credits"), total_rows=item.get("total_rows"),
-        chunks_total=item.get("chunks_total"), chunks_done=item.get("chunks_done", 0),
-        credits_spent=item.get("credits_spent", 0), started_at=item.get("started_at"),
-        finished_at=item.get("finished_at"), message=item.get("message"),
-        counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
-        found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
-    )
-
-
-def chunk_from_item(raw: dict[str, Any]) -> ChunkState:
-    """A DynamoDB chunk item as a ChunkState."""
-    item = from_dynamo(raw)
-    parts = tuple(PartRecord(p["key"], p["start"], p["settled"]) for p in item.get("parts", []))
-    return ChunkState(item["batch_id"], item["chunk"], item["next_part"], item["done"], parts)
+_BATCH_ID = re.compile(r"b_[0-9a-f]{22}")  # what a cursor of this listing holds
 
 
 class BatchStore:
@@ -123,7 +70,7 @@ class BatchStore:
             filters.append("contains(name_lc, :q)")
         if filters:
             kwargs["FilterExpression"] = " AND ".join(filters)
-        start = self._key(tenant_id, _decode_cursor(cursor)) if cursor else None
+        start = self._key(tenant_id, decode_cursor(cursor, _BATCH_ID)) if cursor else None
         batches: list[Batch] = []
         while True:  # a filtered page can come back short: read on until it is full
             kwargs["Limit"] = limit - len(batches) if not filters else max(limit, 25)
@@ -133,14 +80,27 @@ class BatchStore:
             for item in page.get("Items", []):
                 batches.append(batch_from_item(item))
                 if len(batches) == limit:
-                    return batches, _encode_cursor(batches[-1].batch_id)
+                    return batches, encode_cursor(batches[-1].batch_id)
             start = page.get("LastEvaluatedKey")
             if not start:
                 return batches, None
 
-    def update(self, tenant_id: str, batch_id: str, now: str, condition: str | None = None,
-               condition_values: dict[str, Any] | None = None, **fields: Any) -> Batch | None:
-        """Set fields of an existing batch (under an optional condition); None if it failed."""
+    def patch(self, tenant_id: str, batch_id: str, patch: BatchPatch, now: str) -> Batch | None:
+        """Apply a customer's patch; None when its max_credits is below what the batch spent."""
+        changes = patch.model_dump(exclude_none=True)
+        if patch.max_credits is None:
+            return self._set(tenant_id, batch_id, now, changes)
+        # never below what was spent, even by a worker settling right now
+        return self._set(tenant_id, batch_id, now, changes, "credits_spent <= :cap",
+                         {":cap": patch.max_credits})
+
+    def _set(self, tenant_id: str, batch_id: str, now: str, changes: dict[str, Any],
+             condition: str | None = None, condition_values: dict[str, Any] | None = None,
+             ) -> Batch | None:
+        """Set attributes of an existing batch (under an optional condition); None if refused."""
+        fields = {name: stored(name, v) for name, v in changes.items()}
+        if "name" in changes:
+            fields["name_lc"] = changes["name"].lower()
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         if condition and "#status" in condition:
             names["#status"] = "status"
@@ -189,18 +149,23 @@ class BatchStore:
         self, tenant_id: str, batch_id: str, to: BatchStatus, allowed_from: tuple[BatchStatus, ...],
         now: str, **fields: Any,
     ) -> Batch | None:
-        """Move a batch to ``to`` if its status is one of ``allowed_from``; the new batch or None."""
-        allowed = {f":from{i}": s.value for i, s in enumerate(allowed_from)}
-        return self.update(tenant_id, batch_id, now, f"#status IN ({', '.join(allowed)})", allowed,
-                           status=to.value, **fields)
+        """Move a batch to ``to`` if its status is one of ``allowed_from``; the new batch or None.
 
-    def reopen(self, tenant_id: str, batch_id: str, subtract: dict[str, int], chunks: int,
-               now: str, message: str) -> Batch | None:
+        ``fields`` are Batch attributes set with it (``message``, ``fields``, ``finished_at`` …).
+        """
+        allowed = {f":from{i}": s.value for i, s in enumerate(allowed_from)}
+        return self._set(tenant_id, batch_id, now, {"status": to.value, **fields},
+                         f"#status IN ({', '.join(allowed)})", allowed)
+
+    def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
+               chunks: int, now: str, message: str) -> Batch | None:
         """Take a completed batch back to processing for a reprocess; None if it was not completed.
 
-        ``subtract`` names counters (``n_failed``, ``f_email`` …) and how much of them the rows
-        being reprocessed held; ``chunks`` of its chunks are open again.
+        The rows being reprocessed leave the counters: ``rows`` by their status, ``found`` by the
+        enrichers that had found data for them; ``chunks`` of its chunks are open again.
         """
+        subtract = {**{f"n_{status.value}": count for status, count in rows.items()},
+                    **{f"f_{name}": count for name, count in found.items()}}
         names = {"#status": "status", **{f"#c{i}": name for i, name in enumerate(subtract)}}
         values: dict[str, Any] = {
             ":processing": value(BatchStatus.PROCESSING.value), ":now": value(now),
@@ -247,22 +212,3 @@ class BatchStore:
             kwargs["FilterExpression"] = "done = :false"
             kwargs["ExpressionAttributeValues"][":false"] = value(False)
         return [chunk_from_item(item) for item in all_pages(self._db.query, kwargs)]
-
-
-def _encode_cursor(batch_id: str) -> str:
-    return base64.urlsafe_b64encode(batch_id.encode()).decode().rstrip("=")
-
-
-_BATCH_ID = re.compile(r"b_[0-9a-f]{22}")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        batch_id = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
-        batch_id = ""
-    if not _BATCH_ID.fullmatch(batch_id):
-        raise BadInput("The cursor is not one this API returned: pass next_cursor as given.",
-                       field="cursor")
-    return batch_id

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import Item, all_pages, from_dynamo, value
+from chalicelib.adapters.dynamo import Item, all_pages, from_dynamo, to_dynamo, value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -15,6 +15,34 @@ if TYPE_CHECKING:
 # Local secondary index of the ledger on (tenant_id, at), at = "{created_at}#{entry_id}": entries in
 # time order. Until the table declares it, reads fall back to the whole partition sorted in memory.
 TIME_INDEX = "by-time"
+
+
+def charge_put(table: str, tenant_id: str, batch_id: str, chunk: int, part: int, cost: int,
+               rows: int, now: str) -> Any:
+    """The transaction Put of the ledger entry of one charged chunk part.
+
+    Its key names the part, so it is a second guard against charging a part twice.
+    """
+    entry_id = f"{_charge_prefix(batch_id)}{chunk:06d}#{part:03d}"
+    return _entry_put(table, {"tenant_id": tenant_id, "entry_id": entry_id, "kind": "charge",
+                              "credits": -cost, "rows": rows, "batch_id": batch_id}, now)
+
+
+def topup_put(table: str, tenant_id: str, amount: int, now: str, suffix: str) -> Any:
+    """The transaction Put of the ledger entry of one top-up (``suffix`` parts two of one instant)."""
+    return _entry_put(table, {"tenant_id": tenant_id, "entry_id": f"topup#{now}#{suffix}",
+                              "kind": "topup", "credits": amount}, now)
+
+
+def _entry_put(table: str, entry: Item, now: str) -> Any:
+    """Every ledger entry is written once, with its time and its place in time (``at``)."""
+    item = {**entry, "created_at": now, "at": f"{now}#{entry['entry_id']}"}
+    return {"TableName": table, "Item": to_dynamo(item),
+            "ConditionExpression": "attribute_not_exists(entry_id)"}
+
+
+def _charge_prefix(batch_id: str) -> str:
+    return f"charge#{batch_id}#"
 
 
 def ledger_position(item: Item) -> str:
@@ -66,7 +94,7 @@ class LedgerReader:
                 "TableName": self._ledger, "ConsistentRead": True,
                 "KeyConditionExpression": "tenant_id = :t AND begins_with(entry_id, :prefix)",
                 "ExpressionAttributeValues": {":t": value(tenant_id),
-                                              ":prefix": value(f"charge#{batch_id}#")}})
+                                              ":prefix": value(_charge_prefix(batch_id))}})
         else:  # without the index: the whole partition, sorted here
             by_time = self._page_by_time(tenant_id, count, before, kind)
             items = self.entries(tenant_id) if by_time is None else by_time

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.batches import batch_from_item
+from chalicelib.adapters.batch_items import batch_from_item
 from chalicelib.adapters.dynamo import error_code, from_dynamo, value
+from chalicelib.adapters.ledger import charge_put
 from chalicelib.domain.billing import PauseReason, Settlement
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
@@ -147,18 +148,9 @@ class SettlementStore:
         return {"Update": update}
 
     def _ledger_put(self, req: SettleRequest) -> Any:
-        entry_id = f"charge#{req.batch.batch_id}#{req.chunk:06d}#{req.part:03d}"
-        item = {
-            "tenant_id": value(req.batch.tenant_id), "entry_id": value(entry_id),
-            "at": value(f"{req.now}#{entry_id}"),
-            "kind": value("charge"), "credits": value(-req.settlement.cost),
-            "rows": value(req.settlement.completed), "batch_id": value(req.batch.batch_id),
-            "created_at": value(req.now),
-        }
-        return {"Put": {
-            "TableName": self._ledger, "Item": item,
-            "ConditionExpression": "attribute_not_exists(entry_id)",
-        }}
+        batch = req.batch
+        return {"Put": charge_put(self._ledger, batch.tenant_id, batch.batch_id, req.chunk, req.part,
+                                  req.settlement.cost, req.settlement.completed, req.now)}
 
 
 def _raise_reason(reasons: list[dict[str, Any]]) -> None:

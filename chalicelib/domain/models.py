@@ -34,6 +34,13 @@ PAUSED_STATUSES = (BatchStatus.PAUSED_INSUFFICIENT_CREDITS, BatchStatus.PAUSED_C
 TERMINAL_STATUSES = (BatchStatus.COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED)
 
 
+class Mode(StrEnum):
+    """How a batch is enriched: the built-in enrichers, or (advanced) those and the tenant's sources."""
+
+    BASIC = "basic"
+    ADVANCED = "advanced"
+
+
 class RowStatus(StrEnum):
     """Where one row is: ``completed`` means matched (and billed)."""
 
@@ -63,7 +70,7 @@ class Tenant:
     created_at: str
     config: dict[str, Any] = field(default_factory=dict)  # TenantConfig as stored (sources, prices)
 
-    def price(self, mode: str, default: int) -> int:
+    def price(self, mode: Mode, default: int) -> int:
         """Credits per matched row in a mode: the tenant's override, else the default."""
         return int(self.config.get("prices", {}).get(mode, default))
 
@@ -92,7 +99,7 @@ class Batch:
     batch_id: str
     name: str
     status: BatchStatus
-    mode: str
+    mode: Mode
     entity_type: str
     price: int
     created_at: str

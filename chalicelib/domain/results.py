@@ -56,12 +56,6 @@ def results_header(header: list[str], output_columns: list[str]) -> list[str]:
     return [*header, *ENRICH_COLUMNS, *output_columns]
 
 
-def results_cells(cells: list[str], width: int, enrich: list[str], flat: dict[str, str],
-                  output_columns: list[str]) -> list[str]:
-    """One results.csv line: input cells (padded to ``width``), enrich columns, then outputs."""
-    return [*cells, *[""] * (width - len(cells)), *enrich, *(flat.get(c, "") for c in output_columns)]
-
-
 def credit_cells(row: RowResult, price: int) -> list[object] | None:
     """A row's credits.csv line, or None when the row costs nothing."""
     cost = row_cost(row, price)

@@ -22,7 +22,7 @@ def status_body(batch: Batch) -> dict[str, Any]:
         "name": batch.name,
         "status": batch.status.value,
         "entity_type": batch.entity_type,
-        "mode": batch.mode,
+        "mode": batch.mode.value,
         "metadata": batch.metadata,
         "created_at": batch.created_at,
         "updated_at": batch.updated_at,

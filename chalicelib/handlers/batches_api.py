@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.domain.errors import BadInput, Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.domain.errors import Conflict, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.models import Batch, BatchStatus, RowStatus
 from chalicelib.domain.options import (
     BatchOptions,
@@ -21,8 +21,8 @@ from chalicelib.handlers.http import (
     ApiRoutes,
     content_type,
     decode_json_fields,
+    form_with_file,
     json_body,
-    multipart_form,
     parse_model,
     wants_link,
 )
@@ -34,16 +34,11 @@ from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
 from chalicelib.services.reprocess import reprocess_batch
 from chalicelib.services.rows import preview, rows_page
-from chalicelib.services.tenants import tenant_request
 
 api = ApiRoutes(__name__)
 # Every type reaches the view, so an unsupported one gets our 415 in the one error shape.
 ACCEPTED = ["*/*"]
 _JSON_FIELDS = ("metadata", "column_map", "max_credits")
-
-
-def _tenant() -> str:
-    return tenant_request(get_ports(), api.current_request.headers.get("authorization"))
 
 
 def _accepted(batch: Batch, status_code: int = 202) -> Response:
@@ -58,10 +53,7 @@ def _submission() -> tuple[bytes, str, BatchOptions]:
         raise PayloadTooLarge(_too_large(limit))
     kind = content_type(request)
     if kind == "multipart/form-data":
-        fields, files = multipart_form(request)
-        if "file" not in files:
-            raise BadInput("Attach the CSV as the multipart field 'file'.", field="file")
-        filename, data = files["file"]
+        fields, filename, data = form_with_file(request)
         options = parse_model(BatchOptions, decode_json_fields(fields, _JSON_FIELDS))
     elif kind == "application/json":
         body = parse_model(JsonBatchRequest, json_body(request))
@@ -82,7 +74,7 @@ def create_batch() -> Response:
     ports = get_ports()
     if not api.current_request.headers.get("authorization") and ports.settings.anonymous_uploads:
         return _create_unclaimed()
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     data, filename, options = _submission()
     key = api.current_request.headers.get("idempotency-key")
     if key is None:
@@ -112,7 +104,7 @@ def _create_unclaimed() -> Response:
 @api.route("/v1/batches/{batch_id}/link", methods=["POST"], content_types=ACCEPTED)
 def link(batch_id: str) -> Response:
     """Claim an anonymous upload with a tenant key and its ``upload_token``; it starts then."""
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     body = parse_model(LinkRequest, json_body(api.current_request))
     submitted = claims.claim(get_ports(), tenant_id, batch_id, body.upload_token)
     return Response(body=status_body(submitted.batch), status_code=202)
@@ -121,7 +113,7 @@ def link(batch_id: str) -> Response:
 @api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED)
 def preflight() -> dict[str, Any]:
     """Read a file as create would: mapping, counts, cost estimate, warnings; stores nothing."""
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     data, _, options = _submission()
     return take_in(get_ports(), tenant_id, data, options).to_json()
 
@@ -134,7 +126,7 @@ def _too_large(limit: int) -> str:
 @api.route("/v1/batches", methods=["GET"])
 def list_batches() -> dict[str, Any]:
     """The tenant's batches, newest first, a page at a time."""
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     params = dict(api.current_request.query_params or {})
     limit = _int_param(params.get("limit"), "limit", 20, 1, 100)
     statuses: tuple[BatchStatus, ...] = ()
@@ -163,13 +155,13 @@ def get_batch(batch_id: str) -> dict[str, Any]:
     authorization = api.current_request.headers.get("authorization") or ""
     if authorization.lower().startswith("batch "):
         return status_body(claims.unclaimed_status(get_ports(), batch_id, authorization))
-    return status_body(service.get_batch(get_ports(), _tenant(), batch_id))
+    return status_body(service.get_batch(get_ports(), api.tenant(), batch_id))
 
 
 @api.route("/v1/batches/{batch_id}", methods=["PATCH"], content_types=ACCEPTED)
 def patch_batch(batch_id: str) -> dict[str, Any]:
     """Change a batch's name, metadata or max_credits (then resume a batch paused at its cap)."""
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     patch = parse_model(BatchPatch, json_body(api.current_request))
     return status_body(service.patch_batch(get_ports(), tenant_id, batch_id, patch))
 
@@ -178,7 +170,7 @@ def patch_batch(batch_id: str) -> dict[str, Any]:
 def rows(batch_id: str) -> dict[str, Any]:
     """Per-row results in input order: ``status``, ``limit`` (≤ 1000), ``offset``."""
     ports = get_ports()
-    batch = service.get_batch(ports, _tenant(), batch_id)
+    batch = service.get_batch(ports, api.tenant(), batch_id)
     params = dict(api.current_request.query_params or {})
     status = params.get("status")
     if status is not None and status not in {s.value for s in RowStatus}:
@@ -192,13 +184,13 @@ def rows(batch_id: str) -> dict[str, Any]:
 @api.route("/v1/batches/{batch_id}/preview", methods=["GET"])
 def batch_preview(batch_id: str) -> dict[str, Any]:
     """Counts only (rows, matches, emails, phones … found): no personal data."""
-    return preview(service.get_batch(get_ports(), _tenant(), batch_id))
+    return preview(service.get_batch(get_ports(), api.tenant(), batch_id))
 
 
 @api.route("/v1/batches/{batch_id}/results.csv", methods=["GET"])
 def results(batch_id: str) -> Response:
     """302 to the results file (``?format=jsonl`` for rows.jsonl)."""
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     params = dict(api.current_request.query_params or {})
     fmt = params.get("format", "csv")
     if fmt not in ("csv", "jsonl"):
@@ -209,19 +201,19 @@ def results(batch_id: str) -> Response:
 @api.route("/v1/batches/{batch_id}/credits.csv", methods=["GET"])
 def credits_file(batch_id: str) -> Response:
     """302 to credits.csv: one line per charged row."""
-    return _redirect_to(_tenant(), batch_id, "credits.csv")
+    return _redirect_to(api.tenant(), batch_id, "credits.csv")
 
 
 @api.route("/v1/batches/{batch_id}/errors.csv", methods=["GET"])
 def errors_file(batch_id: str) -> Response:
     """302 to errors.csv: failed and skipped rows with their reason codes."""
-    return _redirect_to(_tenant(), batch_id, "errors.csv")
+    return _redirect_to(api.tenant(), batch_id, "errors.csv")
 
 
 @api.route("/v1/batches/{batch_id}/summary.json", methods=["GET"])
 def summary_file(batch_id: str) -> Response:
     """302 to summary.json: the totals of the results files."""
-    return _redirect_to(_tenant(), batch_id, "summary.json")
+    return _redirect_to(api.tenant(), batch_id, "summary.json")
 
 
 def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
@@ -240,13 +232,13 @@ def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
 @api.route("/v1/batches/{batch_id}/resume", methods=["POST"], content_types=ACCEPTED)
 def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
-    return _accepted(service.resume_batch(get_ports(), _tenant(), batch_id))
+    return _accepted(service.resume_batch(get_ports(), api.tenant(), batch_id))
 
 
 @api.route("/v1/batches/{batch_id}/reprocess", methods=["POST"], content_types=ACCEPTED)
 def reprocess(batch_id: str) -> Response:
     """Enrich again a completed batch's failed rows (or not-found ones, or all with refresh)."""
-    tenant_id = _tenant()
+    tenant_id = api.tenant()
     raw = api.current_request.raw_body
     body = parse_model(ReprocessRequest, json_body(api.current_request) if raw else {})
     batch, rows = reprocess_batch(get_ports(), tenant_id, batch_id, body.failed_only,
@@ -257,4 +249,4 @@ def reprocess(batch_id: str) -> Response:
 @api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED)
 def cancel(batch_id: str) -> Response:
     """Stop a batch; rows not yet settled are never charged."""
-    return _accepted(service.cancel_batch(get_ports(), _tenant(), batch_id))
+    return _accepted(service.cancel_batch(get_ports(), api.tenant(), batch_id))

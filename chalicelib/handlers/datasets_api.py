@@ -6,30 +6,22 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.domain.errors import BadInput, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.handlers.http import ApiRoutes, content_type, multipart_form
+from chalicelib.domain.errors import PayloadTooLarge, UnsupportedMediaType
+from chalicelib.handlers.http import ApiRoutes, content_type, form_with_file
 from chalicelib.services import sources as service
 from chalicelib.services.ports import get_ports
-from chalicelib.services.tenants import tenant_request
 
 datasets = ApiRoutes(__name__)
-
-
-def _tenant() -> str:
-    return tenant_request(get_ports(), datasets.current_request.headers.get("authorization"))
 
 
 @datasets.route("/v1/datasets", methods=["POST"], content_types=["*/*"])
 def create_dataset() -> Response:
     """Upload a CSV of your own records (multipart ``file``, optional ``name``)."""
-    tenant_id = _tenant()
+    tenant_id = datasets.tenant()
     request = datasets.current_request
     if content_type(request) != "multipart/form-data":
         raise UnsupportedMediaType("Send multipart/form-data with a 'file' field.")
-    fields, files = multipart_form(request)
-    if "file" not in files:
-        raise BadInput("Attach the CSV as the multipart field 'file'.", field="file")
-    filename, data = files["file"]
+    fields, filename, data = form_with_file(request)
     limit = get_ports().settings.max_upload_bytes
     if len(data) > limit:
         raise PayloadTooLarge(f"A dataset is at most {limit // 2**20} MB.")
@@ -41,4 +33,4 @@ def create_dataset() -> Response:
 @datasets.route("/v1/datasets", methods=["GET"])
 def list_datasets() -> dict[str, Any]:
     """The tenant's datasets."""
-    return {"datasets": service.list_datasets(get_ports(), _tenant())}
+    return {"datasets": service.list_datasets(get_ports(), datasets.tenant())}

@@ -14,6 +14,8 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.errors import BadInput, DomainError, InvalidRequest, UnsupportedMediaType
+from chalicelib.services.ports import get_ports
+from chalicelib.services.tenants import tenant_request
 
 Model = TypeVar("Model", bound=BaseModel)
 View = TypeVar("View", bound=Callable[..., Any])
@@ -67,6 +69,10 @@ class ApiRoutes(Blueprint):
             return view
 
         return decorate
+
+    def tenant(self) -> str:
+        """The tenant whose API key the current request carries (401, 429 otherwise)."""
+        return tenant_request(get_ports(), self.current_request.headers.get("authorization"))
 
 
 def parse_model(model: type[Model], data: Any) -> Model:
@@ -128,6 +134,15 @@ def multipart_form(request: Request) -> tuple[dict[str, str], dict[str, tuple[st
         else:
             fields[name] = data.decode("utf-8", errors="replace")
     return fields, files
+
+
+def form_with_file(request: Request) -> tuple[dict[str, str], str, bytes]:
+    """A multipart/form-data body's text fields, and the name and bytes of its ``file`` part."""
+    fields, files = multipart_form(request)
+    if "file" not in files:
+        raise BadInput("Attach the CSV as the multipart field 'file'.", field="file")
+    filename, data = files["file"]
+    return fields, filename, data
 
 
 def decode_json_fields(fields: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import io
-import json
 import secrets
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from chalicelib import topology
 from chalicelib.domain.errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
@@ -18,6 +17,7 @@ from chalicelib.domain.models import (
     BillingKind,
     ChunkMessage,
     FinalizeMessage,
+    Mode,
     Tenant,
 )
 from chalicelib.domain.options import BatchOptions, BatchPatch
@@ -67,12 +67,6 @@ def _check_balance(ports: Ports, tenant: Tenant, intake: Intake) -> None:
             credits_required=needed, credits_remaining=tenant.balance)
 
 
-def create_batch(ports: Ports, tenant_id: str, data: bytes, filename: str,
-                 options: BatchOptions) -> Batch:
-    """``submit`` for callers that only need the batch."""
-    return submit(ports, tenant_id, data, filename, options).batch
-
-
 def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
                 options: BatchOptions, layout: Layout | None = None,
                 batch_id: str | None = None) -> Batch:
@@ -85,9 +79,9 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
     batch_id = batch_id or new_batch_id(ports.clock.epoch())
     batch = Batch(
         tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
-        status=BatchStatus.VALIDATING, mode=options.mode,
+        status=BatchStatus.VALIDATING, mode=Mode(options.mode),
         entity_type=layout.entity_type if layout else options.entity_type or "",
-        price=price_for(ports, tenant, options.mode), created_at=now,
+        price=price_for(ports, tenant, Mode(options.mode)), created_at=now,
         updated_at=now, input_key=input_key(tenant_id, batch_id), metadata=options.metadata,
         column_map=options.column_map, max_credits=options.max_credits,
         fields=dict(layout.mapping.fields) if layout else None,
@@ -113,18 +107,9 @@ def get_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
 def patch_batch(ports: Ports, tenant_id: str, batch_id: str, patch: BatchPatch) -> Batch:
     """Rename, re-tag or change the cap of a batch; a cap below what it spent is refused."""
     batch = get_batch(ports, tenant_id, batch_id)
-    fields: dict[str, Any] = patch.model_dump(exclude_none=True)
-    if "metadata" in fields:
-        fields["metadata"] = json.dumps(fields["metadata"])
-    if "name" in fields:
-        fields["name_lc"] = fields["name"].lower()
-    condition, values = None, None
-    if patch.max_credits is not None:  # never below what was spent, even by a racing worker
-        condition, values = "credits_spent <= :cap", {":cap": patch.max_credits}
-    if not fields:
+    if not patch.model_dump(exclude_none=True):
         return batch
-    updated = ports.batches.update(tenant_id, batch_id, ports.clock.now(), condition, values,
-                                   **fields)
+    updated = ports.batches.patch(tenant_id, batch_id, patch, ports.clock.now())
     if updated is None:
         fresh = get_batch(ports, tenant_id, batch_id)
         raise InvalidRequest(

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import NotFound, Unauthorized
-from chalicelib.domain.models import Batch, BatchStatus
+from chalicelib.domain.models import Batch, BatchStatus, Mode
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.upload import check_file
 from chalicelib.keys import pending_key
 from chalicelib.services.batches import Submitted, new_batch_id, submit
+from chalicelib.services.intake import list_price
 from chalicelib.services.ports import Ports
 
 ANONYMOUS = "anonymous"  # the partition unclaimed batches wait in
@@ -43,7 +44,7 @@ def create_unclaimed(ports: Ports, data: bytes, filename: str, options: BatchOpt
     batch_id = new_batch_id(epoch)
     batch = Batch(
         tenant_id=ANONYMOUS, batch_id=batch_id, name=options.name or filename,
-        status=BatchStatus.VALIDATING, mode=options.mode, entity_type=layout.entity_type,
+        status=BatchStatus.VALIDATING, mode=Mode(options.mode), entity_type=layout.entity_type,
         price=0, created_at=now, updated_at=now, input_key=pending_key(batch_id),
         metadata=options.metadata, message=WAITING,
     )
@@ -53,7 +54,7 @@ def create_unclaimed(ports: Ports, data: bytes, filename: str, options: BatchOpt
     ports.markers.put_once(f"claim#{batch.batch_id}", {
         "token_hash": _hash(token), "filename": filename, "options": options.model_dump_json(),
     }, int(epoch) + CLAIM_TTL_SECONDS, int(epoch))
-    price = ports.settings.price_advanced if options.mode == "advanced" else ports.settings.price_basic
+    price = list_price(ports, Mode(options.mode))
     return Unclaimed(batch, token, {"entity_type": layout.entity_type,
                                     "mapping": layout.mapping.to_json(), **report.to_json(price)})
 

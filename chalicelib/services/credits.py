@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.ledger import ledger_position
-from chalicelib.domain.errors import BadInput, NotFound
+from chalicelib.domain.cursors import decode_cursor, encode_cursor
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import BillingKind
 from chalicelib.services.ports import Ports
 
@@ -50,7 +49,7 @@ def credit_summary(ports: Ports, tenant_id: str) -> dict[str, Any]:
 
 def ledger_page(ports: Ports, tenant_id: str, query: LedgerQuery) -> dict[str, Any]:
     """One page of the tenant's ledger, newest first, and the cursor of the next page (or None)."""
-    before = decode_cursor(query.cursor) if query.cursor else None
+    before = decode_cursor(query.cursor, _POSITION) if query.cursor else None
     found = ports.ledger.newest_first(tenant_id, query.limit + 1, before, query.kind,
                                                query.batch_id)
     page = found[:query.limit]
@@ -60,21 +59,3 @@ def ledger_page(ports: Ports, tenant_id: str, query: LedgerQuery) -> dict[str, A
         "next_cursor": encode_cursor(ledger_position(page[-1])) if more else None,
         "limit": query.limit,
     }
-
-
-def encode_cursor(position: str) -> str:
-    """An opaque cursor for a ledger position."""
-    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The ledger position a cursor stands for, or a 400 when it is not one this API made."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        position = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        position = ""
-    if not _POSITION.fullmatch(position):
-        raise BadInput("The cursor is not one this API returned: pass next_cursor as given.",
-                       field="cursor")
-    return position

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -37,7 +37,7 @@ from chalicelib.domain.upload import columns_and_rows
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
 from chalicelib.services.ports import Ports
-from chalicelib.services.settled import READ_AHEAD, read_ahead, settled_parts
+from chalicelib.services.settled import settled_entries
 
 NOT_PROCESSED = "cancelled_before_processing"
 _BUFFER = 1 << 20  # bytes per results file buffer
@@ -104,27 +104,16 @@ class _InputCells:
 Columns = tuple[str, ...]  # the output columns of a rendered row's ``outputs``
 
 
-def _settled_rendered(ports: Ports, batch: Batch) -> Generator[tuple[Rendered, Columns] | RowResult,
-                                                             None, None]:
-    """Every settled row in row order, latest version each: rendered, or as stored if it was not."""
-    chunks = ports.batches.chunks(batch.batch_id)
-    keys = [part.key for chunk in chunks for part in settled_parts(chunk)]
-    bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
-    try:
-        for chunk in chunks:
-            latest: dict[int, tuple[Rendered, Columns] | RowResult] = {}
-            for part in settled_parts(chunk):
-                lines, rendered = read_part(next(bodies))
-                for n in range(part.settled):
-                    entry = rendered.rows[n] if rendered else None
-                    if entry is not None and rendered is not None:
-                        latest[entry.i] = (entry, rendered.columns)
-                    else:
-                        row = RowResult.model_validate_json(lines[n])
-                        latest[row.i] = row
-            yield from (latest[i] for i in sorted(latest))
-    finally:
-        bodies.close()
+def _rendered_or_row(body: bytes, settled: int) -> Iterator[tuple[int, tuple[Rendered, Columns] | RowResult]]:
+    """A part's settled rows: rendered, or as stored where the worker did not render it."""
+    lines, rendered = read_part(body)
+    for n in range(settled):
+        entry = rendered.rows[n] if rendered else None
+        if entry is not None and rendered is not None:
+            yield entry.i, (entry, rendered.columns)
+        else:
+            row = RowResult.model_validate_json(lines[n])
+            yield row.i, row
 
 
 def rendered_rows(ports: Ports, batch: Batch,
@@ -132,7 +121,7 @@ def rendered_rows(ports: Ports, batch: Batch,
     """Every input row in input order, rendered (``rows``: the input file's data rows)."""
     cells = _InputCells(rows)
     expected = 0
-    settled = _settled_rendered(ports, batch)
+    settled = settled_entries(ports, batch, _rendered_or_row)
     try:
         for found in settled:
             index = found.i if isinstance(found, RowResult) else found[0].i

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.domain.columns import header_fingerprint
 from chalicelib.domain.inspection import FileReport
-from chalicelib.domain.models import Tenant
+from chalicelib.domain.models import Mode, Tenant
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.upload import CachedMaps, Layout, check_file
 from chalicelib.services.ports import Ports
@@ -28,10 +28,14 @@ class Intake:
                 **self.report.to_json(self.price)}
 
 
-def price_for(ports: Ports, tenant: Tenant, mode: str) -> int:
-    """Credits per matched row in this mode for this tenant (its override, else the setting)."""
-    default = ports.settings.price_advanced if mode == "advanced" else ports.settings.price_basic
-    return tenant.price(mode, default)
+def list_price(ports: Ports, mode: Mode) -> int:
+    """Credits per matched row in this mode, as the settings list it."""
+    return ports.settings.price_advanced if mode is Mode.ADVANCED else ports.settings.price_basic
+
+
+def price_for(ports: Ports, tenant: Tenant, mode: Mode) -> int:
+    """Credits per matched row in this mode for this tenant (its override, else the list price)."""
+    return tenant.price(mode, list_price(ports, mode))
 
 
 def cached_maps(ports: Ports, tenant_id: str) -> CachedMaps:
@@ -44,7 +48,7 @@ def take_in(ports: Ports, tenant_id: str, data: bytes, options: BatchOptions) ->
     classifier = {"row_limit": options.row_limit, "dedupe": options.dedupe}
     layout, report = check_file(data, options.column_map, cached_maps(ports, tenant_id),
                                 options.entity_type, classifier, ports.settings.max_rows_per_batch)
-    return Intake(layout, report, price_for(ports, get_tenant(ports, tenant_id), options.mode))
+    return Intake(layout, report, price_for(ports, get_tenant(ports, tenant_id), Mode(options.mode)))
 
 
 def remember_layout(ports: Ports, tenant_id: str, header: list[str], layout: Layout) -> None:

@@ -12,9 +12,6 @@ from chalicelib.services.batches import get_batch
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import latest_rows
 
-_COUNTER = {RowStatus.COMPLETED: "n_completed", RowStatus.NOT_FOUND: "n_not_found",
-            RowStatus.FAILED: "n_failed"}
-
 
 def targets(failed_only: bool, incomplete_only: bool, refresh: bool) -> set[RowStatus]:
     """Which row statuses a reprocess takes: failed; not found too; completed too (refresh)."""
@@ -34,19 +31,20 @@ def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bo
         raise Conflict(f"The batch is {batch.status.value}; only a completed batch can be "
                        "reprocessed.", status=batch.status.value)
     wanted = targets(failed_only, incomplete_only, refresh)
-    subtract: Counter[str] = Counter()
+    statuses: Counter[RowStatus] = Counter()
+    found: Counter[str] = Counter()
     messages: list[tuple[int, int, list[RowResult]]] = []
     for chunk in ports.batches.chunks(batch_id):
         rows = [row for row in latest_rows(ports, chunk) if row.status in wanted]
         if rows:
             messages.append((chunk.chunk, chunk.next_part, rows))
-            subtract.update(_COUNTER[row.status] for row in rows)
-            subtract.update(f"f_{name}" for row in rows for name in row.found)
+            statuses.update(row.status for row in rows)
+            found.update(name for row in rows for name in row.found)
     if not messages:
         raise InvalidRequest("No row of the batch matches: nothing to reprocess.",
                              field="failed_only")
     count = sum(len(rows) for _, _, rows in messages)
-    reopened = ports.batches.reopen(tenant_id, batch_id, dict(subtract), len(messages),
+    reopened = ports.batches.reopen(tenant_id, batch_id, dict(statuses), dict(found), len(messages),
                                     ports.clock.now(), f"Reprocessing {count} rows.")
     if reopened is None:
         raise Conflict("The batch changed while reprocessing; read its status and retry.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from chalicelib.domain.models import Batch, ChunkState, PartRecord, RowResult, part_rows
 from chalicelib.services.ports import Ports
@@ -12,22 +13,36 @@ from chalicelib.services.ports import Ports
 READ_AHEAD = 8  # part objects read concurrently ahead of their reader
 
 
-def settled_rows(ports: Ports, batch: Batch) -> Generator[RowResult, None, None]:
-    """Every settled row in row order, each in its latest settled version (a reprocess wins)."""
+Entry = TypeVar("Entry")
+# How a reader takes the settled rows out of one part object: (body, rows settled) -> (i, entry)s.
+PartReader = Callable[[bytes, int], Iterable[tuple[int, Entry]]]
+
+
+def settled_entries(ports: Ports, batch: Batch,
+                    read: PartReader[Entry]) -> Generator[Entry, None, None]:
+    """Every settled row in row order, latest settled version each (a reprocess wins), as ``read`` gives it.
+
+    Part objects are read ``READ_AHEAD`` at a time in threads, in the order they are needed.
+    """
     chunks = ports.batches.chunks(batch.batch_id)
     keys = [part.key for chunk in chunks for part in settled_parts(chunk)]
     bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
     try:
         for chunk in chunks:
-            yield from _latest(settled_parts(chunk), bodies)
+            yield from _latest(settled_parts(chunk), bodies, read)
     finally:
         bodies.close()
+
+
+def settled_rows(ports: Ports, batch: Batch) -> Generator[RowResult, None, None]:
+    """Every settled row in row order, each in its latest settled version."""
+    return settled_entries(ports, batch, _rows)
 
 
 def latest_rows(ports: Ports, chunk: ChunkState) -> list[RowResult]:
     """A chunk's settled rows in row order: parts in order, a later part's row replacing an earlier."""
     parts = settled_parts(chunk)
-    return _latest(parts, (ports.blobs.read(part.key) for part in parts))
+    return _latest(parts, (ports.blobs.read(part.key) for part in parts), _rows)
 
 
 def settled_parts(chunk: ChunkState) -> list[PartRecord]:
@@ -35,14 +50,17 @@ def settled_parts(chunk: ChunkState) -> list[PartRecord]:
     return [part for part in chunk.parts if part.settled]
 
 
-def _latest(parts: list[PartRecord], bodies: Iterator[bytes]) -> list[RowResult]:
-    """The settled rows of one chunk's parts (their bodies next in ``bodies``), latest version each."""
-    latest: dict[int, RowResult] = {}
+def _rows(body: bytes, settled: int) -> Iterator[tuple[int, RowResult]]:
+    for line in part_rows(body)[:settled]:
+        row = RowResult.model_validate_json(line)
+        yield row.i, row
+
+
+def _latest(parts: list[PartRecord], bodies: Iterator[bytes], read: PartReader[Entry]) -> list[Entry]:
+    """The settled entries of one chunk's parts (their bodies next in ``bodies``), latest version each."""
+    latest: dict[int, Entry] = {}
     for part in parts:
-        lines = part_rows(next(bodies))
-        for line in lines[: part.settled]:
-            row = RowResult.model_validate_json(line)
-            latest[row.i] = row
+        latest.update(read(next(bodies), part.settled))
     return [latest[i] for i in sorted(latest)]
 
 

@@ -11,7 +11,7 @@ from chalicelib.domain.chunking import pack_chunks
 from chalicelib.domain.columns import ColumnMapping
 from chalicelib.domain.csvinput import CsvTable, open_csv
 from chalicelib.domain.errors import BadInput
-from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, ChunkMessage, ChunkRow
+from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, ChunkMessage, ChunkRow, Mode
 from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
 from chalicelib.keys import manifest_key, upload_ids
@@ -59,7 +59,7 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
         ports.batches.transition(tenant_id, batch_id, BatchStatus.QUEUED,
                                  (BatchStatus.VALIDATING,), ports.clock.now(),
                                  entity_type=layout.entity_type,
-                                 fields=json.dumps(layout.mapping.fields),
+                                 fields=dict(layout.mapping.fields),
                                  has_header=layout.mapping.has_header,
                                  skip_rows=layout.mapping.skip_rows)
         classifier = RowClassifier(dict(layout.mapping.fields), layout.entity_type,
@@ -116,7 +116,7 @@ def _send_chunks(ports: Ports, batch: Batch, classifier: RowClassifier,
     pending: list[str] = []
     chunks = 0
     settings = ports.settings
-    per_chunk = settings.advanced_chunk_rows if batch.mode == "advanced" else settings.chunk_rows
+    per_chunk = settings.advanced_chunk_rows if batch.mode is Mode.ADVANCED else settings.chunk_rows
     for chunk_rows in pack_chunks(rows(), per_chunk, settings.chunk_max_bytes):
         message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunks,
                                fields=classifier.fields, rows=chunk_rows)

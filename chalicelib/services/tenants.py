@@ -47,9 +47,7 @@ def top_up(ports: Ports, tenant_id: str, amount: int) -> int:
     """Add credits to a tenant's balance; returns the new balance."""
     if amount <= 0:
         raise InvalidRequest("amount must be a positive whole number of credits.", field="amount")
-    now = ports.clock.now()
-    entry_id = f"topup#{now}#{secrets.token_hex(4)}"
-    return ports.accounts.add_credits(tenant_id, amount, entry_id, now)
+    return ports.accounts.add_credits(tenant_id, amount, ports.clock.now())
 
 
 def authenticate(ports: Ports, authorization: str | None) -> str:

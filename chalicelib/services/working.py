@@ -16,6 +16,7 @@ from chalicelib.domain.models import (
     BillingKind,
     ChunkMessage,
     ChunkRow,
+    Mode,
     PartRecord,
     RowResult,
     RowStatus,
@@ -198,7 +199,7 @@ def _pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
     region = batch.default_country or ports.settings.default_phone_region
     pipeline = built_in_pipeline(batch.entity_type or "person", region)
-    if batch.mode != "advanced":
+    if batch.mode is not Mode.ADVANCED:
         return pipeline
     steps = waterfall_for(ports, tenant)
     return pipeline.with_waterfall(steps, batch.price) if steps else pipeline

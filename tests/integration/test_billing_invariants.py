@@ -14,11 +14,11 @@ from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.models import Batch, BatchStatus
 from chalicelib.domain.options import BatchOptions
-from chalicelib.services.batches import cancel_batch, create_batch, resume_batch
+from chalicelib.services.batches import cancel_batch, resume_batch
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws
 from tests.csvs import leads
-from tests.helpers import charged, peek_messages, reload, results_rows
+from tests.helpers import charged, create_batch, peek_messages, reload, results_rows
 
 
 def _batch(aws: Aws, tenant_id: str, rows: int, matched_every: int = 1) -> Batch:

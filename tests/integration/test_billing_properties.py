@@ -19,11 +19,11 @@ from chalicelib.adapters.queue import MessageQueue
 from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.domain.models import PAUSED_STATUSES, BatchStatus
 from chalicelib.domain.options import BatchOptions
-from chalicelib.services.batches import create_batch, resume_batch
+from chalicelib.services.batches import resume_batch
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws, fresh_aws
 from tests.csvs import leads
-from tests.helpers import charged, results_rows
+from tests.helpers import charged, create_batch, results_rows
 
 
 class Chaos:

@@ -9,10 +9,9 @@ import pytest
 from chalicelib import topology
 from chalicelib.domain.models import BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions
-from chalicelib.services.batches import create_batch
 from tests.conftest import Aws, fresh_aws
 from tests.csvs import leads
-from tests.helpers import take_messages
+from tests.helpers import create_batch, take_messages
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from chalicelib import topology
 from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.local.eventsource import LambdaContext, sqs_event
-from chalicelib.services.batches import create_batch
 from tests.conftest import Aws
 from tests.csvs import leads
-from tests.helpers import peek_messages, take_messages
+from tests.helpers import create_batch, peek_messages, take_messages
 
 
 def _messages(*bodies: str) -> list[dict[str, str]]:

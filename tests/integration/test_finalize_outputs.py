@@ -17,7 +17,7 @@ import pytest
 from chalicelib import topology
 from chalicelib.adapters.dynamo import to_dynamo
 from chalicelib.clients import get_clients
-from chalicelib.domain.models import Batch, BatchStatus, RowResult, RowStatus
+from chalicelib.domain.models import Batch, BatchStatus, Mode, RowResult, RowStatus
 from chalicelib.keys import input_key, part_key, results_key
 from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.settled import settled_rows
@@ -118,7 +118,7 @@ def _batch(aws: Aws, scenario: str) -> Batch:
     aws.ports.blobs.put(uploaded, text.encode())
     _store(aws, batch_id, chunks)
     batch = Batch(tenant_id=TENANT, batch_id=batch_id, name=f"Lëads {scenario}", status=status,
-                  mode="basic", entity_type="person", price=2, created_at="2025-01-01T00:00:00.000+00:00",
+                  mode=Mode.BASIC, entity_type="person", price=2, created_at="2025-01-01T00:00:00.000+00:00",
                   updated_at="2025-01-01T00:00:00.000+00:00", input_key=uploaded,
                   metadata={"team": "Zoë", "n": 1}, has_header=has_header,
                   chunks_total=len(chunks), chunks_done=len(chunks))

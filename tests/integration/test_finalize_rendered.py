@@ -11,11 +11,11 @@ from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.rendering import Rendered, render_row
 from chalicelib.keys import parts_prefix, results_key
 from chalicelib.services import finalizing
-from chalicelib.services.batches import cancel_batch, create_batch, resume_batch
+from chalicelib.services.batches import cancel_batch, resume_batch
 from chalicelib.services.finalizing import FILES
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws
-from tests.helpers import reload
+from tests.helpers import create_batch, reload
 
 AWKWARD = ['"Smith, John"', '"said ""hi"""', '"line\nbreak"', "=1+2", "Zoë 李", "tab\there", "a\u2028b", ""]
 

@@ -18,13 +18,12 @@ from chalicelib.domain.options import BatchOptions
 from chalicelib.local.emulator import Emulator
 from chalicelib.local.eventsource import mappings
 from chalicelib.local.provision import provision
-from chalicelib.services.batches import create_batch
 from chalicelib.services.ports import Ports, get_ports, reset_ports
 from chalicelib.services.tenants import create_tenant
 from chalicelib.services.working import work_chunk
 from chalicelib.settings import get_settings
 from tests.csvs import leads
-from tests.helpers import charged, take_messages
+from tests.helpers import charged, create_batch, take_messages
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from chalicelib import topology
 from chalicelib.domain.models import Batch, BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.services import working
-from chalicelib.services.batches import create_batch, patch_batch, request_finalize
+from chalicelib.services.batches import patch_batch, request_finalize
 from chalicelib.services.working import Invocation, work_chunk
 from tests.conftest import Aws
 from tests.csvs import leads
-from tests.helpers import charged, reload, take_messages
+from tests.helpers import charged, create_batch, reload, take_messages
 
 
 def _split(aws: Aws, rows: int, tenant_id: str) -> tuple[Batch, list[ChunkMessage]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from chalicelib import keys, topology
-from chalicelib.domain.models import Batch, BatchStatus
+from chalicelib.domain.models import Batch, BatchStatus, Mode
 
 
 def _batch() -> Batch:
-    return Batch(tenant_id="t_1", batch_id="b_1", name="n", status=BatchStatus.COMPLETED, mode="basic",
+    return Batch(tenant_id="t_1", batch_id="b_1", name="n", status=BatchStatus.COMPLETED, mode=Mode.BASIC,
                  entity_type="person", price=1, created_at="", updated_at="", input_key="")
 
 

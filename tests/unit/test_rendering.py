@@ -21,7 +21,7 @@ from chalicelib.domain.rendering import (
     reorder,
     results_line,
 )
-from chalicelib.domain.results import enrich_cells, flatten_outputs, results_cells
+from chalicelib.domain.results import enrich_cells, flatten_outputs
 
 # Characters that matter to csv quoting, JSON escaping or line splitting, and some that do not.
 ALPHABET = [",", '"', "\r", "\n", " ", "\t", "'", ";", "|", "=", "\u2028", "\x85", "\x0c", "é", "李",
@@ -59,6 +59,12 @@ def _random_row(rng: random.Random, i: int) -> RowResult:
                      credits=rng.choice([None, 0, 2]), error=rng.choice([None, _text(rng) + ":x"]))
 
 
+def _results_cells(cells: list[str], width: int, enrich: list[str], flat: dict[str, str],
+                   output_columns: list[str]) -> list[str]:
+    """What one results.csv line holds: input cells (padded to ``width``), enrich columns, outputs."""
+    return [*cells, *[""] * (width - len(cells)), *enrich, *(flat.get(c, "") for c in output_columns)]
+
+
 def test_a_results_line_is_the_line_the_csv_module_writes_for_the_same_cells() -> None:
     rng = random.Random(11)
     for i in range(2000):
@@ -66,7 +72,7 @@ def test_a_results_line_is_the_line_the_csv_module_writes_for_the_same_cells() -
         done, own = render_row(row, price=3)
         columns = sorted(set(own) | set(rng.sample(["x.y", "email.a", "z.z"], rng.randint(0, 2))))
         width = len(row.v) + rng.randint(0, 3)
-        cells = results_cells(row.v, width, enrich_cells(row, 3), flatten_outputs(row.outputs), columns)
+        cells = _results_cells(row.v, width, enrich_cells(row, 3), flatten_outputs(row.outputs), columns)
         outputs = (done.outputs if list(own) == columns else reorder(done.outputs, own, columns)) \
             if columns else None
         assert results_line(done.cells, done.inputs, done.enrich, outputs, width) == _writer_line(cells)

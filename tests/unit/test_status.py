@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.models import Batch, BatchCounts, BatchStatus
+from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, Mode
 from chalicelib.domain.status import status_body
 
 CREATED = "2026-03-01T10:00:00.000+00:00"
@@ -13,7 +13,7 @@ CREATED = "2026-03-01T10:00:00.000+00:00"
 def batch(status: BatchStatus, total: int | None, counts: BatchCounts | None = None,
           **fields: Any) -> Batch:
     return Batch(
-        tenant_id="t_1", batch_id="b_1", name="March leads", status=status, mode="basic",
+        tenant_id="t_1", batch_id="b_1", name="March leads", status=status, mode=Mode.BASIC,
         entity_type="person", price=1, created_at=CREATED, updated_at=CREATED,
         input_key="uploads/t_1/b_1/input.csv", metadata={"campaign": "spring"},
         total_rows=total, counts=counts or BatchCounts(), **fields,

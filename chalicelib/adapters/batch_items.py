@@ -1,0 +1,68 @@
+"""How a Batch and a chunk's settlement record are stored as DynamoDB items."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.adapters.dynamo import from_dynamo, to_dynamo
+from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, ChunkState, Mode, PartRecord
+
+_COUNTERS = ("completed", "not_found", "failed", "skipped", "parked")  # n_<status> attributes
+_JSON_ATTRIBUTES = ("metadata", "column_map", "fields")
+
+
+def batch_to_item(batch: Batch) -> dict[str, Any]:
+    """A Batch as a DynamoDB item (counters flattened to ``n_*`` attributes)."""
+    item = {
+        "tenant_id": batch.tenant_id, "batch_id": batch.batch_id, "name": batch.name,
+        "name_lc": batch.name.lower(),
+        "status": batch.status.value, "mode": batch.mode.value, "entity_type": batch.entity_type,
+        "price": batch.price, "created_at": batch.created_at, "updated_at": batch.updated_at,
+        "input_key": batch.input_key,
+        **{name: stored(name, getattr(batch, name)) for name in _JSON_ATTRIBUTES},
+        "has_header": batch.has_header, "skip_rows": batch.skip_rows,
+        "row_limit": batch.row_limit, "dedupe": batch.dedupe,
+        "default_country": batch.default_country, "auto_resume": batch.auto_resume,
+        "max_credits": batch.max_credits, "total_rows": batch.total_rows,
+        "chunks_total": batch.chunks_total, "chunks_done": batch.chunks_done,
+        "credits_spent": batch.credits_spent, "started_at": batch.started_at,
+        "finished_at": batch.finished_at, "message": batch.message,
+    }
+    item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
+    return to_dynamo(item)
+
+
+def batch_from_item(raw: dict[str, Any]) -> Batch:
+    """A DynamoDB item as a Batch."""
+    item = from_dynamo(raw)
+    return Batch(
+        tenant_id=item["tenant_id"], batch_id=item["batch_id"], name=item["name"],
+        status=BatchStatus(item["status"]), mode=Mode(item["mode"]), entity_type=item["entity_type"],
+        price=item["price"], created_at=item["created_at"], updated_at=item["updated_at"],
+        input_key=item["input_key"], metadata=json.loads(item.get("metadata", "{}")),
+        column_map=json.loads(item.get("column_map", "{}")),
+        fields=json.loads(item["fields"]) if "fields" in item else None,
+        has_header=item.get("has_header", True), skip_rows=item.get("skip_rows", 0),
+        row_limit=item.get("row_limit"),
+        dedupe=item.get("dedupe", False), default_country=item.get("default_country"),
+        auto_resume=item.get("auto_resume", True),
+        max_credits=item.get("max_credits"), total_rows=item.get("total_rows"),
+        chunks_total=item.get("chunks_total"), chunks_done=item.get("chunks_done", 0),
+        credits_spent=item.get("credits_spent", 0), started_at=item.get("started_at"),
+        finished_at=item.get("finished_at"), message=item.get("message"),
+        counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
+        found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
+    )
+
+
+def stored(name: str, v: Any) -> Any:
+    """A Batch attribute as the item stores it (maps as JSON text, which keeps numbers as written)."""
+    return json.dumps(v) if name in _JSON_ATTRIBUTES and v is not None else v
+
+
+def chunk_from_item(raw: dict[str, Any]) -> ChunkState:
+    """A DynamoDB chunk item as a ChunkState."""
+    item = from_dynamo(raw)
+    parts = tuple(PartRecord(p["key"], p["start"], p["settled"]) for p in item.get("parts", []))
+    return ChunkState(item["batch_id"], item["chunk"], item["next_part"], item["done"], parts)
