@@ -114,6 +114,7 @@ class Batch:
     dedupe: bool = False
     default_country: str | None = None
     auto_resume: bool = True
+    escape_formulas: bool = True  # results files neutralize cells a spreadsheet would run
     max_credits: int | None = None
     total_rows: int | None = None  # known once the file is split
     chunks_total: int | None = None

@@ -26,6 +26,9 @@ class BatchOptions(BaseModel):
     # Region for phone numbers a row gives without a country (ISO 3166 alpha-2).
     default_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     auto_resume: bool = True  # resume by itself after a top-up or a raised cap
+    # Cells of the CSV results files that a spreadsheet would run as formulas get a leading
+    # ' (domain.formulas); false writes them raw. rows.jsonl is always raw.
+    escape_formulas: bool = True
 
     @field_validator("column_map")
     @classmethod

@@ -23,10 +23,11 @@ from typing import NamedTuple
 
 from chalicelib.domain.billing import row_cost
 from chalicelib.domain.chunking import TOO_LARGE
+from chalicelib.domain.formulas import neutralize_all, neutralize_text
 from chalicelib.domain.models import PART_TRAILER, RowResult, split_part
 from chalicelib.domain.results import credit_cells, enrich_cells, error_cells, flatten_outputs, is_error
 
-RENDER_VERSION = 2
+RENDER_VERSION = 3  # 3: cells a spreadsheet would run as formulas are neutralized
 _QUOTE = re.compile(r'[,"\r\n]')  # what makes csv's minimal quoting quote a field
 _QUOTE_IN_FIELD = re.compile(r'["\r\n]')
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
@@ -79,33 +80,39 @@ class RenderedPart(NamedTuple):
     rows: list[Rendered | None]
 
 
-def render_rows(rows: Sequence[RowResult], price: int) -> RenderedPart:
-    """Render settled rows (each ``v`` the input cells as the file has them)."""
+def render_rows(rows: Sequence[RowResult], price: int, escape: bool = True) -> RenderedPart:
+    """Render settled rows (each ``v`` the input cells as the file has them).
+
+    ``escape``: cells a spreadsheet would run as formulas are neutralized (``domain.formulas``)
+    in every csv piece; rows.jsonl stays raw.
+    """
     flats = [flatten_outputs(row.outputs) for row in rows]
     columns = tuple(sorted({name for flat in flats for name in flat}))
-    rendered = [_render(row, price, [flat.get(name, "") for name in columns])
+    rendered = [_render(row, price, [flat.get(name, "") for name in columns], escape)
                 for row, flat in zip(rows, flats, strict=True)]
     return RenderedPart(columns, list(rendered))
 
 
-def render_row(row: RowResult, price: int) -> tuple[Rendered, tuple[str, ...]]:
+def render_row(row: RowResult, price: int, escape: bool = True) -> tuple[Rendered, tuple[str, ...]]:
     """Render one settled row; returns it with its output columns."""
-    part = render_rows([row], price)
+    part = render_rows([row], price, escape)
     first = part.rows[0]
     assert first is not None
     return first, part.columns
 
 
-def _render(row: RowResult, price: int, outputs: list[str]) -> Rendered:
+def _render(row: RowResult, price: int, outputs: list[str], escape: bool) -> Rendered:
     credits = credit_cells(row, price)
     error = is_error(row)
+    text = neutralize_text if escape else list
+    cells = neutralize_all if escape else list
     return Rendered(
         i=row.i, cells=len(row.v), status=row.status.value, credits=row_cost(row, price),
         reason=(row.error or "").split(":")[0] if error else None,
-        inputs=csv_fields(row.v), enrich=csv_fields(enrich_cells(row, price)),
-        outputs=csv_fields(outputs),
-        credit_line=csv_line(credits) if credits else "",
-        error_line=csv_line(error_cells(row)) if error else "",
+        inputs=csv_fields(text(row.v)), enrich=csv_fields(text(enrich_cells(row, price))),
+        outputs=csv_fields(text(outputs)),
+        credit_line=csv_line(cells(credits)) if credits else "",
+        error_line=csv_line(cells(error_cells(row))) if error else "",
         jsonl=_JSONL(row_json(row, price)),
     )
 
@@ -137,14 +144,14 @@ def row_json(row: RowResult, price: int) -> dict[str, object]:
             "found": row.found}
 
 
-def part_body(rows: Sequence[RowResult], price: int) -> bytes:
+def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> bytes:
     """A part object: one JSON line per row, the trailer line, then each row's rows.jsonl line.
 
     A row that travelled without its cells (too large for a message) is not rendered (null):
     finalize renders it with the cells it reads from the input file.
     """
     carried = [row for row in rows if not (row.error == TOO_LARGE and not row.v)]
-    part = render_rows(carried, price)
+    part = render_rows(carried, price, escape)
     by_index = {done.i: done for done in part.rows if done is not None}
     entries = [by_index.get(row.i) for row in rows]
     trailer = {"v": RENDER_VERSION, "columns": part.columns,

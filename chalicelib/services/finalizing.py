@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.formulas import neutralize_text
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
     PAUSED_STATUSES,
@@ -126,10 +127,11 @@ def rendered_rows(ports: Ports, batch: Batch,
         for found in settled:
             index = found.i if isinstance(found, RowResult) else found[0].i
             for missing in range(expected, index):  # only a cancelled batch has rows never settled
-                yield render_row(_not_processed(missing, cells.at(missing)), batch.price)
+                yield render_row(_not_processed(missing, cells.at(missing)), batch.price,
+                                 batch.escape_formulas)
             if isinstance(found, RowResult):  # original cells, even those too large to travel
                 found.v = cells.at(index)
-                found = render_row(found, batch.price)
+                found = render_row(found, batch.price, batch.escape_formulas)
             expected = index + 1
             yield found
     finally:
@@ -137,7 +139,7 @@ def rendered_rows(ports: Ports, batch: Batch,
     if batch.total_rows is None or expected < batch.total_rows:
         for index, values in cells.rest():
             if index >= expected:
-                yield render_row(_not_processed(index, values), batch.price)
+                yield render_row(_not_processed(index, values), batch.price, batch.escape_formulas)
 
 
 def _not_processed(index: int, values: list[str]) -> RowResult:
@@ -152,6 +154,8 @@ def _write_files(ports: Ports, batch: Batch, folder: Path) -> None:
     with _open_text(folder / "summary.json") as out:
         json.dump(done.summary(batch), out, indent=2)
     header = input_header(header, max(len(header), done.width))
+    if batch.escape_formulas:  # a column name is a cell like any other
+        header = neutralize_text(header)
     with _open_text(folder / SPOOL, "r") as spool, _open_text(folder / "results.csv") as out:
         _write_results(out, spool, header, done)
     (folder / SPOOL).unlink()

@@ -150,7 +150,7 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
         if not paused and not part.enriched:
             part = _enrich(seen.pipeline(batch), part, message.fields)
         if part.key is None:  # results are stored before the transaction, under the attempt
-            part = replace(part, key=_store(ports, message, part, attempt, batch.price))
+            part = replace(part, key=_store(ports, message, part, attempt, batch))
         assert part.key is not None
         tenant = seen.tenant(batch.tenant_id)
         settlement = park_everything(part.rows) if paused else _plan(tenant, batch, part.rows)
@@ -229,11 +229,11 @@ def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int]) -> _Part:
     return _Part(rows, enriched=True)
 
 
-def _store(ports: Ports, message: ChunkMessage, part: _Part, attempt: str, price: int) -> str:
+def _store(ports: Ports, message: ChunkMessage, part: _Part, attempt: str, batch: Batch) -> str:
     suffix = "" if part.enriched else "-raw"  # raw: parked without work while paused
     key = part_key(message.batch_id, message.chunk, message.part, attempt + suffix)
     # An enriched part carries its rows rendered for the results files (finalize joins them).
-    body = part_body(part.rows, price) if part.enriched else \
+    body = part_body(part.rows, batch.price, batch.escape_formulas) if part.enriched else \
         "\n".join(row.model_dump_json() for row in part.rows).encode()
     ports.blobs.put(key, body, "application/x-ndjson")
     return key

@@ -60,9 +60,9 @@ def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record the index of every row finalize renders itself."""
     calls: list[int] = []
 
-    def counted(row: RowResult, price: int) -> tuple[Rendered, tuple[str, ...]]:
+    def counted(row: RowResult, price: int, escape: bool = True) -> tuple[Rendered, tuple[str, ...]]:
         calls.append(row.i)
-        return render_row(row, price)
+        return render_row(row, price, escape)
 
     monkeypatch.setattr(finalizing, "render_row", counted)
     return calls

@@ -8,7 +8,10 @@ import json
 import random
 from typing import Any
 
+import pytest
+
 from chalicelib.domain.chunking import TOO_LARGE
+from chalicelib.domain.formulas import neutralize_text
 from chalicelib.domain.models import RowResult, RowStatus, part_rows
 from chalicelib.domain.rendering import (
     RenderedPart,
@@ -65,14 +68,17 @@ def _results_cells(cells: list[str], width: int, enrich: list[str], flat: dict[s
     return [*cells, *[""] * (width - len(cells)), *enrich, *(flat.get(c, "") for c in output_columns)]
 
 
-def test_a_results_line_is_the_line_the_csv_module_writes_for_the_same_cells() -> None:
+@pytest.mark.parametrize("escape", [False, True])
+def test_a_results_line_is_the_line_the_csv_module_writes_for_the_same_cells(escape: bool) -> None:
     rng = random.Random(11)
+    text = neutralize_text if escape else list
     for i in range(2000):
         row = _random_row(rng, i)
-        done, own = render_row(row, price=3)
+        done, own = render_row(row, price=3, escape=escape)
         columns = sorted(set(own) | set(rng.sample(["x.y", "email.a", "z.z"], rng.randint(0, 2))))
         width = len(row.v) + rng.randint(0, 3)
-        cells = _results_cells(row.v, width, enrich_cells(row, 3), flatten_outputs(row.outputs), columns)
+        flat = {name: text([value])[0] for name, value in flatten_outputs(row.outputs).items()}
+        cells = _results_cells(text(row.v), width, text(enrich_cells(row, 3)), flat, columns)
         outputs = (done.outputs if list(own) == columns else reorder(done.outputs, own, columns)) \
             if columns else None
         assert results_line(done.cells, done.inputs, done.enrich, outputs, width) == _writer_line(cells)

@@ -17,11 +17,12 @@ def row(i: int, v: list[str], status: RowStatus, outputs: dict[str, dict[str, An
                      outputs=outputs or {}, error=error)
 
 
-def results(header: list[str], columns: list[str], rows: list[RowResult], price: int = 1) -> list[list[str]]:
+def results(header: list[str], columns: list[str], rows: list[RowResult], price: int = 1,
+            escape: bool = True) -> list[list[str]]:
     """results.csv as finalize assembles it from rendered rows, read back with the csv module."""
     text = csv_line(results_header(header, columns))
     for r in rows:
-        done, own = render_row(r, price)
+        done, own = render_row(r, price, escape)
         outputs = reorder(done.outputs, own, columns) if columns else None
         text += results_line(done.cells, done.inputs, done.enrich, outputs, len(header))
     return list(csv.reader(io.StringIO(text, newline="")))
@@ -32,14 +33,18 @@ def credits(rows: list[RowResult], price: int) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def test_input_cells_are_written_back_untouched() -> None:
-    awkward = ["  padded  ", 'He said "hi"', "a, b; c|d\te", "line\nbreak", "=1+2", "Zoë 李", ""]
+def test_input_cells_are_written_back_untouched_but_for_formulas() -> None:
+    awkward = ["  padded  ", 'He said "hi"', "a, b; c|d\te", "line\nbreak", "=1+2", "Zoë 李", "",
+               "-12.5", "+1 415 555 0100", "@SUM(A1)", "\t=1"]
     header = [f"c{n}" for n in range(len(awkward))]
 
     table = results(header, [], [row(0, awkward, RowStatus.NOT_FOUND)])
+    raw = results(header, [], [row(0, awkward, RowStatus.NOT_FOUND)], escape=False)
 
     assert table[0] == [*header, *ENRICH_COLUMNS]
-    assert table[1][: len(awkward)] == awkward
+    neutralized = {"=1+2": "'=1+2", "@SUM(A1)": "'@SUM(A1)", "\t=1": "'\t=1"}
+    assert table[1][: len(awkward)] == [neutralized.get(cell, cell) for cell in awkward]
+    assert raw[1][: len(awkward)] == awkward
 
 
 def test_enrich_columns_follow_the_input_columns() -> None:
