@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean synth deploy destroy
 
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt infra/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
@@ -24,8 +24,30 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# AWS: the CDK app in infra/ (Python libraries in the venv, the CDK CLI from npm: infra/package.json).
+STAGE ?= dev
+ALARM_EMAIL ?=
+RETAIN_DATA ?= false
+CDK := cd infra && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 npx --no-install cdk
+CDK_CONTEXT := -c stage=$(STAGE) -c retain_data=$(RETAIN_DATA)
+
+infra/node_modules/.installed: infra/package.json
+	cd infra && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+synth: $(STAMP) infra/node_modules/.installed
+	$(CDK) synth --quiet $(CDK_CONTEXT)
+	@echo "template: infra/cdk.out/batch-enrich-$(STAGE).template.json"
+
+deploy: $(STAMP) infra/node_modules/.installed
+	$(CDK) bootstrap $(CDK_CONTEXT)
+	$(CDK) deploy $(CDK_CONTEXT) --require-approval never --parameters AlarmEmail=$(ALARM_EMAIL)
+
+destroy: $(STAMP) infra/node_modules/.installed
+	$(CDK) destroy $(CDK_CONTEXT) --force
+
 bench: $(STAMP)
 	$(BIN)/batch-enrich bench --out bench.json
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk.out infra/node_modules

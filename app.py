@@ -1,5 +1,6 @@
 """batch-enrich: every entry point the service has, wired. No logic lives here."""
 
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
@@ -11,6 +12,7 @@ from chalicelib.handlers.batches_api import api
 from chalicelib.handlers.console_ui import console
 from chalicelib.handlers.credits_api import credits_api
 from chalicelib.handlers.datasets_api import datasets
+from chalicelib.settings import Settings
 
 app = Chalice(app_name="batch-enrich")
 app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
@@ -20,23 +22,29 @@ app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
 app.register_blueprint(console)  # the web console: GET /console and its static files
 
-# Queue names are the default stage's physical names; infra/ maps them per stage.
-_PREFIX = "batch-enrich"
+# Physical queue names of this stage (``chalice package``/``deploy`` read them here; infra/ and the
+# local runtime bind the same queues from the topology).
+_names = Settings()
 
 
-@app.on_sqs_message(queue=f"{_PREFIX}-{topology.INGEST.name}", batch_size=topology.INGEST.batch_size)
+def _consumes(spec: topology.QueueSpec) -> Callable[[Callable[[SQSEvent], dict[str, Any]]], Any]:
+    return app.on_sqs_message(queue=_names.name(spec.name), batch_size=spec.batch_size,
+                              maximum_concurrency=spec.maximum_concurrency)
+
+
+@_consumes(topology.INGEST)
 def split(event: SQSEvent) -> dict[str, Any]:
     """S3 object-created events (through the ingest queue) -> chunks on the work queue."""
     return events.handle_split(event)
 
 
-@app.on_sqs_message(queue=f"{_PREFIX}-{topology.WORK.name}", batch_size=topology.WORK.batch_size)
+@_consumes(topology.WORK)
 def work(event: SQSEvent) -> dict[str, Any]:
     """Chunks -> enriched, stored, settled; answers a partial batch response."""
     return events.handle_work(event)
 
 
-@app.on_sqs_message(queue=f"{_PREFIX}-{topology.FINALIZE.name}", batch_size=topology.FINALIZE.batch_size)
+@_consumes(topology.FINALIZE)
 def finalize(event: SQSEvent) -> dict[str, Any]:
     """Settled batches -> results files, status completed."""
     return events.handle_finalize(event)

@@ -18,6 +18,7 @@ from chalicelib.settings import Settings, get_settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
 _CONFIG = Config(
@@ -50,6 +51,12 @@ class Clients:
         """The S3 client."""
         with self._lock:
             return self._session.client("s3", config=_CONFIG)
+
+    @cached_property
+    def secretsmanager(self) -> SecretsManagerClient:
+        """The Secrets Manager client (only where a secret is configured)."""
+        with self._lock:
+            return self._session.client("secretsmanager", config=_CONFIG)
 
     @cached_property
     def sqs(self) -> SQSClient:

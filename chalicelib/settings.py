@@ -21,8 +21,24 @@ class Settings(BaseSettings):
     bucket: str = "batch-enrich-data"
     region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
 
-    # Who may call the admin routes. Empty means the admin routes are closed.
+    # Who may call the admin routes. Empty means the admin routes are closed. On AWS the key is
+    # in Secrets Manager: admin_api_key_secret names it (and vendor_secrets_secret names a JSON
+    # object of vendor secrets); values are cached per process for secrets_cache_seconds.
     admin_api_key: str = ""
+    admin_api_key_secret: str = ""
+    vendor_secrets_secret: str = ""
+    secrets_cache_seconds: int = 300
+
+    # The SQS event source mappings report batch item failures (infra/ turns both on). Without
+    # it a handler raises when any record fails, so Lambda retries the batch rather than
+    # deleting it; with it, failures are reported per message (an all-failed batch still raises).
+    partial_batch_responses: bool = False
+
+    # Days before the bucket's lifecycle rules delete objects (0: never): inputs and working
+    # files (reprocess needs them), anonymous uploads nobody claimed, results files.
+    work_retention_days: int = 30
+    unclaimed_upload_days: int = 7
+    results_retention_days: int = 365
 
     # Chunking: a chunk is the unit of delivery, commit and billing transaction. Rows per chunk
     # in basic mode, whose enrichers run in the function (~0.2 ms a row): 500 rows keep the

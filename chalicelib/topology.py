@@ -13,6 +13,16 @@ from chalicelib import keys
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """A global secondary index, projection ALL; sparse: an item without ``hash_key`` stays out."""
+
+    name: str
+    hash_key: str
+    range_key: str | None = None
+    range_key_numeric: bool = False
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A DynamoDB table: its keys (all strings unless the range key is numeric)."""
 
@@ -22,6 +32,12 @@ class TableSpec:
     range_key_numeric: bool = False
     ttl_attribute: str | None = None
     local_indexes: tuple[tuple[str, str], ...] = ()  # (name, string range key), projection ALL
+    global_indexes: tuple[IndexSpec, ...] = ()
+
+    @property
+    def index_names(self) -> tuple[str, ...]:
+        """Every index of the table, local and global (a reader may query any of them)."""
+        return tuple(name for name, _ in self.local_indexes) + tuple(i.name for i in self.global_indexes)
 
 
 @dataclass(frozen=True)
@@ -33,7 +49,9 @@ class QueueSpec:
     batch_size: int
     visibility_timeout: int  # seconds; on AWS >= 6 x the function timeout
     max_receive_count: int  # deliveries before a message moves to the DLQ
-    function_timeout: int  # seconds
+    function_timeout: int  # seconds; the handler's FunctionSpec.timeout
+    maximum_concurrency: int = 10  # concurrent invocations the mapping may run (AWS: 2..1000)
+    age_alarm_seconds: int = 3600  # alarm when the oldest message waited longer than this
 
     @property
     def dlq_name(self) -> str:
@@ -61,15 +79,15 @@ COLUMN_MAPS = TableSpec("column-maps", hash_key="tenant_id", range_key="fingerpr
 
 INGEST = QueueSpec(
     "ingest", handler="split", batch_size=1, visibility_timeout=900,
-    max_receive_count=5, function_timeout=120,
+    max_receive_count=5, function_timeout=120, maximum_concurrency=5, age_alarm_seconds=1800,
 )
 WORK = QueueSpec(
     "work", handler="work", batch_size=4, visibility_timeout=360,
-    max_receive_count=5, function_timeout=60,
+    max_receive_count=5, function_timeout=60, maximum_concurrency=50,
 )
 FINALIZE = QueueSpec(
-    "finalize", handler="finalize", batch_size=1, visibility_timeout=900,
-    max_receive_count=5, function_timeout=300,
+    "finalize", handler="finalize", batch_size=1, visibility_timeout=1800,
+    max_receive_count=5, function_timeout=300, maximum_concurrency=5, age_alarm_seconds=1800,
 )
 
 @dataclass(frozen=True)
@@ -87,3 +105,95 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),)
+
+
+@dataclass(frozen=True)
+class ExpirySpec:
+    """Objects under ``prefix`` expire after the number of days in setting ``days_setting``
+    (0: kept for ever)."""
+
+    prefix: str
+    days_setting: str
+
+
+# Working files (inputs, manifests, part objects) outlive their batch by work_retention_days
+# (reprocess needs them); unclaimed anonymous uploads and results have settings of their own.
+EXPIRIES: tuple[ExpirySpec, ...] = (
+    ExpirySpec(keys.UPLOADS_PREFIX, "work_retention_days"),
+    ExpirySpec(keys.WORK_PREFIX, "work_retention_days"),
+    ExpirySpec(keys.PENDING_PREFIX, "unclaimed_upload_days"),
+    ExpirySpec(keys.RESULTS_PREFIX, "results_retention_days"),
+)
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """A Secrets Manager secret; its physical name reaches the functions in setting ``setting``."""
+
+    name: str
+    setting: str
+    generated: bool  # the stack generates its value (else the deployer puts it)
+
+
+ADMIN_KEY = SecretSpec("admin-api-key", setting="admin_api_key_secret", generated=True)
+VENDOR_SECRETS = SecretSpec("vendor-secrets", setting="vendor_secrets_secret", generated=False)
+SECRETS: tuple[SecretSpec, ...] = (ADMIN_KEY, VENDOR_SECRETS)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function (Chalice's name for it) and everything it may touch: its IAM policy.
+
+    ``reads``: GetItem, BatchGetItem, Query, Scan, ConditionCheckItem (indexes too); ``writes``:
+    also PutItem, UpdateItem, DeleteItem, BatchWriteItem; ``sends``: SendMessage; the queues whose
+    mapping feeds it (``QueueSpec.handler``) are consumed; prefixes are the data bucket's
+    (``reads_objects`` also lists them). ``infra/permissions.py`` turns this into the function's
+    IAM policy; tests/integration/test_access.py records every AWS call the handlers make and
+    checks that the policy allows it: a new call to a new resource starts here.
+    """
+
+    name: str
+    timeout: int
+    memory: int
+    reads: tuple[TableSpec, ...] = ()
+    writes: tuple[TableSpec, ...] = ()
+    sends: tuple[QueueSpec, ...] = ()
+    dead_letters: tuple[QueueSpec, ...] = ()  # queues whose DLQ it reads and deletes from (re-drive)
+    reads_objects: tuple[str, ...] = ()
+    writes_objects: tuple[str, ...] = ()
+    secrets: tuple[SecretSpec, ...] = ()
+
+
+API = FunctionSpec(
+    "api_handler", timeout=30, memory=1024,
+    writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS),
+    sends=(WORK, FINALIZE),
+    reads_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.RESULTS_PREFIX,
+                   keys.DATASETS_PREFIX),
+    writes_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.DATASETS_PREFIX),
+    secrets=(ADMIN_KEY, VENDOR_SECRETS),
+)
+SPLIT = FunctionSpec(
+    "split", timeout=INGEST.function_timeout, memory=1024,
+    reads=(TENANTS, COLUMN_MAPS), writes=(BATCHES, MARKERS),
+    sends=(WORK, FINALIZE),
+    reads_objects=(keys.UPLOADS_PREFIX,), writes_objects=(keys.WORK_PREFIX,),
+)
+WORKER = FunctionSpec(
+    "work", timeout=WORK.function_timeout, memory=1024,
+    writes=(TENANTS, BATCHES, CHUNKS, LEDGER),
+    sends=(FINALIZE,),
+    reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX), writes_objects=(keys.WORK_PREFIX,),
+    secrets=(VENDOR_SECRETS,),
+)
+FINALIZER = FunctionSpec(
+    "finalize", timeout=FINALIZE.function_timeout, memory=1024,
+    reads=(CHUNKS,), writes=(BATCHES,),
+    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
+)
+TICKER = FunctionSpec(
+    "tick", timeout=60, memory=512,
+    reads=(TENANTS,), writes=(BATCHES, CHUNKS),
+    sends=(WORK, FINALIZE),
+)
+FUNCTIONS: tuple[FunctionSpec, ...] = (API, SPLIT, WORKER, FINALIZER, TICKER)

@@ -28,6 +28,9 @@ _ENV = {
     "BATCH_ENRICH_ADMIN_API_KEY": ADMIN_KEY,
     # The tests reason in chunks of 100 rows (both modes); the defaults have a test of their own.
     "BATCH_ENRICH_CHUNK_ROWS": "100",
+    # As deployed: the mappings report batch item failures (tests/integration/test_no_loss.py
+    # covers a mapping without the setting).
+    "BATCH_ENRICH_PARTIAL_BATCH_RESPONSES": "true",
 }
 
 

@@ -90,11 +90,26 @@ def _logged(handler: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]
     return run
 
 
+class RecordsFailed(Exception):
+    """Some records of a batch failed and the mapping cannot be told which: retry them all."""
+
+
 def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    """Run every record; failures never end as a deleted message.
+
+    A batch whose every record failed raises (Powertools' default), so Lambda retries it even
+    where the event source mapping does not read ``batchItemFailures``. Without the setting
+    ``partial_batch_responses`` (infra/ turns it on with ``ReportBatchItemFailures``), any failed
+    record raises too: Lambda would otherwise delete the whole batch, failures included; the
+    records that succeeded are safe to run again.
+    """
+    processor = BatchProcessor(event_type=EventType.SQS)
     answer = process_partial_response(event=event.to_dict(), record_handler=_logged(handler),
                                       processor=processor,
                                       context=event.context)  # type: ignore[arg-type]
+    failed = answer.get("batchItemFailures") or []
+    if failed and not get_ports().settings.partial_batch_responses:
+        raise RecordsFailed(f"{len(failed)} of {len(event.to_dict()['Records'])} records failed")
     return dict(answer)
 
 
@@ -117,9 +132,10 @@ def handle_work(event: SQSEvent) -> dict[str, Any]:
     check runs again).
     """
     invocation = Invocation(get_ports())
-    answer = _partial(event, _work_records(invocation))
-    invocation.finish()
-    return answer
+    try:
+        return _partial(event, _work_records(invocation))
+    finally:  # the parts that settled may complete their batch even when a neighbour failed
+        invocation.finish()
 
 
 def handle_finalize(event: SQSEvent) -> dict[str, Any]:

@@ -85,6 +85,9 @@ class EventSourceMapping:
         self._handler = handler
         self._url = url
         self._retry_delay = retry_delay
+        # Lambda's mapping setting ReportBatchItemFailures (infra/ turns it on). Without it a
+        # batch whose invocation returns is deleted whole, whatever the answer says.
+        self.report_batch_item_failures = True
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         self._arn = arn["Attributes"]["QueueArn"]
 
@@ -105,7 +108,8 @@ class EventSourceMapping:
         context = LambdaContext(self.spec.handler, timeout_seconds=self.spec.function_timeout)
         try:
             answer = self._handler(event, context) or {}
-            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])
+                      if self.report_batch_item_failures}
         except Exception:  # a crashed invocation fails the whole batch, as on Lambda
             logger.exception("handler crashed", extra={"handler": self.spec.handler})
             failed = {m["MessageId"] for m in messages}

@@ -20,6 +20,7 @@ def provision(clients: Clients, settings: Settings) -> dict[str, str]:
     for queue in topology.QUEUES:
         urls[queue.name] = _create_queue(clients, settings, queue)
     _create_bucket(clients, settings)
+    _expire_objects(clients, settings)
     return urls
 
 
@@ -32,13 +33,21 @@ def _create_table(clients: Clients, name: str, spec: topology.TableSpec) -> None
         attributes.append({"AttributeName": spec.range_key, "AttributeType": kind})
     extra: dict[str, Any] = {}
     for index, key in spec.local_indexes:
-        attributes.append({"AttributeName": key, "AttributeType": "S"})
+        _define(attributes, key, "S")
         extra.setdefault("LocalSecondaryIndexes", []).append({
             "IndexName": index,
             "KeySchema": [{"AttributeName": spec.hash_key, "KeyType": "HASH"},
                           {"AttributeName": key, "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "ALL"},
         })
+    for gsi in spec.global_indexes:
+        schema: list[Any] = [{"AttributeName": gsi.hash_key, "KeyType": "HASH"}]
+        _define(attributes, gsi.hash_key, "S")
+        if gsi.range_key:
+            schema.append({"AttributeName": gsi.range_key, "KeyType": "RANGE"})
+            _define(attributes, gsi.range_key, "N" if gsi.range_key_numeric else "S")
+        extra.setdefault("GlobalSecondaryIndexes", []).append(
+            {"IndexName": gsi.name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}})
     try:
         clients.dynamodb.create_table(TableName=name, KeySchema=keys,
                                       AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST",
@@ -46,6 +55,15 @@ def _create_table(clients: Clients, name: str, spec: topology.TableSpec) -> None
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             raise
+    if spec.ttl_attribute:
+        clients.dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": spec.ttl_attribute})
+
+
+def _define(attributes: list[Any], name: str, kind: str) -> None:
+    """Declare a key attribute once (a table's and its indexes' keys may share one)."""
+    if all(a["AttributeName"] != name for a in attributes):
+        attributes.append({"AttributeName": name, "AttributeType": kind})
 
 
 def _create_queue(clients: Clients, settings: Settings, spec: topology.QueueSpec) -> str:
@@ -78,3 +96,16 @@ def _create_bucket(clients: Clients, settings: Settings) -> None:
     s3.put_bucket_notification_configuration(
         Bucket=settings.bucket, NotificationConfiguration={"QueueConfigurations": configs}
     )
+
+
+def _expire_objects(clients: Clients, settings: Settings) -> None:
+    """The declared expiries as lifecycle rules (the emulator keeps them; AWS applies them)."""
+    rules: list[Any] = []
+    for expiry in topology.EXPIRIES:
+        days = int(getattr(settings, expiry.days_setting))
+        if days:
+            rules.append({"ID": f"expire-{expiry.prefix.strip('/')}", "Status": "Enabled",
+                          "Filter": {"Prefix": expiry.prefix}, "Expiration": {"Days": days}})
+    if rules:
+        clients.s3.put_bucket_lifecycle_configuration(
+            Bucket=settings.bucket, LifecycleConfiguration={"Rules": rules})

@@ -70,6 +70,8 @@ class LocalRuntime:
         self.emulator.start()
         os.environ.update(self.emulator.environment())
         os.environ.setdefault("BATCH_ENRICH_MAX_QUEUED_CHUNKS", str(_QUEUED_CHUNKS))
+        # The local mappings honour batchItemFailures, as infra/'s do (ReportBatchItemFailures).
+        os.environ.setdefault("BATCH_ENRICH_PARTIAL_BATCH_RESPONSES", "true")
         reset_clients()
         reset_ports()
         provision(get_clients(), get_settings())
@@ -77,12 +79,14 @@ class LocalRuntime:
             self._counter = RequestCounter().attach()
         self.mappings = mappings(retry_delay=self._retry_delay)
         for mapping in self.mappings:
+            # Never more concurrent invocations than the mapping allows on AWS.
+            concurrency = min(self._work_concurrency, mapping.spec.maximum_concurrency)
             if mapping.spec is topology.WORK and self._work_processes:
                 self._workers = [WorkerProcess(mapping.spec.name, self._retry_delay, self._count).start()
-                                 for _ in range(self._work_concurrency)]
+                                 for _ in range(concurrency)]
                 self._spawn(self._supervise, "supervise-workers")
                 continue
-            pollers = self._work_concurrency if mapping.spec is topology.WORK else 1
+            pollers = concurrency if mapping.spec is topology.WORK else 1
             for n in range(pollers):
                 self._spawn(poll_until, f"poll-{mapping.spec.name}-{n}", mapping, self._stop, self._busy)
         app = importlib.import_module("app")

@@ -14,6 +14,7 @@ from chalicelib.adapters.blobs import BlobStore
 from chalicelib.adapters.ledger import LedgerReader
 from chalicelib.adapters.markers import MarkerStore
 from chalicelib.adapters.queue import MessageQueue
+from chalicelib.adapters.secrets import SecretStore
 from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.clients import Clients, get_clients
 from chalicelib.settings import Settings, get_settings
@@ -43,6 +44,7 @@ class Ports:
     settlement: SettlementStore
     blobs: BlobStore
     queue: MessageQueue
+    secrets: SecretStore
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:
@@ -65,6 +67,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
                                    name(topology.CHUNKS.name), name(topology.LEDGER.name)),
         blobs=BlobStore(clients.s3, settings.bucket),
         queue=MessageQueue(clients.sqs),
+        secrets=SecretStore(clients, settings),
         clock=clock or Clock(),
     )
 

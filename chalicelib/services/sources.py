@@ -19,7 +19,6 @@ from chalicelib.keys import dataset_key, datasets_prefix
 from chalicelib.netguard import RefusedDestination, check_url
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
-from chalicelib.settings import secret
 from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.spec import DatasetSource, HttpSource, TenantConfig
@@ -77,10 +76,10 @@ def configure(ports: Ports, tenant_id: str, config: TenantConfig) -> dict[str, A
                                  field="sources")
         if isinstance(source, HttpSource):
             _check_destination(ports, source)
-        if isinstance(source, HttpSource) and source.config.secret_name and not secret(
+        if isinstance(source, HttpSource) and source.config.secret_name and not ports.secrets.vendor(
                 source.config.secret_name):
             raise InvalidRequest(
-                f"Set BATCH_ENRICH_SECRET_{source.config.secret_name.upper()} for source "
+                f"Set {ports.secrets.where(source.config.secret_name)} for source "
                 f"{source.config.name!r} first.", field="sources")
     stored = config.model_dump(mode="json")
     ports.accounts.set_config(tenant_id, stored, ports.clock.now())
@@ -113,7 +112,7 @@ def waterfall_for(ports: Ports, tenant: Tenant) -> list[PricedSource]:
 def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource) -> PricedSource:
     if isinstance(source, HttpSource):
         cfg = source.config
-        provider = HttpProvider(cfg, secret(cfg.secret_name) if cfg.secret_name else None,
+        provider = HttpProvider(cfg, ports.secrets.vendor(cfg.secret_name) if cfg.secret_name else None,
                                 policy=ports.settings.outbound_policy())
         return PricedSource(provider, cfg.price, frozenset(cfg.outputs))
     try:

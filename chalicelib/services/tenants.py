@@ -76,7 +76,7 @@ def tenant_request(ports: Ports, authorization: str | None) -> str:
 def authenticate_admin(ports: Ports, authorization: str | None) -> None:
     """Let the request through only with the admin key."""
     token = _bearer(authorization)
-    admin = ports.settings.admin_api_key
+    admin = ports.secrets.admin_api_key()
     if not admin or not hmac.compare_digest(token.encode(), admin.encode()):
         raise Unauthorized("This route needs the admin key.")
 

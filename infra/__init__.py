@@ -1,0 +1,1 @@
+"""The AWS CDK app of batch-enrich: every resource synthesized from ``chalicelib.topology``."""
