@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean synth deploy destroy
+.PHONY: install browser demo test lint bench clean synth deploy destroy
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt infra/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt infra/requirement
 
 install: $(STAMP)
 
+# Debian's chromium for the browser tests (tests/browser), installed with apt-get when missing.
+browser: $(STAMP)
+	@scripts/install-chromium.sh $(VENV)/chromium-install.txt
+
 demo: $(STAMP)
 	$(BIN)/batch-enrich run samples/leads.csv --summary-json samples/leads.summary.json
 
@@ -21,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 # AWS: the CDK app in infra/ (Python libraries in the venv, the CDK CLI from npm: infra/package.json).

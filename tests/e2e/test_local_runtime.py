@@ -6,11 +6,9 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import create_tenant
 from tests.api_client import Http, network_transport
 from tests.csvs import read_rows
+from tests.served import free_port, served_api
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,34 +65,10 @@ def test_run_exits_non_zero_with_the_reason_when_credits_run_out(tmp_path: Path)
     assert not out.exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), "--admin-key", "adm"],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = process.stdout.readline()
-        if line.startswith("bucket:"):
-            break
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/v1/batches", timeout=2)
-        except urllib.error.HTTPError:
-            break  # 401: the API answers
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
+    with served_api(free_port(), "adm") as base:
+        yield base
 
 
 def _wait_for(http: Http, key: str, batch_id: str, statuses: set[str]) -> dict[str, Any]:

@@ -66,8 +66,8 @@ export function uploadPage({ signal }) {
   async function preflight() {
     if (!state.file) return;
     const asked = ++state.asked;
-    start.disabled = true;
     check.hidden = false;
+    check.setAttribute("aria-busy", "true");
     status.textContent = `Reading ${state.file.name}…`;
     try {
       const found = await post("/v1/batches/preflight", { form: formData(state, options) });
@@ -75,14 +75,19 @@ export function uploadPage({ signal }) {
       clearError();
       state.found = found;
       status.textContent = `Read ${count(found.rows)} rows of ${state.file.name}. Nothing is stored or charged yet.`;
+      const focused = results.contains(document.activeElement) ? document.activeElement.id : null;
       results.replaceChildren(summary(found), details(found), h("h3", {}, "Columns"),
         mappingTable(found.mapping, state.overrides, choose));
-      start.disabled = found.usable === 0;
+      if (focused) document.getElementById(focused)?.focus(); // a keyboard user keeps their place
+      start.disabled = found.usable === 0; // the create reads the file again whatever this says
       costLine.textContent = `At most ${count(found.cost_estimate.max)} credits; rows that find nothing cost nothing.`;
     } catch (error) {
       if (asked !== state.asked || signal.aborted) return;
       status.textContent = `${state.file.name} cannot be started as it is: see the message above.`;
+      start.disabled = true;
       showError(error);
+    } finally {
+      if (asked === state.asked) check.setAttribute("aria-busy", "false");
     }
   }
 
@@ -96,6 +101,7 @@ export function uploadPage({ signal }) {
     if (!file) return;
     state.file = file;
     state.overrides = {};
+    start.disabled = true;
     state.key = idempotencyKey();
     results.replaceChildren();
     chosen.textContent = `Chosen: ${file.name} (${count(file.size)} bytes)`;
@@ -113,10 +119,18 @@ export function uploadPage({ signal }) {
     drop.classList.remove("dragging");
     take(event.dataTransfer.files[0]);
   });
-  for (const input of Object.values(options)) input.addEventListener("change", () => {
-    state.key = idempotencyKey();
-    preflight();
-  });
+  // Typing asks again after a pause; a choice asks at once. Start stays usable meanwhile, so a
+  // click that follows typing is never lost to a button disabled on the way.
+  let typing = null;
+  for (const input of Object.values(options)) {
+    const typed = input.type === "text" || input.type === "number";
+    input.addEventListener(typed ? "input" : "change", () => {
+      state.key = idempotencyKey();
+      clearTimeout(typing);
+      if (typed) typing = setTimeout(preflight, 400);
+      else preflight();
+    });
+  }
 
   start.addEventListener("click", async () => {
     start.disabled = true;
