@@ -32,7 +32,7 @@ def chromium() -> str:
     pytest.skip(f"Debian's chromium is not installed ({why}); `make browser` installs it as root")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Headless Debian chromium driven by Playwright (its own browser downloads cannot work here)."""
     executable = chromium()
@@ -42,7 +42,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(browser: Browser) -> Iterator[str]:
     """``batch-enrich serve`` on a port of the console's range (started once a browser is there)."""
     with served_api(free_port(PORTS), ADMIN_KEY) as base:

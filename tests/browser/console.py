@@ -22,9 +22,10 @@ AXE_SCRIPT = Axe().axe_script  # axe-core, as the package ships it
 
 
 def people_csv(folder: Path, rows: int = 30) -> Path:
-    """A CRM export with two email columns: inference reads "Email", the user wants the other."""
-    lines = ["Name,Email,Personal Email,Phone"] + [
-        f"Person{i} Smith,work{i}@acme.com,Me{i}@Gmail.com,+1 415 555 01{i:02d}" for i in range(rows)]
+    """A CRM export with two email columns (inference reads "Email", the user wants the other)
+    and a note a spreadsheet would run as a formula."""
+    lines = ["Name,Email,Personal Email,Phone,Note"] + [
+        f"Person{i} Smith,work{i}@acme.com,Me{i}@Gmail.com,+1 415 555 01{i:02d},=1+{i}" for i in range(rows)]
     path = folder / "q4 people.csv"
     path.write_text("\n".join(lines) + "\n")
     return path

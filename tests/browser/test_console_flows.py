@@ -62,6 +62,7 @@ def test_upload_change_a_mapping_start_watch_it_complete_and_download(
     assert len(rows) == ROWS
     assert rows[7]["Email"] == "work7@acme.com"  # the input is untouched
     assert rows[7]["email.normalized"] == "Me7@gmail.com"  # enriched from the column the user chose
+    assert rows[7]["Note"] == "'=1+7"  # neutralized, as the option says by default
     charged = list(csv.DictReader(io.StringIO(console.download("credits_csv").decode("utf-8"))))
     assert sum(int(r["credits"]) for r in charged) == body["credits_spent"]
 
@@ -79,7 +80,12 @@ def test_a_batch_paused_for_credits_is_resumed_from_the_page_after_a_top_up(
     console: Console, api: Http, tenant: dict[str, Any], tmp_path: Path,
 ) -> None:
     key, page = tenant["api_key"], console.page
-    start(console, key, tmp_path, lambda: page.get_by_label("Resume by itself after a top-up").uncheck())
+
+    def no_auto_resume() -> None:
+        page.get_by_label("Resume by itself after a top-up").uncheck()
+        console.shoot("options")
+
+    start(console, key, tmp_path, no_auto_resume)
 
     console.wait_status("paused_insufficient_credits")
     paused = api.status(key, console.batch_id())
@@ -128,7 +134,8 @@ def test_a_paused_batch_cancelled_from_the_page_keeps_what_settled(
     console: Console, api: Http, tenant: dict[str, Any], tmp_path: Path,
 ) -> None:
     key, page = tenant["api_key"], console.page
-    start(console, key, tmp_path)
+    start(console, key, tmp_path,
+          lambda: page.get_by_label("Neutralize cells a spreadsheet would run as formulas").uncheck())
     console.wait_status("paused_insufficient_credits")
 
     page.once("dialog", lambda dialog: dialog.accept())
@@ -136,6 +143,8 @@ def test_a_paused_batch_cancelled_from_the_page_keeps_what_settled(
 
     console.wait_status("cancelled")
     page.wait_for_selector("#download-csv")
-    rows = list(csv.DictReader(io.StringIO(console.download("credits_csv").decode("utf-8"))))
-    assert len(rows) == 5 == api.status(key, console.batch_id())["credits_spent"]
+    charged = list(csv.DictReader(io.StringIO(console.download("credits_csv").decode("utf-8"))))
+    assert len(charged) == 5 == api.status(key, console.batch_id())["credits_spent"]
+    rows = list(csv.DictReader(io.StringIO(console.download("csv").decode("utf-8"))))
+    assert [row["Note"] for row in rows[:2]] == ["=1+0", "=1+1"]  # raw, as the user asked
     assert page.is_hidden("#cancel") and page.is_hidden("#resume")

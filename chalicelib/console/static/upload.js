@@ -5,6 +5,7 @@ import { details, mappingTable, summary } from "./preflight.js";
 import { go, refreshBalance } from "./shell.js";
 
 function field(id, label, input, hint) {
+  if (hint) input.setAttribute("aria-describedby", `${id}-hint`);
   return h("div", { class: "field" }, h("label", { for: id }, label), input,
     hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null);
 }
@@ -18,12 +19,14 @@ function optionsForm() {
   return {
     name: input("name", { type: "text", maxlength: "200", autocomplete: "off" }),
     mode: select("mode", [["basic", "Basic (built-in checks)"], ["advanced", "Advanced (your sources too)"]]),
-    entity_type: select("entity_type", [["", "Inferred from the columns"], ["person", "People"],
+    entity_type: select("entity_type", [["", "Inferred"], ["person", "People"],
       ["company", "Companies"], ["place", "Places"], ["creator", "Creators"]]),
     row_limit: input("row_limit", { type: "number", min: "1", inputmode: "numeric" }),
     max_credits: input("max_credits", { type: "number", min: "1", inputmode: "numeric" }),
+    default_country: input("default_country", { type: "text", maxlength: "2", autocomplete: "off" }),
     dedupe: input("dedupe", { type: "checkbox" }),
     auto_resume: input("auto_resume", { type: "checkbox", checked: true }),
+    escape_formulas: input("escape_formulas", { type: "checkbox", checked: true }),
   };
 }
 
@@ -37,8 +40,8 @@ function formData(state, options) {
   if (options.entity_type.value) form.append("entity_type", options.entity_type.value);
   if (options.row_limit.value) form.append("row_limit", options.row_limit.value);
   if (options.max_credits.value) form.append("max_credits", options.max_credits.value);
-  form.append("dedupe", String(options.dedupe.checked));
-  form.append("auto_resume", String(options.auto_resume.checked));
+  if (options.default_country.value.trim()) form.append("default_country", options.default_country.value.trim());
+  for (const flag of ["dedupe", "auto_resume", "escape_formulas"]) form.append(flag, String(options[flag].checked));
   if (Object.keys(state.overrides).length) form.append("column_map", JSON.stringify(state.overrides));
   return form;
 }
@@ -150,12 +153,16 @@ export function uploadPage({ signal }) {
   const settings = h("details", { class: "panel options" }, h("summary", {}, "Options: mode, entity type, limits"),
     h("div", { class: "fields" },
       field("mode", "Mode", options.mode),
-      field("entity_type", "Records are", options.entity_type),
+      field("entity_type", "Records are", options.entity_type, "Inferred: read from the columns."),
       field("row_limit", "Row limit", options.row_limit, "Enrich at most this many rows."),
       field("max_credits", "Credit cap", options.max_credits, "The batch pauses rather than spend more."),
+      field("default_country", "Phone region", options.default_country,
+        "Two letters (US, GB, DE…) for numbers written without a country code."),
       h("div", { class: "field check" }, options.dedupe, h("label", { for: "dedupe" }, "Skip duplicate rows")),
       h("div", { class: "field check" }, options.auto_resume,
-        h("label", { for: "auto_resume" }, "Resume by itself after a top-up"))));
+        h("label", { for: "auto_resume" }, "Resume by itself after a top-up")),
+      h("div", { class: "field check" }, options.escape_formulas,
+        h("label", { for: "escape_formulas" }, "Neutralize cells a spreadsheet would run as formulas"))));
   page("New batch", h("div", { class: "panel" }, drop,
     field("name", "Batch name", options.name, "Defaults to the file's name.")), settings, check);
 }
