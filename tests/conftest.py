@@ -6,18 +6,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
-from moto import mock_aws
 
 from chalicelib import topology
 from chalicelib.clients import get_clients, reset_clients
-from chalicelib.local import moto_fixes
-from chalicelib.local.eventsource import EventSourceMapping, mappings
-from chalicelib.local.provision import provision
 from chalicelib.services.ports import Clock, Ports, get_ports, reset_ports
 from chalicelib.services.tenants import NewTenant, create_tenant
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.local.eventsource import EventSourceMapping
 
 ADMIN_KEY = "admin-test-key"
 _ENV = {
@@ -87,7 +87,16 @@ class Aws:
 
 @contextmanager
 def fresh_aws() -> Iterator[Aws]:
-    """moto's in-process AWS with every declared resource; retries never sleep."""
+    """moto's in-process AWS with every declared resource; retries never sleep.
+
+    moto is imported here, not at the top: the unit tests run on the fakes and never load it.
+    """
+    from moto import mock_aws
+
+    from chalicelib.local import moto_fixes
+    from chalicelib.local.eventsource import mappings
+    from chalicelib.local.provision import provision
+
     reset_clients()
     reset_ports()
     moto_fixes.apply()  # what the embedded emulator runs, so every test exercises it

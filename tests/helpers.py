@@ -5,14 +5,23 @@ Everything here goes through the ports' public methods, so it works on any imple
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from chalicelib import topology
-from chalicelib.domain.models import Batch
+from chalicelib.domain.enrich.base import CanonicalRecord
+from chalicelib.domain.enrich.email import EmailEnricher
+from chalicelib.domain.models import Batch, ChunkMessage, FinalizeMessage
 from chalicelib.domain.options import BatchOptions
+from chalicelib.handlers.events import uploaded_objects
 from chalicelib.keys import results_key
 from chalicelib.services.batches import submit
+from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.ports import Ports
+from chalicelib.services.splitting import split_upload
+from chalicelib.services.working import Invocation, work_chunk
 from tests.csvs import read_rows
 
 if TYPE_CHECKING:
@@ -33,6 +42,43 @@ def reload(ports: Ports, batch: Batch) -> Batch:
     fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
     assert fresh is not None, batch.batch_id
     return fresh
+
+
+def deliver(ports: Ports, queues: tuple[topology.QueueSpec, ...] = topology.QUEUES,
+            rounds: int = 1000) -> int:
+    """Run every message of ``queues`` through its service, as the handlers do, until they are empty.
+
+    No Lambda, no event source mapping: for ports whose queues nothing else polls (the fakes).
+    A service that raises fails the test. Returns how many messages were delivered.
+    """
+    delivered = 0
+    for _ in range(rounds):
+        moved = sum(_deliver_batch(ports, spec) for spec in queues)
+        if not moved:
+            return delivered
+        delivered += moved
+    raise AssertionError("the pipeline never went idle")
+
+
+def _deliver_batch(ports: Ports, spec: topology.QueueSpec) -> int:
+    name = ports.queue_name(spec)
+    got = ports.queue.receive(name, spec.visibility_timeout, spec.batch_size)
+    if spec is topology.INGEST:
+        for message in got:
+            for created in uploaded_objects(message.body):
+                split_upload(ports, created)
+    elif spec is topology.WORK:
+        invocation = Invocation(ports)
+        for message in got:
+            work_chunk(ports, ChunkMessage.model_validate_json(message.body), uuid.uuid4().hex[:16],
+                       invocation)
+        invocation.finish()
+    else:
+        for message in got:
+            finalize = FinalizeMessage.model_validate_json(message.body)
+            finalize_batch(ports, finalize.tenant_id, finalize.batch_id)
+    ports.queue.delete(name, [message.receipt for message in got])
+    return len(got)
 
 
 def take_messages(ports: Ports, spec: topology.QueueSpec, dead_letters: bool = False) -> list[str]:
@@ -58,6 +104,18 @@ def charged(ports: Ports, tenant_id: str) -> int:
 def results_rows(ports: Ports, batch: Batch, name: str = "results.csv") -> list[dict[str, str]]:
     """A finalized batch's CSV results file (results, credits or errors) as dicts."""
     return read_rows(ports.blobs.read(results_key(batch, name)))
+
+
+def email_outage(monkeypatch: pytest.MonkeyPatch, down: set[str]) -> None:
+    """The email enricher errors for these addresses, as a flaky provider would."""
+    real = EmailEnricher.enrich
+
+    def flaky(self: EmailEnricher, record: CanonicalRecord) -> Any:
+        if record.get("email") in down:
+            raise TimeoutError("provider timed out")
+        return real(self, record)
+
+    monkeypatch.setattr(EmailEnricher, "enrich", flaky)
 
 
 class Ticking:

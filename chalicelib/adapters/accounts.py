@@ -9,17 +9,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import Item, error_code, from_dynamo, to_dynamo, value
-from chalicelib.adapters.ledger import topup_put
+from chalicelib.adapters.ledger import entry_put
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import BillingKind, Tenant
+from chalicelib.ports.accounts import key_id_for
+from chalicelib.ports.ledger import topup_entry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-def key_id_for(key_hash: str) -> str:
-    """The public id of an API key: short, derived from its hash, safe to list."""
-    return f"key_{key_hash[:8]}"
-
 
 def _keys_record(tenant_id: str) -> Any:
     # The api-keys item that lists a tenant's keys; '#' never occurs in a SHA-256 hex digest.
@@ -51,7 +48,15 @@ class AccountStore:
             "updated_at": now}))
 
     def create_tenant(self, tenant: Tenant, key_hash: str) -> None:
-        """Store a new tenant and its first API key together."""
+        """Store a new tenant, its first API key and its opening top-up together (Conflict)."""
+        try:
+            self._create_tenant(tenant, key_hash)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise Conflict(f"Tenant {tenant.tenant_id!r} or its key exists already.") from exc
+            raise
+
+    def _create_tenant(self, tenant: Tenant, key_hash: str) -> None:
         self._db.transact_write_items(
             TransactItems=[
                 {
@@ -75,8 +80,8 @@ class AccountStore:
                         key_id_for(key_hash): {"key_hash": key_hash, "created_at": tenant.created_at}})},
                     "ConditionExpression": "attribute_not_exists(key_hash)",
                 }},
-                {"Put": topup_put(self._ledger, tenant.tenant_id, tenant.balance, tenant.created_at,
-                                  "initial")},
+                {"Put": entry_put(self._ledger, topup_entry(tenant.tenant_id, tenant.balance,
+                                                            tenant.created_at, "initial"))},
             ]
         )
 
@@ -134,7 +139,8 @@ class AccountStore:
                             "ExpressionAttributeValues": {":amount": value(amount)},
                         }
                     },
-                    {"Put": topup_put(self._ledger, tenant_id, amount, now, secrets.token_hex(4))},
+                    {"Put": entry_put(self._ledger,
+                                      topup_entry(tenant_id, amount, now, secrets.token_hex(4)))},
                 ]
             )
         except ClientError as exc:

@@ -13,7 +13,7 @@ _JSON_ATTRIBUTES = ("metadata", "column_map", "fields")
 
 
 def batch_to_item(batch: Batch) -> dict[str, Any]:
-    """A Batch as a DynamoDB item (counters flattened to ``n_*`` attributes)."""
+    """A Batch as a DynamoDB item (counters flattened to ``n_*`` and ``f_*`` attributes)."""
     item = {
         "tenant_id": batch.tenant_id, "batch_id": batch.batch_id, "name": batch.name,
         "name_lc": batch.name.lower(),
@@ -31,6 +31,7 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         "finished_at": batch.finished_at, "message": batch.message,
     }
     item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
+    item.update({f"f_{name}": count for name, count in batch.found.items()})
     return to_dynamo(item)
 
 

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.batch_items import batch_from_item, batch_to_item, chunk_from_item, stored
 from chalicelib.adapters.dynamo import all_pages, is_condition_failure, value
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
     Batch,
@@ -38,11 +39,14 @@ class BatchStore:
         return {"tenant_id": value(tenant_id), "batch_id": value(batch_id)}
 
     def put_new(self, batch: Batch) -> None:
-        """Store a new batch (never overwrites one)."""
-        self._db.put_item(
-            TableName=self._batches, Item=batch_to_item(batch),
-            ConditionExpression="attribute_not_exists(batch_id)",
-        )
+        """Store a new batch (never overwrites one: Conflict)."""
+        try:
+            self._db.put_item(TableName=self._batches, Item=batch_to_item(batch),
+                              ConditionExpression="attribute_not_exists(batch_id)")
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise Conflict(f"A batch {batch.batch_id!r} exists already.") from exc
+            raise
 
     def get(self, tenant_id: str, batch_id: str) -> Batch | None:
         """One tenant's batch, read consistently, or None (also for another tenant's id)."""
@@ -182,12 +186,17 @@ class BatchStore:
             ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
     def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
-        """Mark a settled chunk open again for its next (reprocess) part."""
-        self._db.update_item(
-            TableName=self._chunks, Key={"batch_id": value(batch_id), "chunk": value(chunk)},
-            UpdateExpression="SET done = :false", ConditionExpression="next_part = :part",
-            ExpressionAttributeValues={":false": value(False), ":part": value(next_part)},
-        )
+        """Mark a settled chunk open again for its next (reprocess) part (Conflict if it moved on)."""
+        try:
+            self._db.update_item(
+                TableName=self._chunks, Key={"batch_id": value(batch_id), "chunk": value(chunk)},
+                UpdateExpression="SET done = :false", ConditionExpression="next_part = :part",
+                ExpressionAttributeValues={":false": value(False), ":part": value(next_part)},
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.") from exc
+            raise
 
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
                      now: str) -> Batch:

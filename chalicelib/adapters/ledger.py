@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import Item, all_pages, from_dynamo, to_dynamo, value
+from chalicelib.ports.ledger import LedgerEntry, charge_prefix, ledger_position
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -17,41 +18,14 @@ if TYPE_CHECKING:
 TIME_INDEX = "by-time"
 
 
-def charge_put(table: str, tenant_id: str, batch_id: str, chunk: int, part: int, cost: int,
-               rows: int, now: str) -> Any:
-    """The transaction Put of the ledger entry of one charged chunk part.
-
-    Its key names the part, so it is a second guard against charging a part twice.
-    """
-    entry_id = f"{_charge_prefix(batch_id)}{chunk:06d}#{part:03d}"
-    return _entry_put(table, {"tenant_id": tenant_id, "entry_id": entry_id, "kind": "charge",
-                              "credits": -cost, "rows": rows, "batch_id": batch_id}, now)
-
-
-def topup_put(table: str, tenant_id: str, amount: int, now: str, suffix: str) -> Any:
-    """The transaction Put of the ledger entry of one top-up (``suffix`` parts two of one instant)."""
-    return _entry_put(table, {"tenant_id": tenant_id, "entry_id": f"topup#{now}#{suffix}",
-                              "kind": "topup", "credits": amount}, now)
-
-
-def _entry_put(table: str, entry: Item, now: str) -> Any:
-    """Every ledger entry is written once, with its time and its place in time (``at``)."""
-    item = {**entry, "created_at": now, "at": f"{now}#{entry['entry_id']}"}
-    return {"TableName": table, "Item": to_dynamo(item),
+def entry_put(table: str, entry: LedgerEntry) -> Any:
+    """The transaction Put of one ledger entry (``ports.ledger`` builds it): written once."""
+    return {"TableName": table, "Item": to_dynamo(entry),
             "ConditionExpression": "attribute_not_exists(entry_id)"}
 
 
-def _charge_prefix(batch_id: str) -> str:
-    return f"charge#{batch_id}#"
-
-
-def ledger_position(item: Item) -> str:
-    """Where a ledger entry sorts in time: its ``at``, ``{created_at}#{entry_id}``."""
-    return str(item.get("at") or f"{item['created_at']}#{item['entry_id']}")
-
-
 class LedgerReader:
-    """Queries of the ledger table (writes happen in the transactions that move credits)."""
+    """The Ledger port on DynamoDB (writes happen in the transactions that move credits)."""
 
     def __init__(self, client: DynamoDBClient, ledger: str) -> None:
         self._db = client
@@ -94,7 +68,7 @@ class LedgerReader:
                 "TableName": self._ledger, "ConsistentRead": True,
                 "KeyConditionExpression": "tenant_id = :t AND begins_with(entry_id, :prefix)",
                 "ExpressionAttributeValues": {":t": value(tenant_id),
-                                              ":prefix": value(_charge_prefix(batch_id))}})
+                                              ":prefix": value(charge_prefix(batch_id))}})
         else:  # without the index: the whole partition, sorted here
             by_time = self._page_by_time(tenant_id, count, before, kind)
             items = self.entries(tenant_id) if by_time is None else by_time

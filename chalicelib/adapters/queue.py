@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from chalicelib.ports.queue import SEND_BATCH, Received
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-SEND_BATCH = 10  # SendMessageBatch takes at most ten entries (ReceiveMessage and deletes too)
 _RESEND_ATTEMPTS = 5
 
 
@@ -17,16 +17,8 @@ class QueueSendError(Exception):
     """Some messages could not be sent after retries."""
 
 
-@dataclass(frozen=True)
-class Received:
-    """A message taken from a queue: its body and the receipt that deletes it."""
-
-    body: str
-    receipt: str
-
-
 class MessageQueue:
-    """Sends to, receives from and deletes on named queues."""
+    """The Queue port on SQS: queue URLs resolved once per name."""
 
     def __init__(self, client: SQSClient) -> None:
         self._sqs = client

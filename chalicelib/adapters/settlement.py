@@ -2,49 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.batch_items import batch_from_item
 from chalicelib.adapters.dynamo import error_code, from_dynamo, value
-from chalicelib.adapters.ledger import charge_put
-from chalicelib.domain.billing import PauseReason, Settlement
+from chalicelib.adapters.ledger import entry_put
+from chalicelib.domain.billing import PauseReason, pause_message, pause_status
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
     PAUSED_STATUSES,
-    Batch,
-    BatchStatus,
-    PartRecord,
 )
+from chalicelib.ports.ledger import charge_entry
+from chalicelib.ports.settlements import SettleRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_PAUSE_STATUS = {
-    PauseReason.BALANCE: BatchStatus.PAUSED_INSUFFICIENT_CREDITS,
-    PauseReason.CAP: BatchStatus.PAUSED_CREDIT_CAP,
-}
-
-
-@dataclass(frozen=True)
-class SettleRequest:
-    """Everything one settlement writes, decided by the caller from what it last read."""
-
-    batch: Batch
-    chunk: int
-    part: int
-    settlement: Settlement
-    record: PartRecord
-    prepaid: bool
-    parked_before: int  # rows of this part already counted as parked (0 for part 0)
-    now: str
-
-
 class SettlementStore:
-    """Writes a settlement with one TransactWriteItems touching at most four items."""
+    """The Settlements port on DynamoDB: one TransactWriteItems touching at most four items."""
 
     def __init__(self, client: DynamoDBClient, tenants: str, batches: str, chunks: str,
                  ledger: str) -> None:
@@ -106,11 +84,11 @@ class SettlementStore:
                 values[f":c{index}"] = value(count)
                 adds.append(f"#c{index} :c{index}")
         sets = ["updated_at = :now"]
-        pause_to = _PAUSE_STATUS.get(s.pause) if s.pause else None
+        pause_to = pause_status(s.pause)
         if pause_to:
             sets += ["#status = :pause", "message = :message"]
             values[":pause"] = value(pause_to.value)
-            values[":message"] = value(_pause_message(pause_to))
+            values[":message"] = value(pause_message(pause_to))
         allowed = PAUSED_STATUSES if s.pause is PauseReason.PAUSED else ACTIVE_STATUSES
         values.update({f":s{i}": value(status.value) for i, status in enumerate(allowed)})
         condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(allowed)))})"
@@ -149,8 +127,9 @@ class SettlementStore:
 
     def _ledger_put(self, req: SettleRequest) -> Any:
         batch = req.batch
-        return {"Put": charge_put(self._ledger, batch.tenant_id, batch.batch_id, req.chunk, req.part,
-                                  req.settlement.cost, req.settlement.completed, req.now)}
+        return {"Put": entry_put(self._ledger, charge_entry(
+            batch.tenant_id, batch.batch_id, req.chunk, req.part, req.settlement.cost,
+            req.settlement.completed, req.now))}
 
 
 def _raise_reason(reasons: list[dict[str, Any]]) -> None:
@@ -165,9 +144,3 @@ def _raise_reason(reasons: list[dict[str, Any]]) -> None:
         raise BalanceChanged(int(old.get("balance", 0)))
     if len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
         raise AlreadySettled()  # the ledger line exists: this part was charged already
-
-
-def _pause_message(status: BatchStatus) -> str:
-    if status is BatchStatus.PAUSED_CREDIT_CAP:
-        return "Paused: the batch reached its max_credits. Raise max_credits, then resume."
-    return "Paused: the credit balance ran out. Top up credits, then resume."

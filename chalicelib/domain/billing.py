@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chalicelib.domain.models import RowResult, RowStatus
+from chalicelib.domain.models import BatchStatus, RowResult, RowStatus
 
 
 class PauseReason(StrEnum):
@@ -16,6 +16,22 @@ class PauseReason(StrEnum):
     BALANCE = "balance"
     CAP = "cap"
     PAUSED = "paused"  # the batch was already paused: the chunk is parked without work
+
+
+_PAUSED_BY = {PauseReason.BALANCE: BatchStatus.PAUSED_INSUFFICIENT_CREDITS,
+              PauseReason.CAP: BatchStatus.PAUSED_CREDIT_CAP}
+
+
+def pause_status(reason: PauseReason | None) -> BatchStatus | None:
+    """The status a settlement stopped by ``reason`` moves its batch to (None: it stays as it is)."""
+    return _PAUSED_BY.get(reason) if reason else None
+
+
+def pause_message(status: BatchStatus) -> str:
+    """What a paused batch's status says to do."""
+    if status is BatchStatus.PAUSED_CREDIT_CAP:
+        return "Paused: the batch reached its max_credits. Raise max_credits, then resume."
+    return "Paused: the credit balance ran out. Top up credits, then resume."
 
 
 @dataclass(frozen=True)

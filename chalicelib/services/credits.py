@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.adapters.ledger import ledger_position
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import BillingKind
+from chalicelib.ports.ledger import ledger_position
 from chalicelib.services.ports import Ports
 
 # A ledger position: "{created_at}#{kind}#..." (see ledger_position); the cursor is its base64url.

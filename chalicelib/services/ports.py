@@ -1,4 +1,9 @@
-"""The service layer's ports: every adapter, the settings and the clock, built in one place."""
+"""What the services talk to (the ports, the settings, the clock) and where it is wired to AWS.
+
+Services only see ``Ports``, whose fields are the Protocols of ``chalicelib.ports``;
+``build_ports`` is the composition root that puts the boto3 adapters behind them
+(``tests/fakes.fake_ports`` puts the in-memory fakes there).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,14 @@ from chalicelib.adapters.queue import MessageQueue
 from chalicelib.adapters.secrets import SecretStore
 from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.clients import Clients, get_clients
+from chalicelib.ports.accounts import Accounts
+from chalicelib.ports.batches import Batches
+from chalicelib.ports.blobs import Blobs
+from chalicelib.ports.ledger import Ledger
+from chalicelib.ports.markers import Markers
+from chalicelib.ports.queue import Queue
+from chalicelib.ports.secrets import Secrets
+from chalicelib.ports.settlements import Settlements
 from chalicelib.settings import Settings, get_settings
 
 
@@ -37,14 +50,14 @@ class Ports:
     """What the services talk to."""
 
     settings: Settings
-    accounts: AccountStore
-    batches: BatchStore
-    markers: MarkerStore
-    ledger: LedgerReader
-    settlement: SettlementStore
-    blobs: BlobStore
-    queue: MessageQueue
-    secrets: SecretStore
+    accounts: Accounts
+    batches: Batches
+    markers: Markers
+    ledger: Ledger
+    settlement: Settlements
+    blobs: Blobs
+    queue: Queue
+    secrets: Secrets
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:

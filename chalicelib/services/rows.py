@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from chalicelib.domain.models import Batch, RowStatus
 from chalicelib.domain.rendering import row_json
@@ -21,11 +21,21 @@ PREVIEW_NAMES = {"email": "emails", "phone": "phones", "name": "names", "company
 def _rows(ports: Ports, batch: Batch) -> Iterator[dict[str, Any]]:
     """Every row with an outcome so far: the results file once written, else the settled parts."""
     if batch.has_results:
-        for line in ports.blobs.open(results_key(batch, "rows.jsonl")).iter_lines():  # type: ignore[attr-defined]
+        for line in _lines(ports.blobs.open(results_key(batch, "rows.jsonl"))):
             yield json.loads(line)
     else:
         for row in settled_rows(ports, batch):
             yield row_json(row, batch.price)
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """A stream's non-empty lines, read a block at a time (rows.jsonl breaks lines on \\n only)."""
+    pending = b""
+    while block := stream.read(1 << 16):
+        *whole, pending = (pending + block).split(b"\n")
+        yield from (line for line in whole if line)
+    if pending:
+        yield pending
 
 
 def rows_page(ports: Ports, batch: Batch, status: RowStatus | None, limit: int,

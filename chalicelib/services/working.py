@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from chalicelib.adapters.settlement import SettleRequest
 from chalicelib.domain.billing import Settlement, park_everything, plan_settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
@@ -27,6 +26,7 @@ from chalicelib.domain.records import canonical_record, row_id
 from chalicelib.domain.rendering import part_body
 from chalicelib.keys import part_key
 from chalicelib.observability import logger
+from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import waterfall_for

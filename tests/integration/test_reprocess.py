@@ -6,24 +6,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.enrich.base import CanonicalRecord
-from chalicelib.domain.enrich.email import EmailEnricher
 from tests.api_client import Http
 from tests.conftest import Aws
-from tests.helpers import charged, results_rows
-
-
-def _outage(monkeypatch: pytest.MonkeyPatch, down: set[str]) -> None:
-    """The email provider errors for these addresses (a flaky vendor)."""
-    real = EmailEnricher.enrich
-
-    def flaky(self: EmailEnricher, record: CanonicalRecord) -> Any:
-        if record.get("email") in down:
-            raise TimeoutError("provider timed out")
-        return real(self, record)
-
-    monkeypatch.setattr(EmailEnricher, "enrich", flaky)
-
+from tests.helpers import charged, email_outage, results_rows
 
 RECORDS = [{"id": str(i), "email": f"p{i}@example.com" if i % 5 else f"bad{i}@@x"}
            for i in range(250)]  # 200 billable rows, 50 that find nothing
@@ -41,7 +26,7 @@ def test_reprocess_after_failures_charges_only_the_newly_matched_rows(
 ) -> None:
     tenant = aws.tenant(1000)
     down = {f"p{i}@example.com" for i in range(1, 250, 7) if i % 5}
-    _outage(monkeypatch, down)
+    email_outage(monkeypatch, down)
     batch_id = http.send("POST", "/v1/batches", tenant.api_key,
                      {"records": RECORDS}).body["batch_id"]
     aws.drain()

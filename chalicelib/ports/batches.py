@@ -1,0 +1,50 @@
+"""Batches by tenant and the settlement records of their chunks."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
+from chalicelib.domain.options import BatchPatch
+
+
+class Batches(Protocol):
+    """Batches by tenant (newest first) and chunk settlement records by batch."""
+
+    def put_new(self, batch: Batch) -> None:
+        """Store a new batch (never overwrites one: Conflict)."""
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        """One tenant's batch, read consistently, or None (also for another tenant's id)."""
+
+    def page(self, tenant_id: str, limit: int, cursor: str | None,
+             statuses: tuple[BatchStatus, ...] = (), name_contains: str | None = None,
+             ) -> tuple[list[Batch], str | None]:
+        """A page of a tenant's batches, newest first (optionally filtered), and the next cursor."""
+
+    def patch(self, tenant_id: str, batch_id: str, patch: BatchPatch, now: str) -> Batch | None:
+        """Apply a customer's patch; None when its max_credits is below what the batch spent."""
+
+    def transition(self, tenant_id: str, batch_id: str, to: BatchStatus,
+                   allowed_from: tuple[BatchStatus, ...], now: str, **fields: Any) -> Batch | None:
+        """Move a batch to ``to`` (setting Batch ``fields``) if its status is allowed; else None."""
+
+    def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
+                     now: str) -> Batch:
+        """Record how many rows and chunks the file split into; the batch as it now is."""
+
+    def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
+               chunks: int, now: str, message: str) -> Batch | None:
+        """Take a completed batch back to processing, its reprocessed rows off the counters."""
+
+    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
+        """Mark a settled chunk open again for its next (reprocess) part (Conflict if it moved on)."""
+
+    def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
+        """Every chunk settlement record of a batch, in chunk order (or only the parked ones)."""
+
+    def paused(self) -> list[Batch]:
+        """Every paused batch of every tenant (the scheduled tick's auto-resume looks at these)."""
+
+    def settled_unfinished(self) -> list[Batch]:
+        """Batches whose chunks all settled (or that were cancelled) but have no results yet."""

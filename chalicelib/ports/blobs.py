@@ -1,0 +1,35 @@
+"""Objects in the data bucket (keys from ``chalicelib.keys``)."""
+
+from __future__ import annotations
+
+from typing import IO, Any, BinaryIO, Protocol
+
+
+class Blobs(Protocol):
+    """Objects in one bucket (reads may name another bucket, as an S3 event does)."""
+
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream",
+            metadata: dict[str, str] | None = None) -> None:
+        """Store bytes under a key."""
+
+    def upload(self, key: str, stream: IO[bytes], content_type: str,
+               metadata: dict[str, str] | None = None) -> None:
+        """Stream a file-like object to a key."""
+
+    def open(self, key: str, bucket: str | None = None) -> BinaryIO:
+        """A streaming reader of an object; NotFound when there is none."""
+
+    def read(self, key: str) -> bytes:
+        """An object's bytes; NotFound when there is none."""
+
+    def keys(self, prefix: str) -> list[str]:
+        """Every key under a prefix, in key order."""
+
+    def exists(self, key: str) -> bool:
+        """True when the object exists."""
+
+    def head(self, key: str, bucket: str | None = None) -> dict[str, Any]:
+        """An object's ``ETag``, ``ContentType``, ``ContentLength`` and user ``Metadata``."""
+
+    def download_url(self, key: str, ttl: int, filename: str) -> str:
+        """A link that downloads the object under ``filename`` for ``ttl`` seconds."""

@@ -1,0 +1,35 @@
+"""The settle transaction: chunk part done + batch counters + credit decrement + ledger, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from chalicelib.domain.billing import Settlement
+from chalicelib.domain.models import Batch, PartRecord
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    """Everything one settlement writes, decided by the caller from what it last read."""
+
+    batch: Batch
+    chunk: int
+    part: int
+    settlement: Settlement
+    record: PartRecord
+    prepaid: bool
+    parked_before: int  # rows of this part already counted as parked (0 for part 0)
+    now: str
+
+
+class Settlements(Protocol):
+    """Writes a settlement all or nothing."""
+
+    def settle(self, req: SettleRequest) -> None:
+        """Write it, or raise AlreadySettled, BatchChanged, BalanceChanged or SettleConflict.
+
+        Refused (nothing written) when this part of the chunk settled before, when the batch is
+        no longer in a status that may settle (active; paused for a part that parks) or its cap
+        changed or would be passed, or when a prepaid balance does not cover the cost.
+        """

@@ -1,0 +1,49 @@
+"""The Blobs port: objects stored and read back alike, and an upload's event reaches the ingest queue."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from chalicelib import topology
+from chalicelib.domain.errors import NotFound
+from chalicelib.handlers.events import uploaded_objects
+from chalicelib.keys import input_key, manifest_key
+from chalicelib.services.ports import Ports
+from tests.helpers import take_messages
+
+
+def test_objects_read_back_whole_streamed_listed_and_described(ports: Ports) -> None:
+    ports.blobs.put("work/b_1/a.json", b'{"a": 1}', "application/json", {"batch-id": "b_1"})
+    ports.blobs.upload("work/b_1/b.csv", io.BytesIO(b"x,y\r\n1,2\r\n"), "text/csv")
+    ports.blobs.put("work/b_2/c", b"")
+
+    assert ports.blobs.read("work/b_1/a.json") == b'{"a": 1}'
+    assert ports.blobs.open("work/b_1/b.csv").read() == b"x,y\r\n1,2\r\n"
+    assert ports.blobs.keys("work/b_1/") == ["work/b_1/a.json", "work/b_1/b.csv"]
+    assert ports.blobs.exists("work/b_2/c") and not ports.blobs.exists("work/b_2/d")
+    head = ports.blobs.head("work/b_1/a.json")
+    assert (head["ContentType"], head["ContentLength"], head["Metadata"]) == ("application/json", 8,
+                                                                              {"batch-id": "b_1"})
+    assert head["ETag"].startswith('"')
+    assert "work/b_1/a.json" in ports.blobs.download_url("work/b_1/a.json", 60, "a.json")
+
+
+def test_a_missing_object_is_not_found(ports: Ports) -> None:
+    with pytest.raises(NotFound):
+        ports.blobs.read("work/none")
+    with pytest.raises(NotFound):
+        ports.blobs.open("work/none")
+
+
+def test_an_object_under_uploads_sends_its_created_event_to_the_ingest_queue(ports: Ports) -> None:
+    take_messages(ports, topology.INGEST)  # S3 sends a test event when the notification is set up
+    key = input_key("t_1", "b_1")
+
+    ports.blobs.put(key, b"email\r\na@example.com\r\n", "text/csv")
+    ports.blobs.put(manifest_key("b_1"), b"{}")
+
+    created = [obj for body in take_messages(ports, topology.INGEST) for obj in uploaded_objects(body)]
+    assert [(obj.bucket, obj.key) for obj in created] == [(ports.settings.bucket, key)]
+    assert created[0].etag == ports.blobs.head(key)["ETag"].strip('"')

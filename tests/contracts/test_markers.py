@@ -1,0 +1,37 @@
+"""The Markers port: one-time claims, put-once records and counters on fake and adapter alike."""
+
+from __future__ import annotations
+
+from chalicelib.services.ports import Ports
+
+
+def test_a_claim_is_held_until_its_lease_ends_and_never_after_it_completed(ports: Ports) -> None:
+    assert ports.markers.claim("split#a", lease_until=100, now=10)
+    assert not ports.markers.claim("split#a", lease_until=200, now=50)  # held
+    assert ports.markers.claim("split#a", lease_until=300, now=150)  # the holder's lease ran out
+    ports.markers.complete("split#a")
+
+    assert not ports.markers.claim("split#a", lease_until=999, now=10_000)
+    got = ports.markers.get("split#a")
+    assert got is not None and got["state"] == "done"
+
+
+def test_put_once_writes_until_the_marker_expires_and_delete_frees_it(ports: Ports) -> None:
+    assert ports.markers.put_once("idem#k", {"batch_id": "b_1", "n": 3}, expires_at=100, now=10)
+    assert not ports.markers.put_once("idem#k", {"batch_id": "b_2"}, expires_at=200, now=99)
+
+    got = ports.markers.get("idem#k")
+    assert got is not None and (got["batch_id"], got["n"], got["expires_at"]) == ("b_1", 3, 100)
+    assert ports.markers.put_once("idem#k", {"batch_id": "b_3"}, expires_at=300, now=101)  # expired
+    ports.markers.delete("idem#k")
+    assert ports.markers.get("idem#k") is None
+    assert ports.markers.put_once("idem#k", {"batch_id": "b_4"}, expires_at=300, now=101)
+
+
+def test_a_counter_counts_up_to_its_limit(ports: Ports) -> None:
+    counted = [ports.markers.count_up_to("rate#t#1", 3, expires_at=61) for _ in range(5)]
+
+    assert counted == [True, True, True, False, False]
+    assert ports.markers.count_up_to("rate#t#2", 3, expires_at=62)
+    got = ports.markers.get("rate#t#1")
+    assert got is not None and got["hits"] == 3

@@ -1,0 +1,53 @@
+"""In-memory fakes of every port (``chalicelib/ports``), and ``fake_ports`` to wire them.
+
+Each fake mirrors one adapter; ``tests/contracts`` runs the same tests on both, so they cannot
+drift. A fake bucket sends S3's object-created event to the ingest queue for the prefixes
+``topology.NOTIFICATIONS`` declares, as the provisioned bucket does.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote_plus
+
+from chalicelib import topology
+from chalicelib.services.ports import Clock, Ports
+from chalicelib.settings import Settings
+from tests.fakes.accounts import InMemoryAccounts
+from tests.fakes.batches import InMemoryBatches
+from tests.fakes.blobs import InMemoryBlobs
+from tests.fakes.ledger import InMemoryLedger
+from tests.fakes.markers import InMemoryMarkers
+from tests.fakes.queue import InMemoryQueue
+from tests.fakes.secrets import InMemorySecrets
+from tests.fakes.settlements import InMemorySettlements
+from tests.fakes.tables import Tables
+
+__all__ = ["fake_ports", "s3_event"]
+
+
+def s3_event(bucket: str, key: str, etag: str) -> str:
+    """The body S3 sends a queue when an object is created (only what split reads, as moto omits more)."""
+    return json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": bucket}, "object": {"key": quote_plus(key), "eTag": etag.strip('"')}}}]})
+
+
+def fake_ports(settings: Settings | None = None, clock: Clock | None = None) -> Ports:
+    """Ports whose every adapter is an in-memory fake: no AWS, no moto, no network."""
+    settings = settings or Settings()
+    tables = Tables()
+    names = [settings.name(n) for spec in topology.QUEUES for n in (spec.name, spec.dlq_name)]
+    queue = InMemoryQueue(names)
+
+    def created(bucket: str, key: str, etag: str) -> None:
+        for notification in topology.NOTIFICATIONS:
+            if key.startswith(notification.prefix):
+                queue.send(settings.name(notification.queue), [s3_event(bucket, key, etag)])
+
+    return Ports(
+        settings=settings, accounts=InMemoryAccounts(tables), batches=InMemoryBatches(tables),
+        markers=InMemoryMarkers(tables), ledger=InMemoryLedger(tables),
+        settlement=InMemorySettlements(tables), blobs=InMemoryBlobs(settings.bucket, created),
+        queue=queue, secrets=InMemorySecrets(settings.admin_api_key),
+        clock=clock or Clock(sleep=lambda _: None),
+    )

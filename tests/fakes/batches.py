@@ -1,0 +1,130 @@
+"""Batches in memory: by tenant, newest first, with their chunks' settlement records."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.domain.cursors import decode_cursor, encode_cursor
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.models import (
+    PAUSED_STATUSES,
+    Batch,
+    BatchStatus,
+    ChunkState,
+    RowStatus,
+)
+from chalicelib.domain.options import BatchPatch
+from tests.fakes.tables import Tables
+
+_BATCH_ID = re.compile(r"b_[0-9a-f]{22}")
+
+
+class InMemoryBatches:
+    """The Batches port on plain dicts."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def put_new(self, batch: Batch) -> None:
+        """Store a new batch (Conflict if it exists)."""
+        with self._t.lock:
+            key = (batch.tenant_id, batch.batch_id)
+            if key in self._t.batches:
+                raise Conflict(f"A batch {batch.batch_id!r} exists already.")
+            self._t.batches[key] = copy.deepcopy(batch)
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        """One tenant's batch, or None."""
+        with self._t.lock:
+            found = self._t.batches.get((tenant_id, batch_id))
+            return copy.deepcopy(found) if found else None
+
+    def page(self, tenant_id: str, limit: int, cursor: str | None,
+             statuses: tuple[BatchStatus, ...] = (), name_contains: str | None = None,
+             ) -> tuple[list[Batch], str | None]:
+        """A page of a tenant's batches, newest first, and the next cursor (a full page has one)."""
+        after = decode_cursor(cursor, _BATCH_ID) if cursor else None
+        with self._t.lock:
+            mine = sorted((b for (t, _), b in self._t.batches.items() if t == tenant_id),
+                          key=lambda b: b.batch_id, reverse=True)
+        wanted = [copy.deepcopy(b) for b in mine
+                  if (after is None or b.batch_id < after)
+                  and (not statuses or b.status in statuses)
+                  and (not name_contains or name_contains.lower() in b.name.lower())]
+        page = wanted[:limit]
+        return page, encode_cursor(page[-1].batch_id) if len(page) == limit else None
+
+    def patch(self, tenant_id: str, batch_id: str, patch: BatchPatch, now: str) -> Batch | None:
+        """Apply a patch; None when its max_credits is below what was spent (or no batch)."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is None or (patch.max_credits is not None and batch.credits_spent > patch.max_credits):
+                return None
+            return self._replace(batch, updated_at=now, **patch.model_dump(exclude_none=True))
+
+    def transition(self, tenant_id: str, batch_id: str, to: BatchStatus,
+                   allowed_from: tuple[BatchStatus, ...], now: str, **fields: Any) -> Batch | None:
+        """Move a batch to ``to`` if its status is allowed; the new batch or None."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is None or batch.status not in allowed_from:
+                return None
+            return self._replace(batch, status=to, updated_at=now, **fields)
+
+    def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
+                     now: str) -> Batch:
+        """Record rows and chunks of the split file; the batch as it now is."""
+        with self._t.lock:
+            batch = self._t.batches[(tenant_id, batch_id)]
+            return self._replace(batch, total_rows=total_rows, chunks_total=chunks_total, updated_at=now)
+
+    def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
+               chunks: int, now: str, message: str) -> Batch | None:
+        """Take a completed batch back to processing, its reprocessed rows off the counters."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is None or batch.status is not BatchStatus.COMPLETED:
+                return None
+            counts = replace(batch.counts, **{s.value: getattr(batch.counts, s.value) - n
+                                              for s, n in rows.items()})
+            taken = {**batch.found, **{name: batch.found.get(name, 0) - n for name, n in found.items()}}
+            return self._replace(batch, status=BatchStatus.PROCESSING, updated_at=now, message=message,
+                                 finished_at=None, chunks_done=batch.chunks_done - chunks,
+                                 counts=counts, found=taken)
+
+    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
+        """Mark a settled chunk open again for its next part (Conflict if it moved on)."""
+        with self._t.lock:
+            state = self._t.chunks.get(batch_id, {}).get(chunk)
+            if state is None or state.next_part != next_part:
+                raise Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.")
+            self._t.chunks[batch_id][chunk] = replace(state, done=False)
+
+    def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
+        """A batch's chunk records in chunk order (or only those with parked rows)."""
+        with self._t.lock:
+            held = self._t.chunks.get(batch_id, {})
+            return [held[n] for n in sorted(held) if not (parked_only and held[n].done)]
+
+    def paused(self) -> list[Batch]:
+        """Every paused batch of every tenant."""
+        return self._where(lambda b: b.status in PAUSED_STATUSES)
+
+    def settled_unfinished(self) -> list[Batch]:
+        """Batches whose chunks all settled (or cancelled ones) without results yet."""
+        return self._where(lambda b: b.finished_at is None and (
+            b.status is BatchStatus.CANCELLED
+            or (b.chunks_total is not None and b.chunks_done == b.chunks_total)))
+
+    def _where(self, keep: Callable[[Batch], bool]) -> list[Batch]:
+        with self._t.lock:
+            return [copy.deepcopy(b) for b in self._t.batches.values() if keep(b)]
+
+    def _replace(self, batch: Batch, **changes: Any) -> Batch:
+        changed = replace(batch, **copy.deepcopy(changes))
+        self._t.batches[(batch.tenant_id, batch.batch_id)] = changed
+        return copy.deepcopy(changed)

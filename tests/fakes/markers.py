@@ -1,0 +1,63 @@
+"""Markers in memory: one-time claims with leases, put-once records, counters."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tests.fakes.tables import Tables
+
+_KEEP_SECONDS = 30 * 86400  # as the adapter: DynamoDB's TTL removes markers after this
+
+
+class InMemoryMarkers:
+    """The Markers port on a dict."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def claim(self, marker: str, lease_until: int, now: int) -> bool:
+        """Claim a marker (or take over one whose lease ran out)."""
+        with self._t.lock:
+            held = self._t.markers.get(marker)
+            if held is not None and not (held.get("state") == "claimed" and held["lease_until"] < now):
+                return False
+            self._t.markers[marker] = {"marker": marker, "state": "claimed", "lease_until": lease_until,
+                                       "expires_at": now + _KEEP_SECONDS}
+            return True
+
+    def complete(self, marker: str) -> None:
+        """Mark a marker's work finished for good."""
+        with self._t.lock:
+            self._t.markers.setdefault(marker, {"marker": marker})["state"] = "done"
+
+    def put_once(self, marker: str, attributes: dict[str, Any], expires_at: int, now: int) -> bool:
+        """Write a marker unless a live one exists; True if written."""
+        with self._t.lock:
+            held = self._t.markers.get(marker)
+            if held is not None and not held.get("expires_at", now) < now:
+                return False
+            self._t.markers[marker] = {"marker": marker, **copy.deepcopy(attributes),
+                                       "expires_at": expires_at}
+            return True
+
+    def count_up_to(self, marker: str, limit: int, expires_at: int) -> bool:
+        """Add one to a counter unless it reached ``limit``."""
+        with self._t.lock:
+            held = self._t.markers.setdefault(marker, {"marker": marker})
+            if "hits" in held and held["hits"] >= limit:
+                return False
+            held["hits"] = held.get("hits", 0) + 1
+            held["expires_at"] = expires_at
+            return True
+
+    def get(self, marker: str) -> dict[str, Any] | None:
+        """A marker's attributes, or None."""
+        with self._t.lock:
+            held = self._t.markers.get(marker)
+            return copy.deepcopy(held) if held is not None else None
+
+    def delete(self, marker: str) -> None:
+        """Forget a marker."""
+        with self._t.lock:
+            self._t.markers.pop(marker, None)
