@@ -21,6 +21,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "chalicelib/handlers": ("boto3", "botocore", "moto", "chalicelib.adapters", "chalicelib.clients",
                             "chalicelib.local"),
 }
+TOP_LEVEL_FORBIDDEN = ("chalicelib.services", "chalicelib.handlers", "chalicelib.adapters",
+                       "chalicelib.local")
 # The one composition root: it puts the boto3 adapters behind the ports.
 WIRING = {"chalicelib/services/ports.py"}
 
@@ -48,11 +50,15 @@ def test_every_folder_imports_only_what_the_map_allows() -> None:
                 continue
             wrong += [f"{name} imports {module}" for module in sorted(_imports(path))
                       if _within(module, forbidden)]
+    for path in sorted((ROOT / "chalicelib").glob("*.py")):  # topology, keys, settings, clients …
+        wrong += [f"{path.name} imports {module}" for module in sorted(_imports(path))
+                  if _within(module, TOP_LEVEL_FORBIDDEN)]
     assert not wrong, "\n".join(wrong)
 
 
 def test_the_app_module_only_wires_handlers_and_declarations() -> None:
-    allowed = ("__future__", "typing", "chalice", "chalicelib.handlers", "chalicelib.topology")
+    allowed = ("__future__", "typing", "collections.abc", "chalice", "chalicelib.handlers",
+               "chalicelib.topology", "chalicelib.settings")
     modules = _imports(ROOT / "app.py")
 
     assert {m for m in modules if not _within(m, allowed) and m != "chalicelib"} == set()
