@@ -6,9 +6,14 @@ import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters.dynamo import Item, error_code, from_dynamo, to_dynamo, value
+from chalicelib.adapters.dynamo import (
+    TRANSACTION_CANCELED,
+    Item,
+    from_dynamo,
+    refusal_raises,
+    to_dynamo,
+    value,
+)
 from chalicelib.adapters.ledger import entry_put
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import BillingKind, Tenant
@@ -49,41 +54,35 @@ class AccountStore:
 
     def create_tenant(self, tenant: Tenant, key_hash: str) -> None:
         """Store a new tenant, its first API key and its opening top-up together (Conflict)."""
-        try:
-            self._create_tenant(tenant, key_hash)
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                raise Conflict(f"Tenant {tenant.tenant_id!r} or its key exists already.") from exc
-            raise
-
-    def _create_tenant(self, tenant: Tenant, key_hash: str) -> None:
-        self._db.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._tenants,
-                        "Item": to_dynamo(
-                            {
-                                "tenant_id": tenant.tenant_id, "name": tenant.name,
-                                "balance": tenant.balance, "billing": tenant.billing.value,
-                                "created_at": tenant.created_at, "credits_used": 0,
-                                "topped_up": tenant.balance,
-                            }
-                        ),
-                        "ConditionExpression": "attribute_not_exists(tenant_id)",
-                    }
-                },
-                {"Put": self._key_put(key_hash, tenant.tenant_id, tenant.created_at)},
-                {"Put": {
-                    "TableName": self._keys,
-                    "Item": {**_keys_record(tenant.tenant_id), "keys": value({
-                        key_id_for(key_hash): {"key_hash": key_hash, "created_at": tenant.created_at}})},
-                    "ConditionExpression": "attribute_not_exists(key_hash)",
-                }},
-                {"Put": entry_put(self._ledger, topup_entry(tenant.tenant_id, tenant.balance,
-                                                            tenant.created_at, "initial"))},
-            ]
-        )
+        taken = Conflict(f"Tenant {tenant.tenant_id!r} or its key exists already.")
+        with refusal_raises(taken, TRANSACTION_CANCELED):
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._tenants,
+                            "Item": to_dynamo(
+                                {
+                                    "tenant_id": tenant.tenant_id, "name": tenant.name,
+                                    "balance": tenant.balance, "billing": tenant.billing.value,
+                                    "created_at": tenant.created_at, "credits_used": 0,
+                                    "topped_up": tenant.balance,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(tenant_id)",
+                        }
+                    },
+                    {"Put": self._key_put(key_hash, tenant.tenant_id, tenant.created_at)},
+                    {"Put": {
+                        "TableName": self._keys,
+                        "Item": {**_keys_record(tenant.tenant_id), "keys": value({
+                            key_id_for(key_hash): {"key_hash": key_hash, "created_at": tenant.created_at}})},
+                        "ConditionExpression": "attribute_not_exists(key_hash)",
+                    }},
+                    {"Put": entry_put(self._ledger, topup_entry(tenant.tenant_id, tenant.balance,
+                                                                tenant.created_at, "initial"))},
+                ]
+            )
 
     def _key_put(self, key_hash: str, tenant_id: str, now: str) -> Any:
         return {
@@ -108,17 +107,13 @@ class AccountStore:
 
     def set_config(self, tenant_id: str, config: dict[str, Any], now: str) -> None:
         """Replace a tenant's enrichment configuration (sources and prices)."""
-        try:
+        with refusal_raises(NotFound(f"No tenant {tenant_id!r}.")):
             self._db.update_item(
                 TableName=self._tenants, Key={"tenant_id": value(tenant_id)},
                 UpdateExpression="SET config = :config, config_updated_at = :now",
                 ConditionExpression="attribute_exists(tenant_id)",
                 ExpressionAttributeValues={":config": value(json.dumps(config)), ":now": value(now)},
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise NotFound(f"No tenant {tenant_id!r}.") from exc
-            raise
 
     def tenant_for_key(self, key_hash: str) -> str | None:
         """The tenant id an API key hash belongs to, or None."""
@@ -127,7 +122,7 @@ class AccountStore:
 
     def add_credits(self, tenant_id: str, amount: int, now: str) -> int:
         """Top up a balance and write its ledger entry in one transaction; returns the new balance."""
-        try:
+        with refusal_raises(NotFound(f"No tenant {tenant_id!r}."), TRANSACTION_CANCELED):
             self._db.transact_write_items(
                 TransactItems=[
                     {
@@ -143,10 +138,6 @@ class AccountStore:
                                       topup_entry(tenant_id, amount, now, secrets.token_hex(4)))},
                 ]
             )
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                raise NotFound(f"No tenant {tenant_id!r}.") from exc
-            raise
         tenant = self.get_tenant(tenant_id)
         assert tenant is not None
         return tenant.balance
@@ -171,7 +162,8 @@ class AccountStore:
                              UpdateExpression="SET #keys = if_not_exists(#keys, :empty)",
                              ExpressionAttributeNames={"#keys": "keys"},
                              ExpressionAttributeValues={":empty": value({})})
-        try:
+        clash = Conflict("This tenant already has a key with that key_id.")
+        with refusal_raises(clash, TRANSACTION_CANCELED):
             self._db.transact_write_items(TransactItems=[
                 {"Put": self._key_put(key_hash, tenant_id, now)},
                 {"Update": {
@@ -182,10 +174,6 @@ class AccountStore:
                     "ExpressionAttributeValues": {":key": value({"key_hash": key_hash, "created_at": now})},
                 }},
             ])
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                raise Conflict("This tenant already has a key with that key_id.") from exc
-            raise
         return names["#id"]
 
     def api_keys(self, tenant_id: str) -> list[Item] | None:
@@ -204,7 +192,8 @@ class AccountStore:
         key = from_dynamo(got.get("Item", {})).get("keys", {}).get(key_id)
         if key is None:
             raise NotFound(f"No API key {key_id!r} for tenant {tenant_id!r}.")
-        try:
+        raced = Conflict("The tenant's keys changed while revoking; try again.")  # another key change
+        with refusal_raises(raced, TRANSACTION_CANCELED):
             self._db.transact_write_items(TransactItems=[
                 {"Delete": {"TableName": self._keys, "Key": {"key_hash": value(key["key_hash"])}}},
                 {"Update": {
@@ -216,7 +205,3 @@ class AccountStore:
                     "ExpressionAttributeValues": {":now": value(now)},
                 }},
             ])
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":  # another key change raced this one
-                raise Conflict("The tenant's keys changed while revoking; try again.") from exc
-            raise

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters.batch_items import batch_from_item, batch_to_item, chunk_from_item, stored
-from chalicelib.adapters.dynamo import all_pages, is_condition_failure, value
+from chalicelib.adapters.dynamo import all_pages, conditional, refusal_raises, value
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
@@ -40,13 +38,9 @@ class BatchStore:
 
     def put_new(self, batch: Batch) -> None:
         """Store a new batch (never overwrites one: Conflict)."""
-        try:
+        with refusal_raises(Conflict(f"A batch {batch.batch_id!r} exists already.")):
             self._db.put_item(TableName=self._batches, Item=batch_to_item(batch),
                               ConditionExpression="attribute_not_exists(batch_id)")
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise Conflict(f"A batch {batch.batch_id!r} exists already.") from exc
-            raise
 
     def get(self, tenant_id: str, batch_id: str) -> Batch | None:
         """One tenant's batch, read consistently, or None (also for another tenant's id)."""
@@ -120,14 +114,9 @@ class BatchStore:
 
     def _update_if(self, tenant_id: str, batch_id: str, **update: Any) -> Batch | None:
         """A conditional UpdateItem on a batch: the batch as it now is, or None if refused."""
-        try:
-            got = self._db.update_item(TableName=self._batches, Key=self._key(tenant_id, batch_id),
-                                       ReturnValues="ALL_NEW", **update)
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return batch_from_item(got["Attributes"])
+        got = conditional(lambda: self._db.update_item(
+            TableName=self._batches, Key=self._key(tenant_id, batch_id), ReturnValues="ALL_NEW", **update))
+        return None if got is None else batch_from_item(got["Attributes"])
 
     def paused(self) -> list[Batch]:
         """Every paused batch of every tenant (the scheduled tick's auto-resume looks at these)."""
@@ -187,16 +176,11 @@ class BatchStore:
 
     def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
         """Mark a settled chunk open again for its next (reprocess) part (Conflict if it moved on)."""
-        try:
+        with refusal_raises(Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.")):
             self._db.update_item(
                 TableName=self._chunks, Key={"batch_id": value(batch_id), "chunk": value(chunk)},
                 UpdateExpression="SET done = :false", ConditionExpression="next_part = :part",
-                ExpressionAttributeValues={":false": value(False), ":part": value(next_part)},
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.") from exc
-            raise
+                ExpressionAttributeValues={":false": value(False), ":part": value(next_part)})
 
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
                      now: str) -> Batch:

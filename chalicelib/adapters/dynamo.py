@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -13,6 +14,7 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
+T = TypeVar("T")
 
 
 def to_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,9 +49,34 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+CONDITION_FAILED = "ConditionalCheckFailedException"  # a conditional write's condition was false
+TRANSACTION_CANCELED = "TransactionCanceledException"  # a condition in a transaction was false
+
+
 def is_condition_failure(exc: ClientError) -> bool:
     """True when a conditional write was refused."""
-    return error_code(exc) == "ConditionalCheckFailedException"
+    return error_code(exc) == CONDITION_FAILED
+
+
+@contextmanager
+def refusal_raises(error: Exception, refused: str = CONDITION_FAILED) -> Iterator[None]:
+    """Inside, a write DynamoDB refuses (``refused``) raises ``error``, a domain error, instead."""
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) == refused:
+            raise error from exc
+        raise
+
+
+def conditional(write: Callable[[], T], refused: str = CONDITION_FAILED) -> T | None:
+    """The answer of a conditional write (or transaction), or None when DynamoDB refused it."""
+    try:
+        return write()
+    except ClientError as exc:
+        if error_code(exc) == refused:
+            return None
+        raise
 
 
 def all_pages(call: Callable[..., Any], request: dict[str, Any]) -> Iterator[dict[str, Any]]:

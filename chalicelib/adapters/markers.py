@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters.dynamo import from_dynamo, is_condition_failure, to_dynamo, value
+from chalicelib.adapters.dynamo import conditional, from_dynamo, to_dynamo, value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,21 +21,15 @@ class MarkerStore:
 
     def claim(self, marker: str, lease_until: int, now: int) -> bool:
         """Claim a one-time marker (or take over one whose holder's lease ran out)."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=to_dynamo({"marker": marker, "state": "claimed", "lease_until": lease_until,
-                                "expires_at": now + _KEEP_SECONDS}),
-                ConditionExpression="attribute_not_exists(marker) OR "
-                "(#state = :claimed AND lease_until < :now)",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":claimed": value("claimed"), ":now": value(now)},
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return conditional(lambda: self._db.put_item(
+            TableName=self._table,
+            Item=to_dynamo({"marker": marker, "state": "claimed", "lease_until": lease_until,
+                            "expires_at": now + _KEEP_SECONDS}),
+            ConditionExpression="attribute_not_exists(marker) OR "
+            "(#state = :claimed AND lease_until < :now)",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":claimed": value("claimed"), ":now": value(now)},
+        )) is not None
 
     def complete(self, marker: str) -> None:
         """Mark a claimed marker's work finished for good."""
@@ -49,34 +41,22 @@ class MarkerStore:
 
     def put_once(self, marker: str, attributes: dict[str, Any], expires_at: int, now: int) -> bool:
         """Write a marker unless a live one exists (an expired one is replaced); True if written."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=to_dynamo({"marker": marker, **attributes, "expires_at": expires_at}),
-                ConditionExpression="attribute_not_exists(marker) OR expires_at < :now",
-                ExpressionAttributeValues={":now": value(now)},
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return conditional(lambda: self._db.put_item(
+            TableName=self._table,
+            Item=to_dynamo({"marker": marker, **attributes, "expires_at": expires_at}),
+            ConditionExpression="attribute_not_exists(marker) OR expires_at < :now",
+            ExpressionAttributeValues={":now": value(now)},
+        )) is not None
 
     def count_up_to(self, marker: str, limit: int, expires_at: int) -> bool:
         """Add one to a counter unless it reached ``limit``; False when it had."""
-        try:
-            self._db.update_item(
-                TableName=self._table, Key={"marker": value(marker)},
-                UpdateExpression="ADD hits :one SET expires_at = :expires",
-                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
-                ExpressionAttributeValues={":one": value(1), ":limit": value(limit),
-                                           ":expires": value(expires_at)},
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return conditional(lambda: self._db.update_item(
+            TableName=self._table, Key={"marker": value(marker)},
+            UpdateExpression="ADD hits :one SET expires_at = :expires",
+            ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+            ExpressionAttributeValues={":one": value(1), ":limit": value(limit),
+                                       ":expires": value(expires_at)},
+        )) is not None
 
     def get(self, marker: str) -> dict[str, Any] | None:
         """A marker's attributes, read consistently, or None."""

@@ -24,7 +24,7 @@ class MessageQueue:
         self._sqs = client
         self._urls: dict[str, str] = {}
 
-    def url(self, name: str) -> str:
+    def _url(self, name: str) -> str:
         """The URL of a queue by its physical name."""
         if name not in self._urls:
             self._urls[name] = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
@@ -32,13 +32,13 @@ class MessageQueue:
 
     def depth(self, name: str) -> int:
         """Messages waiting in a queue (approximate, as SQS reports it)."""
-        got = self._sqs.get_queue_attributes(QueueUrl=self.url(name),
+        got = self._sqs.get_queue_attributes(QueueUrl=self._url(name),
                                              AttributeNames=["ApproximateNumberOfMessages"])
         return int(got["Attributes"]["ApproximateNumberOfMessages"])
 
     def send(self, name: str, bodies: Sequence[str]) -> None:
         """Send every body, ten per request, re-sending entries SQS reports failed."""
-        url = self.url(name)
+        url = self._url(name)
         for start in range(0, len(bodies), SEND_BATCH):
             pending = {str(n): body for n, body in enumerate(bodies[start:start + SEND_BATCH])}
             for _ in range(_RESEND_ATTEMPTS):
@@ -52,13 +52,13 @@ class MessageQueue:
 
     def receive(self, name: str, visibility_timeout: int, most: int = SEND_BATCH) -> list[Received]:
         """Up to ``most`` (at most ten) visible messages, hidden for ``visibility_timeout`` seconds."""
-        got = self._sqs.receive_message(QueueUrl=self.url(name), MaxNumberOfMessages=most,
+        got = self._sqs.receive_message(QueueUrl=self._url(name), MaxNumberOfMessages=most,
                                         VisibilityTimeout=visibility_timeout, WaitTimeSeconds=0)
         return [Received(m["Body"], m["ReceiptHandle"]) for m in got.get("Messages", [])]
 
     def delete(self, name: str, receipts: Sequence[str]) -> None:
         """Delete received messages by their receipts, ten per request."""
-        url = self.url(name)
+        url = self._url(name)
         for start in range(0, len(receipts), SEND_BATCH):
             entries = [{"Id": str(n), "ReceiptHandle": receipt}
                        for n, receipt in enumerate(receipts[start:start + SEND_BATCH])]
