@@ -48,6 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--chunk-rows", type=int, nargs="*", default=[0],
                        help="rows per chunk for the end-to-end figures (0: the setting, 500 in basic mode)")
     bench.add_argument("--out", type=Path, help="also write the figures here")
+    bench.add_argument("--vendor", action="store_true",
+                       help="advanced mode against a loopback fake vendor (its own figures only)")
+    bench.add_argument("--latency-ms", type=int, nargs="*", default=[100, 300],
+                       help="--vendor: the fake vendor's latency per call")
+    bench.add_argument("--limit", type=float, default=40.0,
+                       help="--vendor: the fake vendor's hard limit, requests per second (429 beyond)")
+    bench.add_argument("--workers", type=int, nargs="*", default=[2, 4],
+                       help="--vendor: worker processes")
+    bench.add_argument("--vendor-rows", type=int, default=600, help="--vendor: rows per batch")
+    bench.add_argument("--repeat-percent", type=float, default=0.0,
+                       help="--vendor: share of rows repeating an earlier row's email")
+    bench.add_argument("--again", action="store_true",
+                       help="--vendor: send the identical batch a second time")
     parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
     args = parser.parse_args(argv)
     if not args.verbose:  # the handlers log for CloudWatch; a terminal wants the progress bar
@@ -57,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return run_file(args)
     if args.command == "bench":
-        return bench_all(args)
+        return bench_vendor(args) if args.vendor else bench_all(args)
     return serve_api(args)
 
 
@@ -72,10 +85,27 @@ def bench_all(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         figures["end_to_end"] = [figure for rows in args.chunk_rows
                                  for figure in run_throughput(args.rows, Path(folder), 2, rows or None)]
+    return _emit(figures, args.out)
+
+
+def bench_vendor(args: argparse.Namespace) -> int:
+    """Run the vendor benchmark and print its figures."""
+    import tempfile
+
+    from chalicelib.local.vendor_bench import run_vendor_bench
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = run_vendor_bench([ms / 1000 for ms in args.latency_ms], args.workers,
+                                   args.vendor_rows, args.limit, args.repeat_percent / 100,
+                                   args.again, Path(folder))
+    return _emit({"vendor": figures}, args.out)
+
+
+def _emit(figures: dict[str, object], out: Path | None) -> int:
     text = json.dumps(figures, indent=2)
     print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    if out:
+        out.write_text(text + "\n")
     return 0
 
 

@@ -42,10 +42,15 @@ def lead_rows(count: int, seed: int = 7) -> list[list[str]]:
 
 def write_leads(path: Path, rows: int) -> Path:
     """Write a leads CSV of ``rows`` rows."""
+    return write_rows(path, lead_rows(rows))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> Path:
+    """Write lead rows (as ``lead_rows`` makes them) under the leads header."""
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
-        writer.writerows(lead_rows(rows))
+        writer.writerows(rows)
     return path
 
 
