@@ -152,6 +152,15 @@ class _GuardedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+def guarded_connection(scheme: str, host: str, port: int, policy: Policy,
+                       timeout: float | None) -> http.client.HTTPConnection:
+    """A connection to ``host:port`` (made on first request) that connects only where ``policy`` allows."""
+    options: dict[str, Any] = {"port": port} if timeout is None else {"port": port, "timeout": timeout}
+    if scheme == "https":
+        return _GuardedHTTPSConnection(host, policy, **options)
+    return _GuardedHTTPConnection(host, policy, **options)
+
+
 class GuardedHTTPHandler(urllib.request.HTTPHandler):
     """urllib's http handler, connecting only to addresses the policy allows."""
 

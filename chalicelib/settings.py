@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     outbound_allow_loopback: bool = False
     outbound_allow_private: bool = False
 
+    # Vendor sources' rate limits hold for the tenant's key across every worker and sandbox: a
+    # worker takes this many seconds' worth of its source's slots at a time from the shared
+    # schedule (one DynamoDB write per lease), and aims at this share of the configured rate
+    # (the rest absorbs network and scheduling jitter, so a vendor counting any one-second
+    # window never sees a call too many).
+    vendor_lease_seconds: float = Field(default=0.25, gt=0, le=5)
+    vendor_rate_share: float = Field(default=0.97, gt=0, le=1)
+
     def outbound_policy(self) -> Policy:
         """Which special addresses outbound calls may reach (``chalicelib.netguard``)."""
         return Policy(allow_loopback=self.outbound_allow_loopback,

@@ -76,6 +76,8 @@ LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id",
                    local_indexes=(("by-time", "at"),))
 MARKERS = TableSpec("markers", hash_key="marker", ttl_attribute="expires_at")
 COLUMN_MAPS = TableSpec("column-maps", hash_key="tenant_id", range_key="fingerprint")
+# One item per tenant vendor source: the next free slot of its rate limit, shared by every worker.
+RATE_LIMITS = TableSpec("rate-limits", hash_key="bucket", ttl_attribute="expires_at")
 
 INGEST = QueueSpec(
     "ingest", handler="split", batch_size=1, visibility_timeout=900,
@@ -102,7 +104,8 @@ class ScheduleSpec:
 TICK = ScheduleSpec("tick", handler="tick", rate_minutes=1)
 SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 
-TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS)
+TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS,
+                                 RATE_LIMITS)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),)
 
@@ -181,7 +184,7 @@ SPLIT = FunctionSpec(
 )
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,
-    writes=(TENANTS, BATCHES, CHUNKS, LEDGER),
+    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, RATE_LIMITS),
     sends=(FINALIZE,),
     reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX), writes_objects=(keys.WORK_PREFIX,),
     secrets=(VENDOR_SECRETS,),

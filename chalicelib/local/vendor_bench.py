@@ -88,6 +88,8 @@ def run_vendor_bench(latencies: list[float], workers: list[int], rows: int, limi
         for count in workers:
             runtime = LocalRuntime(work_concurrency=count, tick_seconds=3600).start()
             try:
+                for worker in runtime.workers:  # answers once it polls: start-up is not measured
+                    worker.counts()
                 ports = get_ports()
                 for latency in latencies:
                     vendor.reset(latency=latency)

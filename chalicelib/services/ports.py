@@ -19,6 +19,7 @@ from chalicelib.adapters.blobs import BlobStore
 from chalicelib.adapters.ledger import LedgerReader
 from chalicelib.adapters.markers import MarkerStore
 from chalicelib.adapters.queue import MessageQueue
+from chalicelib.adapters.rate_limits import RateLimitStore
 from chalicelib.adapters.secrets import SecretStore
 from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.clients import Clients, get_clients
@@ -28,6 +29,7 @@ from chalicelib.ports.blobs import Blobs
 from chalicelib.ports.ledger import Ledger
 from chalicelib.ports.markers import Markers
 from chalicelib.ports.queue import Queue
+from chalicelib.ports.rate_limits import RateLimits
 from chalicelib.ports.secrets import Secrets
 from chalicelib.ports.settlements import Settlements
 from chalicelib.settings import Settings, get_settings
@@ -58,6 +60,7 @@ class Ports:
     blobs: Blobs
     queue: Queue
     secrets: Secrets
+    rate_limits: RateLimits
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:
@@ -81,6 +84,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
         blobs=BlobStore(clients.s3, settings.bucket),
         queue=MessageQueue(clients.sqs),
         secrets=SecretStore(clients, settings),
+        rate_limits=RateLimitStore(db, name(topology.RATE_LIMITS.name)),
         clock=clock or Clock(),
     )
 

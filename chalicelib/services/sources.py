@@ -21,6 +21,7 @@ from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
 from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
 from chalicelib.sources.http_provider import HttpProvider
+from chalicelib.sources.shared_limit import SharedRateLimit
 from chalicelib.sources.spec import DatasetSource, HttpSource, TenantConfig
 
 
@@ -112,9 +113,14 @@ def waterfall_for(ports: Ports, tenant: Tenant) -> list[PricedSource]:
 def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource) -> PricedSource:
     if isinstance(source, HttpSource):
         cfg = source.config
+        settings = ports.settings
+        # The vendor's limit is the tenant's key's, whatever the number of workers: one schedule.
+        limit = SharedRateLimit(ports.rate_limits, f"{tenant_id}#{cfg.name}",
+                                cfg.rate_limit_per_second * settings.vendor_rate_share,
+                                settings.vendor_lease_seconds, ports.clock.epoch, ports.clock.sleep)
         provider = HttpProvider(cfg, ports.secrets.vendor(cfg.secret_name) if cfg.secret_name else None,
-                                policy=ports.settings.outbound_policy())
-        return PricedSource(provider, cfg.price, frozenset(cfg.outputs))
+                                policy=settings.outbound_policy(), limiter=limit)
+        return PricedSource(provider, cfg.price, frozenset(cfg.outputs), cfg.max_in_flight)
     try:
         index = json.loads(ports.blobs.read(dataset_key(tenant_id, source.dataset_id)))
     except NotFound as exc:

@@ -222,10 +222,9 @@ def _pending(row: ChunkRow, fields: dict[str, int]) -> RowResult:
 
 
 def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int]) -> _Part:
-    rows = [
-        row if row.status in _REUSABLE else pipeline.enrich_row(ChunkRow(i=row.i, v=row.v), fields)
-        for row in part.rows
-    ]
+    todo = [row for row in part.rows if row.status not in _REUSABLE]
+    fresh = iter(pipeline.enrich_rows([ChunkRow(i=row.i, v=row.v) for row in todo], fields))
+    rows = [row if row.status in _REUSABLE else next(fresh) for row in part.rows]
     return _Part(rows, enriched=True)
 
 

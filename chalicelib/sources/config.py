@@ -36,6 +36,9 @@ class HttpSourceConfig(BaseModel):
     price: int = Field(ge=0)
     timeout_seconds: float = Field(default=10.0, gt=0)
     rate_limit_per_second: float = Field(default=10.0, gt=0)
+    # Calls in flight at once from one worker (its connection pool's size): rate x latency is
+    # what keeps a vendor busy at its limit (40/s at 300 ms needs 12).
+    max_in_flight: int = Field(default=16, ge=1, le=64)
     max_retries: int = Field(default=3, ge=0, le=10)
     backoff_seconds: float = Field(default=0.5, ge=0)
     breaker_threshold: int = Field(default=5, ge=1)

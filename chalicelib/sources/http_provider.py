@@ -5,19 +5,22 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult
-from chalicelib.netguard import Policy, RefusedDestination, guarded_opener
+from chalicelib.netguard import Policy, RefusedDestination
 from chalicelib.sources.config import PLACEHOLDER, HttpSourceConfig
+from chalicelib.sources.pool import ConnectionPool
 from chalicelib.sources.resilience import (
     CircuitBreaker,
+    RateLimit,
     TokenBucket,
     backoff_delay,
     http_date_epoch,
@@ -38,20 +41,6 @@ class Opener(Protocol):
         ...
 
 
-class RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """Answer a redirect as the 3xx it is: urllib would carry the auth header to any host."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
-                         headers: http.client.HTTPMessage, newurl: str) -> urllib.request.Request | None:
-        """Follow no redirect."""
-        return None
-
-
-def vendor_opener(policy: Policy, *handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
-    """The default opener: connects only where ``policy`` allows, follows no redirect, no proxy."""
-    return guarded_opener(policy, RefuseRedirects(), *handlers)
-
-
 @dataclass(frozen=True)
 class _Reply:
     """An HTTP answer, whatever its status."""
@@ -68,7 +57,8 @@ class HttpProvider:
     def __init__(self, config: HttpSourceConfig, secret: str | None = None,
                  clock_epoch: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, opener: Opener | None = None,
-                 random: Callable[[], float] = random.random, policy: Policy | None = None) -> None:
+                 random: Callable[[], float] = random.random, policy: Policy | None = None,
+                 limiter: RateLimit | None = None) -> None:
         if config.auth_header and not secret:
             raise ValueError(f"source {config.name!r} needs the secret {config.secret_name!r}")
         if secret and ("\r" in secret or "\n" in secret):
@@ -79,10 +69,15 @@ class HttpProvider:
         self._secret = secret
         self._sleep = sleep
         self._random = random
-        self._opener: Opener = opener or vendor_opener(policy or Policy())
-        # One bucket and one breaker per provider: the vendor sees all worker threads as one client.
+        self.max_in_flight = config.max_in_flight
+        # Keep-alive connections, as many as may be in flight at once.
+        self._opener: Opener = opener or ConnectionPool(policy or Policy(), config.max_in_flight,
+                                                        MAX_RESPONSE_BYTES)
+        self._in_flight = threading.BoundedSemaphore(config.max_in_flight)
+        # One rate limit and one breaker per provider: the vendor sees all worker threads as one
+        # client (and with a shared ``limiter``, every worker process and sandbox as well).
         # No burst: evenly spaced calls also stay under vendors that count a sliding window.
-        self._bucket = TokenBucket(config.rate_limit_per_second, clock_epoch, sleep)
+        self._limit: RateLimit = limiter or TokenBucket(config.rate_limit_per_second, clock_epoch, sleep)
         self._breaker = CircuitBreaker(config.breaker_threshold, config.breaker_cooldown_seconds,
                                        clock_epoch)
 
@@ -94,7 +89,8 @@ class HttpProvider:
             return _error("circuit open")
         available = False
         try:
-            result, available = self._call(self._request(record))
+            with self._in_flight:
+                result, available = self._call(self._request(record))
         finally:
             self._breaker.record(available)
         return result
@@ -128,14 +124,17 @@ class HttpProvider:
         cfg = self._config
         reason = ""
         for attempt in range(cfg.max_retries + 1):
-            self._bucket.acquire()
+            self._limit.acquire()
             reply = self._send(request)
             if isinstance(reply, RefusedDestination):  # never retried: the answer will not change
                 return _error(f"destination refused: {reply}"), True
             if isinstance(reply, _Reply) and not self._retryable(reply.status):
                 return self._interpret(reply), True
             reason, delay = self._retry_plan(reply, attempt)
-            if attempt < cfg.max_retries:
+            if isinstance(reply, _Reply) and reply.status == 429:
+                # The vendor's limit is the tenant's, not this caller's: every caller waits.
+                self._limit.hold(delay)
+            elif attempt < cfg.max_retries:
                 self._sleep(delay)
         attempts = cfg.max_retries + 1
         return _error(reason if attempts == 1 else f"{reason} after {attempts} attempts"), False

@@ -7,12 +7,25 @@ from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from typing import Protocol
 
 # A vendor asking for longer than this is having an outage; the breaker, not a sleeping
 # worker, is the right answer to that.
 RETRY_AFTER_CAP_SECONDS = 60.0
 BACKOFF_CAP_SECONDS = 10.0
 JITTER_FRACTION = 0.1
+
+
+class RateLimit(Protocol):
+    """Slots at a vendor's rate: in one process (``TokenBucket``) or shared by every worker."""
+
+    def acquire(self) -> float:
+        """Wait for this caller's slot; return how long it waited."""
+        ...
+
+    def hold(self, seconds: float) -> None:
+        """The vendor said wait (a 429): no caller gets a slot in the next ``seconds``."""
+        ...
 
 
 class TokenBucket:
@@ -41,6 +54,15 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def hold(self, seconds: float) -> None:
+        """Push the next free slot at least ``seconds`` into the future."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            # the next acquire takes one token and waits -tokens / rate = seconds
+            self._tokens = min(self._tokens, 1.0 - seconds * self._rate)
 
 
 def backoff_delay(attempt: int, base: float, random: Callable[[], float]) -> float:

@@ -17,7 +17,8 @@ from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.models import ChunkRow, RowStatus
 from chalicelib.netguard import Policy
 from chalicelib.sources.config import HttpSourceConfig
-from chalicelib.sources.http_provider import HttpProvider, vendor_opener
+from chalicelib.sources.http_provider import HttpProvider
+from chalicelib.sources.pool import ConnectionPool
 from chalicelib.sources.resilience import TokenBucket, backoff_delay, parse_retry_after
 from tests.fake_vendor import FakeClock, FakeVendor, Reply
 
@@ -25,7 +26,7 @@ SECRET = "s3cr3t-token-42"
 HIT_OUTPUTS = {"title": "VP Sales", "company": "Acme GmbH", "work_email": "jane@acme.de",
                "skills": '["sales","sql"]', "phone": None}
 NO_OUTPUTS = dict.fromkeys(HIT_OUTPUTS)
-LOOPBACK = vendor_opener(Policy(allow_loopback=True))  # the fake vendor listens on 127.0.0.1
+LOOPBACK = ConnectionPool(Policy(allow_loopback=True))  # the fake vendor listens on 127.0.0.1
 
 
 @pytest.fixture

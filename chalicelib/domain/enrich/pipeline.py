@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from chalicelib.domain.enrich.base import AttributeStatus, Enricher, EnricherResult
@@ -29,6 +30,8 @@ class Pipeline:
         self._billable = billable if billable is not None else frozenset(e.name for e in enrichers)
         self._waterfall = tuple(waterfall)
         self._price = price
+        # Rows whose waterfalls run at once: enough to keep the widest source's calls in flight.
+        self._width = max((step.max_in_flight for step in self._waterfall), default=1)
 
     def with_waterfall(self, steps: Sequence[PricedSource], price: int) -> Pipeline:
         """The same built-ins followed by a waterfall; ``price`` is the mode's price per match."""
@@ -36,11 +39,32 @@ class Pipeline:
 
     def enrich_row(self, row: ChunkRow, fields: dict[str, int]) -> RowResult:
         """Enrich one row; an enricher that raises marks only this row's attribute ERROR."""
+        return self.enrich_rows([row], fields)[0]
+
+    def enrich_rows(self, rows: Sequence[ChunkRow], fields: dict[str, int]) -> list[RowResult]:
+        """Enrich rows, in order: the built-ins one row after another, then the waterfalls of
+        up to the widest source's ``max_in_flight`` rows at once (vendor calls wait on the
+        network, not on this process)."""
+        started = [self._built_ins(row, fields) for row in rows]
+        waiting = [one for one in started if one[2] is not None]
+        width = min(self._width, len(waiting))
+        if width > 1:
+            with ThreadPoolExecutor(max_workers=width, thread_name_prefix="waterfall") as pool:
+                list(pool.map(lambda one: self._run_waterfall(*one), waiting))
+        else:
+            for one in waiting:
+                self._run_waterfall(*one)
+        return [result if row.skip else _settle_status(result, errors)
+                for row, (result, errors, _) in zip(rows, started, strict=True)]
+
+    def _built_ins(self, row: ChunkRow, fields: dict[str, int]
+                   ) -> tuple[RowResult, list[str], dict[str, str] | None]:
+        """The row after the built-in enrichers, its errors, and its record if a waterfall follows."""
         record = canonical_record(row.v, fields)
         result = RowResult(i=row.i, v=row.v, row_id=row_id(row.v, record), status=RowStatus.SKIPPED)
         if row.skip:
             result.error = row.skip
-            return result
+            return result, [], None
         errors: list[str] = []
         for enricher in self._enrichers:
             outcome = _run(enricher, record)
@@ -52,19 +76,10 @@ class Pipeline:
             result.matched = result.matched or (outcome.matched and enricher.name in self._billable)
             if outcome.error:
                 errors.append(f"{enricher.name}: {outcome.error}")
-        if self._waterfall:
-            self._run_waterfall(result, record, errors)
-        result.error = "; ".join(errors) or None
-        if result.matched:
-            result.status = RowStatus.COMPLETED
-        elif errors:
-            result.status = RowStatus.FAILED
-        else:
-            result.status = RowStatus.NOT_FOUND
-        return result
+        return result, errors, record if self._waterfall else None
 
-    def _run_waterfall(self, result: RowResult, record: dict[str, str], errors: list[str]) -> None:
-        assert self._price is not None
+    def _run_waterfall(self, result: RowResult, errors: list[str], record: dict[str, str] | None) -> None:
+        assert self._price is not None and record is not None
         filled = run_waterfall(self._waterfall, record, self._price)
         result.attributes.update(filled.attributes)
         errors.extend(filled.errors)
@@ -75,6 +90,18 @@ class Pipeline:
             result.found.append(WATERFALL)
             result.matched = True
             result.credits = filled.credits
+
+
+def _settle_status(result: RowResult, errors: list[str]) -> RowResult:
+    """The row's status from what matched and what failed."""
+    result.error = "; ".join(errors) or None
+    if result.matched:
+        result.status = RowStatus.COMPLETED
+    elif errors:
+        result.status = RowStatus.FAILED
+    else:
+        result.status = RowStatus.NOT_FOUND
+    return result
 
 
 def _run(enricher: Enricher, record: dict[str, str]) -> EnricherResult:

@@ -13,12 +13,14 @@ from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, Enri
 class PricedSource:
     """One waterfall step: a source, the fields it can fill, what a row it fills costs.
 
-    ``price`` None means the mode's price per match.
+    ``price`` None means the mode's price per match; ``max_in_flight`` how many rows may ask
+    the source at once (1: a lookup that never waits on a network).
     """
 
     source: Enricher
     price: int | None
     fields: frozenset[str]
+    max_in_flight: int = 1
 
 
 @dataclass(frozen=True)
