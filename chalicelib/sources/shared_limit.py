@@ -14,6 +14,9 @@ from collections.abc import Callable
 
 from chalicelib.ports.rate_limits import RateLimits
 
+# How often a caller that woke too late for its slot asks for another before it goes anyway.
+_LATE_RETRIES = 3
+
 
 class SharedRateLimit:
     """``RateLimit`` over a shared schedule, taken in leases (thread-safe)."""
@@ -35,12 +38,15 @@ class SharedRateLimit:
     def acquire(self) -> float:
         """Wait for this caller's slot; return how long it waited."""
         waited = 0.0
-        while True:
+        for attempt in range(_LATE_RETRIES + 1):
             with self._lock:
                 now = self._clock()
-                # Slots of the lease left in the past are not used late: two of them at once
-                # would be a burst the vendor never agreed to.
-                if self._left == 0 or self._next < max(now - self._interval, self._held_until):
+                # Slots of the lease left in the past (or inside a hold) are skipped, never used
+                # late: several of them at once would be a burst the vendor never agreed to.
+                while self._left and self._next < max(now - self._interval, self._held_until):
+                    self._next += self._interval
+                    self._left -= 1
+                if self._left == 0:
                     self._next = self._store.take(self._key, self._lease, self._interval, now)
                     self._left = self._lease
                     now = self._clock()
@@ -51,9 +57,13 @@ class SharedRateLimit:
                 self._sleep(slot - now)
                 waited += slot - now
             with self._lock:
-                if slot >= self._held_until:
-                    return waited
-            # a 429 arrived while this caller waited and its slot falls inside the hold
+                held = slot < self._held_until  # a 429 arrived while this caller waited
+            # A caller that woke well after its slot (the process was descheduled, a pause)
+            # takes a new one: callers late together would otherwise reach the vendor together.
+            late = self._clock() - slot > self._interval and attempt < _LATE_RETRIES
+            if not held and not late:
+                return waited
+        return waited
 
     def hold(self, seconds: float) -> None:
         """Every worker waits ``seconds`` (from now) before its next call."""

@@ -102,3 +102,23 @@ def test_threads_of_one_worker_each_get_a_distinct_slot() -> None:
         thread.join(timeout=5)
 
     assert sorted(waits) == pytest.approx([n * 0.05 for n in range(8)])
+
+
+def test_a_caller_that_woke_long_after_its_slot_takes_a_new_one_instead_of_bursting() -> None:
+    store, clock = InMemoryRateLimits(), Clock()
+    limit = SharedRateLimit(store, "t#people", 10, 1.0, clock.time, clock.sleep)
+    sent_at(limit, clock, 1)  # slot 0.0; the lease holds 0.1 … 0.9
+    clock._local.now = 1000.05
+    overslept = [0.3]  # the process was descheduled: the next sleep lasts 0.3 s longer
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds + (overslept.pop() if overslept else 0.0))
+
+    limit._sleep = sleep
+    limit.acquire()  # its slot was 0.1; it woke at 0.4, when 0.2 and 0.3 had gone by unused
+
+    # It went at 0.4 on a slot of its lease still due (0.3), not at 0.1's: with the callers
+    # late alongside it that would have been four calls at once.
+    assert clock.time() - 1000.0 == pytest.approx(0.4)
+    assert store.tat["t#people"] == pytest.approx(1001.0)  # the rest of its lease served, no new one
+    assert sent_at(limit, clock, 3) == pytest.approx([0.4, 0.5, 0.6])  # 0.2 was skipped, unused
