@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters.dynamo import is_condition_failure, value
+from chalicelib.adapters.dynamo import conditional, value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,42 +33,31 @@ class RateLimitStore:
     def take(self, key: str, count: int, interval: float, now: float) -> float:
         """Reserve ``count`` consecutive slots ``interval`` seconds apart; the first one's time."""
         span, at = _micros(count * interval), _micros(now)
-        expires = int(now) + _KEEP_SECONDS
+        expires = value(int(now) + _KEEP_SECONDS)
         for _ in range(_ATTEMPTS):
-            try:  # busy: the schedule runs ahead of now, append to it
-                answer = self._db.update_item(
-                    TableName=self._table, Key={"bucket": value(key)},
-                    UpdateExpression="SET tat = tat + :span, expires_at = :expires",
-                    ConditionExpression="tat >= :now",
-                    ExpressionAttributeValues={":span": value(span), ":now": value(at),
-                                               ":expires": value(expires)},
-                    ReturnValues="UPDATED_NEW")
-                return (int(answer["Attributes"]["tat"]["N"]) - span) / 1_000_000
-            except ClientError as exc:
-                if not is_condition_failure(exc):
-                    raise
-            try:  # idle (or new): the schedule starts now
-                self._db.update_item(
-                    TableName=self._table, Key={"bucket": value(key)},
-                    UpdateExpression="SET tat = :end, expires_at = :expires",
-                    ConditionExpression="attribute_not_exists(tat) OR tat < :now",
-                    ExpressionAttributeValues={":end": value(at + span), ":now": value(at),
-                                               ":expires": value(expires)})
+            busy = conditional(lambda: self._db.update_item(  # the schedule runs ahead: append
+                TableName=self._table, Key={"bucket": value(key)},
+                UpdateExpression="SET tat = tat + :span, expires_at = :expires",
+                ConditionExpression="tat >= :now",
+                ExpressionAttributeValues={":span": value(span), ":now": value(at), ":expires": expires},
+                ReturnValues="UPDATED_NEW"))
+            if busy is not None:
+                return (int(busy["Attributes"]["tat"]["N"]) - span) / 1_000_000
+            idle = conditional(lambda: self._db.update_item(  # idle (or new): it starts now
+                TableName=self._table, Key={"bucket": value(key)},
+                UpdateExpression="SET tat = :end, expires_at = :expires",
+                ConditionExpression="attribute_not_exists(tat) OR tat < :now",
+                ExpressionAttributeValues={":end": value(at + span), ":now": value(at),
+                                           ":expires": expires}))
+            if idle is not None:
                 return now
-            except ClientError as exc:
-                if not is_condition_failure(exc):
-                    raise
         raise RuntimeError(f"rate limit {key!r}: the schedule kept moving under {_ATTEMPTS} tries")
 
     def hold(self, key: str, until: float) -> None:
         """No slot before ``until`` (a vendor's Retry-After): moves the schedule on, never back."""
-        try:
-            self._db.update_item(
-                TableName=self._table, Key={"bucket": value(key)},
-                UpdateExpression="SET tat = :until, expires_at = :expires",
-                ConditionExpression="attribute_not_exists(tat) OR tat < :until",
-                ExpressionAttributeValues={":until": value(_micros(until)),
-                                           ":expires": value(int(until) + _KEEP_SECONDS)})
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        conditional(lambda: self._db.update_item(
+            TableName=self._table, Key={"bucket": value(key)},
+            UpdateExpression="SET tat = :until, expires_at = :expires",
+            ConditionExpression="attribute_not_exists(tat) OR tat < :until",
+            ExpressionAttributeValues={":until": value(_micros(until)),
+                                       ":expires": value(int(until) + _KEEP_SECONDS)}))
