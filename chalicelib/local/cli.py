@@ -8,14 +8,17 @@ import logging
 import os
 import secrets
 import sys
+import threading
 import time
 from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.models import PAUSED_STATUSES, TERMINAL_STATUSES, Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.status import status_body
 from chalicelib.keys import results_key
-from chalicelib.local.emulator import Emulator
+from chalicelib.local.emulator import Emulator, EmulatorFailed
 from chalicelib.local.runtime import LocalRuntime
 from chalicelib.observability import LOCAL_SERVICE, SERVICE
 from chalicelib.services.batches import start_batch
@@ -116,24 +119,46 @@ def run_file(args: argparse.Namespace) -> int:
         print(f"batch-enrich: no such file: {source}", file=sys.stderr)
         return 2
     out = args.out or source.with_name(f"{source.stem}.enriched.csv")
-    runtime = LocalRuntime(work_concurrency=args.workers).start()
+    runtime = LocalRuntime(work_concurrency=args.workers)
     try:
-        ports = get_ports()
-        credits = args.credits if args.credits is not None else _enough_credits(ports, source)
-        tenant = create_tenant(ports, "local", credits)
-        with source.open("rb") as stream:
-            batch = start_batch(ports, tenant.tenant_id, stream, source.name,
-                                BatchOptions(name=source.name, mode=args.mode))
-        batch = _watch(ports, runtime, batch, quiet=args.quiet)
-        if batch.has_results:
-            out.write_bytes(ports.blobs.read(results_key(batch, "results.csv")))
-        if args.summary_json:
-            body = status_body(batch) | {"results_file": str(out) if batch.has_results else None,
-                                          "credits_start": credits}
-            args.summary_json.write_text(json.dumps(body, indent=2) + "\n")
+        runtime.start()
+        batch = _run_batch(args, runtime, source, out)
+    except EmulatorFailed as died:
+        return _died(died)
+    except (BotoCoreError, ClientError):  # a request the dying emulator never answered
+        try:
+            runtime.check(grace=2.0)
+        except EmulatorFailed as died:
+            return _died(died)
+        raise
     finally:
         runtime.stop()
     return _report(batch, out)
+
+
+def _died(failure: EmulatorFailed) -> int:
+    """One line on what died; exit code 4."""
+    print(f"batch-enrich: {failure}; the run cannot go on (its data lived there): run it again.",
+          file=sys.stderr)
+    return 4
+
+
+def _run_batch(args: argparse.Namespace, runtime: LocalRuntime, source: Path, out: Path) -> Batch:
+    """Create the local tenant and the batch, watch it to its end, write the files asked for."""
+    ports = get_ports()
+    credits = args.credits if args.credits is not None else _enough_credits(ports, source)
+    tenant = create_tenant(ports, "local", credits)
+    with source.open("rb") as stream:
+        batch = start_batch(ports, tenant.tenant_id, stream, source.name,
+                            BatchOptions(name=source.name, mode=args.mode))
+    batch = _watch(ports, runtime, batch, quiet=args.quiet)
+    if batch.has_results:
+        out.write_bytes(ports.blobs.read(results_key(batch, "results.csv")))
+    if args.summary_json:
+        body = status_body(batch) | {"results_file": str(out) if batch.has_results else None,
+                                      "credits_start": credits}
+        args.summary_json.write_text(json.dumps(body, indent=2) + "\n")
+    return batch
 
 
 def _enough_credits(ports: Ports, source: Path) -> int:
@@ -153,6 +178,7 @@ def _watch(ports: Ports, runtime: LocalRuntime, batch: Batch, quiet: bool) -> Ba
         task = progress.add_task(f"enriching {batch.name}", total=None)
         while True:
             time.sleep(0.2)
+            runtime.check()
             current = ports.batches.get(batch.tenant_id, batch.batch_id) or batch
             done = current.counts.settled + current.counts.parked
             progress.update(task, total=current.total_rows, completed=done,
@@ -204,10 +230,17 @@ def serve_api(args: argparse.Namespace) -> int:
     print(f"admin key:          {admin_key}")
     print(f"AWS emulator:       {runtime.emulator.endpoint}")
     print(f"bucket:             {get_ports().settings.bucket}", flush=True)
+
+    def stop_when_the_runtime_fails() -> None:
+        print(f"batch-enrich: {runtime.wait_failure()}; the API cannot go on. Start it again.",
+              file=sys.stderr, flush=True)
+        server.shutdown()
+
+    threading.Thread(target=stop_when_the_runtime_fails, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         runtime.stop()
-    return 0
+    return 4 if runtime.failure else 0

@@ -7,6 +7,7 @@ time, item-level transaction rollback) is in ``emulator_server``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def stop_child(process: subprocess.Popen[str], timeout: float) -> None:
 
 
 class EmulatorFailed(RuntimeError):
-    """The emulator's process did not start."""
+    """The emulator's process did not start, or died; the message says how, in one line."""
 
 
 class Emulator:
@@ -50,6 +51,14 @@ class Emulator:
         """The emulator process's id while it runs."""
         return None if self._process is None else self._process.pid
 
+    @property
+    def ended(self) -> str | None:
+        """How the process ended while it should run ("was killed by signal 9"); None while it runs."""
+        code = None if self._process is None else self._process.poll()
+        if code is None:
+            return None
+        return f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+
     def start(self) -> Emulator:
         """Start the process and wait until it listens; returns self."""
         self._process = subprocess.Popen(
@@ -59,7 +68,13 @@ class Emulator:
         assert self._process.stdout is not None
         line = self._process.stdout.readline().split()
         if len(line) != 2 or line[0] != "ready":
+            pid = self._process.pid
+            with contextlib.suppress(subprocess.TimeoutExpired):  # it closed its output: ending
+                self._process.wait(timeout=2 if not line else 0)
+            ended = self.ended
             self.stop()
+            if ended:
+                raise EmulatorFailed(f"the AWS emulator (pid {pid}) did not start: it {ended}")
             raise EmulatorFailed(f"the AWS emulator did not start (it said {' '.join(line)!r}; "
                                  "its errors are above)")
         self._endpoint = line[1]

@@ -152,7 +152,13 @@ def poll_until(mapping: EventSourceMapping, stop: threading.Event, busy: Busy | 
     wait = _MIN_WAIT
     while not stop.is_set():
         with busy:
-            got = mapping.poll_once()
+            try:
+                got = mapping.poll_once()
+            except Exception:  # a poller outlives a failed poll, as Lambda's does
+                if stop.is_set():
+                    return
+                logger.exception("poll failed", extra={"queue": mapping.spec.name})
+                got = 0
         wait = _MIN_WAIT if got else min(wait * 2, _MAX_WAIT)
         if not got:
             stop.wait(wait)

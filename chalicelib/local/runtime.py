@@ -9,6 +9,7 @@ queues and the schedules are served by threads of this process.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 from chalicelib import topology
 from chalicelib.clients import get_clients, reset_clients
 from chalicelib.local.counting import Counts, RequestCounter, merged
-from chalicelib.local.emulator import Emulator
+from chalicelib.local.emulator import Emulator, EmulatorFailed
 from chalicelib.local.eventsource import (
     Busy,
     EventSourceMapping,
@@ -29,6 +30,7 @@ from chalicelib.local.eventsource import (
 )
 from chalicelib.local.provision import provision
 from chalicelib.local.workers import WorkerProcess
+from chalicelib.observability import LOCAL_SERVICE, SERVICE
 from chalicelib.observability import local_logger as logger
 from chalicelib.services.ports import reset_ports
 from chalicelib.settings import get_settings
@@ -64,10 +66,23 @@ class LocalRuntime:
         self._workers: list[WorkerProcess] = []
         self._counter: RequestCounter | None = None
         self.mappings: list[EventSourceMapping] = []
+        self.failure: str | None = None  # set when the emulator died under the runtime
+        self._failed = threading.Event()
 
     def start(self) -> LocalRuntime:
         """Start the emulator, point this process at it, provision, start the pollers."""
         self.emulator.start()
+        try:
+            return self._start_on_emulator()
+        except Exception:
+            for _ in range(10):  # did the emulator die under us? (raise what it was, not a traceback)
+                if self.emulator.ended is not None:
+                    self._fail(f"the AWS emulator (pid {self.emulator.pid}) {self.emulator.ended}")
+                    raise EmulatorFailed(self.failure) from None
+                time.sleep(0.1)
+            raise
+
+    def _start_on_emulator(self) -> LocalRuntime:
         os.environ.update(self.emulator.environment())
         os.environ.setdefault("BATCH_ENRICH_MAX_QUEUED_CHUNKS", str(_QUEUED_CHUNKS))
         # The local mappings honour batchItemFailures, as infra/'s do (ReportBatchItemFailures).
@@ -89,6 +104,7 @@ class LocalRuntime:
             pollers = concurrency if mapping.spec is topology.WORK else 1
             for n in range(pollers):
                 self._spawn(poll_until, f"poll-{mapping.spec.name}-{n}", mapping, self._stop, self._busy)
+        self._spawn(self._watch_emulator, "watch-emulator")
         app = importlib.import_module("app")
         for spec in topology.SCHEDULES:
             self._spawn(self._schedule, f"schedule-{spec.name}", spec, getattr(app, spec.handler))
@@ -118,6 +134,35 @@ class LocalRuntime:
                     self._workers[n] = WorkerProcess(topology.WORK.name, self._retry_delay,
                                                      self._count).start()
 
+    def _watch_emulator(self) -> None:
+        """Notice at once when the emulator dies: everything else depends on it."""
+        pid = self.emulator.pid
+        while not self._stop.wait(0.2):
+            ended = self.emulator.ended
+            if ended is not None:
+                self._fail(f"the AWS emulator (pid {pid}) {ended}")
+                return
+
+    def _fail(self, reason: str) -> None:
+        """Stop everything quietly; the caller says what happened in one line (``check``)."""
+        self.failure = reason
+        for name in (SERVICE, LOCAL_SERVICE):  # every request they make now fails: no tracebacks
+            logging.getLogger(name).disabled = True
+        self._stop.set()
+        for worker in self._workers:
+            worker.kill()
+        self._failed.set()
+
+    def check(self, grace: float = 0.0) -> None:
+        """Raise EmulatorFailed if the emulator died (waiting up to ``grace`` seconds to notice)."""
+        if self._failed.wait(grace):
+            raise EmulatorFailed(self.failure)
+
+    def wait_failure(self) -> str:
+        """Block until the runtime fails; the reason."""
+        self._failed.wait()
+        return self.failure or "the local runtime failed"
+
     @property
     def workers(self) -> list[WorkerProcess]:
         """The work queue's worker processes (replaced when one dies)."""
@@ -126,8 +171,8 @@ class LocalRuntime:
     def stop(self) -> None:
         """Stop the pollers and workers (after their current batch), then the emulator."""
         self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=30)
+        for thread in self._threads:  # after a failure they may be stuck retrying a dead endpoint
+            thread.join(timeout=0 if self.failure else 30)
         for worker in self._workers:
             worker.stop()
         self.emulator.stop()

@@ -62,6 +62,11 @@ class WorkerProcess:
         """Start this worker's counts from zero."""
         self._ask("reset")
 
+    def kill(self) -> None:
+        """End the process at once (SIGKILL), as a sandbox that lost its endpoint is thrown away."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+
     def stop(self, timeout: float = 30) -> None:
         """Ask the process to finish its current batch and exit; kill it if it does not."""
         process, self._process = self._process, None
