@@ -76,8 +76,18 @@ class Settings(BaseSettings):
     # Presigned results links live this long.
     results_url_ttl_seconds: int = 3600
 
-    # A split that died is retried once its lease (about the ingest queue's visibility) ends.
-    split_lease_seconds: int = 900
+    # Recovery (docs/reliability.md). A handler keeps the messages it works invisible for this
+    # many seconds, extending them every third of it while it works (a heartbeat): a message
+    # of a process that died comes back within this long, whatever the queue's visibility.
+    heartbeat_seconds: int = 10
+    # The tick sends a dead-lettered message back to its queue this many times; then it gives
+    # up on it (a chunk part's rows end failed and uncharged, the batch ends failed).
+    redrive_limit: int = 3
+    # A batch with work outstanding and no progress for this long (or a resume or reprocess
+    # that began sending this long ago and never finished) is continued by the tick; after
+    # heal_limit continues without progress it ends failed.
+    heal_after_seconds: int = 120
+    heal_limit: int = 3
 
     # Outbound calls to tenant-supplied URLs (vendor sources) never reach the service's own
     # network: loopback (``batch-enrich serve`` allows it, for local vendors) and private

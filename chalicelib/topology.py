@@ -14,12 +14,17 @@ from chalicelib import keys
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """A global secondary index, projection ALL; sparse: an item without ``hash_key`` stays out."""
+    """A global secondary index; sparse: an item without ``hash_key`` stays out.
+
+    ``keys_only``: the index holds the table's keys and its own, nothing else, so writes to the
+    item's other attributes never write the index (readers get the items themselves).
+    """
 
     name: str
     hash_key: str
     range_key: str | None = None
     range_key_numeric: bool = False
+    keys_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,11 @@ class NotificationSpec:
 
 TENANTS = TableSpec("tenants", hash_key="tenant_id")
 API_KEYS = TableSpec("api-keys", hash_key="key_hash")
-BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id")
+# attention: the batches the tick must look at (not yet finished), every tenant's; `attention`
+# is set when a batch is created and removed when it finishes, so the index holds only open
+# batches. Keys only: a settlement's counter updates never write it.
+ATTENTION = IndexSpec("attention", hash_key="attention", range_key="batch_id", keys_only=True)
+BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id", global_indexes=(ATTENTION,))
 CHUNKS = TableSpec("chunks", hash_key="batch_id", range_key="chunk", range_key_numeric=True)
 # by-time: a tenant's ledger newest first; `at` is "{created_at}#{entry_id}".
 LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id",
@@ -184,19 +193,23 @@ SPLIT = FunctionSpec(
 )
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,
-    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, RATE_LIMITS),
+    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS),
     sends=(FINALIZE,),
     reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX), writes_objects=(keys.WORK_PREFIX,),
     secrets=(VENDOR_SECRETS,),
 )
 FINALIZER = FunctionSpec(
     "finalize", timeout=FINALIZE.function_timeout, memory=1024,
-    reads=(CHUNKS,), writes=(BATCHES,),
+    reads=(CHUNKS,), writes=(BATCHES, MARKERS),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
 )
+# The tick heals (services/healing.py): it re-drives every DLQ, gives up on what keeps failing
+# (a given-up part is stored and settled at no cost: chunks and batches only) and sends split
+# requests for files whose split was lost.
 TICKER = FunctionSpec(
     "tick", timeout=60, memory=512,
-    reads=(TENANTS,), writes=(BATCHES, CHUNKS),
-    sends=(WORK, FINALIZE),
+    reads=(TENANTS, MARKERS), writes=(BATCHES, CHUNKS),
+    sends=(INGEST, WORK, FINALIZE), dead_letters=(INGEST, WORK, FINALIZE),
+    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.WORK_PREFIX,),
 )
 FUNCTIONS: tuple[FunctionSpec, ...] = (API, SPLIT, WORKER, FINALIZER, TICKER)

@@ -35,7 +35,9 @@ def table(scope: Construct, settings: Settings, spec: topology.TableSpec,
     for index in spec.global_indexes:
         built.add_global_secondary_index(
             index_name=index.name, partition_key=_attribute(index.hash_key),
-            sort_key=_attribute(index.range_key, index.range_key_numeric) if index.range_key else None)
+            sort_key=_attribute(index.range_key, index.range_key_numeric) if index.range_key else None,
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY if index.keys_only
+            else dynamodb.ProjectionType.ALL)
     return built
 
 

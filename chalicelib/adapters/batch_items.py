@@ -10,6 +10,7 @@ from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, ChunkState
 
 _COUNTERS = ("completed", "not_found", "failed", "skipped", "parked")  # n_<status> attributes
 _JSON_ATTRIBUTES = ("metadata", "column_map", "fields")
+ATTENTION_OPEN = "open"  # `attention` while a batch is open (topology.ATTENTION)
 
 
 def batch_to_item(batch: Batch) -> dict[str, Any]:
@@ -29,6 +30,10 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         "chunks_total": batch.chunks_total, "chunks_done": batch.chunks_done,
         "credits_spent": batch.credits_spent, "started_at": batch.started_at,
         "finished_at": batch.finished_at, "message": batch.message,
+        "failure": batch.failure, "split_sent": batch.split_sent, "dispatch_at": batch.dispatch_at,
+        "heals": batch.heals, "healed_at": batch.healed_at,
+        # the attention index holds a batch from its creation until it finishes
+        "attention": ATTENTION_OPEN if batch.finished_at is None else None,
     }
     item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
     item.update({f"f_{name}": count for name, count in batch.found.items()})
@@ -53,6 +58,9 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         chunks_total=item.get("chunks_total"), chunks_done=item.get("chunks_done", 0),
         credits_spent=item.get("credits_spent", 0), started_at=item.get("started_at"),
         finished_at=item.get("finished_at"), message=item.get("message"),
+        failure=item.get("failure"), split_sent=item.get("split_sent", 0),
+        dispatch_at=item.get("dispatch_at"), heals=item.get("heals", 0),
+        healed_at=item.get("healed_at"),
         counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
     )
@@ -67,4 +75,5 @@ def chunk_from_item(raw: dict[str, Any]) -> ChunkState:
     """A DynamoDB chunk item as a ChunkState."""
     item = from_dynamo(raw)
     parts = tuple(PartRecord(p["key"], p["start"], p["settled"]) for p in item.get("parts", []))
-    return ChunkState(item["batch_id"], item["chunk"], item["next_part"], item["done"], parts)
+    return ChunkState(item["batch_id"], item["chunk"], item["next_part"], item["done"], parts,
+                      item.get("reprocess_key"))

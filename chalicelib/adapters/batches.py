@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.batch_items import batch_from_item, batch_to_item, chunk_from_item, stored
+from chalicelib.adapters.batch_items import (
+    ATTENTION_OPEN,
+    batch_from_item,
+    batch_to_item,
+    chunk_from_item,
+    stored,
+)
+from chalicelib.adapters.batch_recovery import BatchRecovery
 from chalicelib.adapters.dynamo import all_pages, conditional, refusal_raises, value
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
-    PAUSED_STATUSES,
     Batch,
     BatchStatus,
     ChunkState,
@@ -24,7 +30,7 @@ if TYPE_CHECKING:
 _BATCH_ID = re.compile(r"b_[0-9a-f]{22}")  # what a cursor of this listing holds
 
 
-class BatchStore:
+class BatchStore(BatchRecovery):
     """Batches by tenant (newest first) and chunk settlement records by batch."""
 
     def __init__(self, client: DynamoDBClient, batches: str, chunks: str) -> None:
@@ -106,8 +112,10 @@ class BatchStore:
         values[":now"] = value(now)
         values.update({k: value(v) for k, v in (condition_values or {}).items()})
         sets = [f"#f{i} = :f{i}" for i in range(len(fields))] + ["updated_at = :now"]
+        # a finished batch leaves the attention index (topology.ATTENTION)
+        removes = " REMOVE attention, dispatch_at" if changes.get("finished_at") else ""
         return self._update_if(
-            tenant_id, batch_id, UpdateExpression="SET " + ", ".join(sets),
+            tenant_id, batch_id, UpdateExpression="SET " + ", ".join(sets) + removes,
             ConditionExpression="attribute_exists(batch_id)" + (
                 f" AND ({condition})" if condition else ""),
             ExpressionAttributeNames=names, ExpressionAttributeValues=values)
@@ -117,26 +125,6 @@ class BatchStore:
         got = conditional(lambda: self._db.update_item(
             TableName=self._batches, Key=self._key(tenant_id, batch_id), ReturnValues="ALL_NEW", **update))
         return None if got is None else batch_from_item(got["Attributes"])
-
-    def paused(self) -> list[Batch]:
-        """Every paused batch of every tenant (the scheduled tick's auto-resume looks at these)."""
-        return self._scan("#status IN (:a, :b)", {":a": PAUSED_STATUSES[0].value,
-                                                  ":b": PAUSED_STATUSES[1].value})
-
-    def settled_unfinished(self) -> list[Batch]:
-        """Batches whose chunks all settled (or that were cancelled) but have no results yet."""
-        return self._scan(
-            "attribute_not_exists(finished_at) AND (chunks_done = chunks_total OR #status = :c)",
-            {":c": BatchStatus.CANCELLED.value})
-
-    def _scan(self, condition: str, values: dict[str, Any]) -> list[Batch]:
-        # A once-a-minute sweep; a sparse index on open batches is the next step at scale.
-        kwargs: dict[str, Any] = {
-            "TableName": self._batches, "FilterExpression": condition,
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {k: value(v) for k, v in values.items()},
-        }
-        return [batch_from_item(item) for item in all_pages(self._db.scan, kwargs)]
 
     def transition(
         self, tenant_id: str, batch_id: str, to: BatchStatus, allowed_from: tuple[BatchStatus, ...],
@@ -151,11 +139,13 @@ class BatchStore:
                          f"#status IN ({', '.join(allowed)})", allowed)
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
-               chunks: int, now: str, message: str) -> Batch | None:
-        """Take a completed batch back to processing for a reprocess; None if it was not completed.
+               chunks: int, now: str, message: str, dispatch_at: int) -> Batch | None:
+        """Take a finished batch (completed, or failed with results) back to processing for a
+        reprocess; None if it was not finished so.
 
         The rows being reprocessed leave the counters: ``rows`` by their status, ``found`` by the
-        enrichers that had found data for them; ``chunks`` of its chunks are open again.
+        enrichers that had found data for them; ``chunks`` of its chunks are open again. The
+        batch is open again (attention index) and dispatching since ``dispatch_at``.
         """
         subtract = {**{f"n_{status.value}": count for status, count in rows.items()},
                     **{f"f_{name}": count for name, count in found.items()}}
@@ -163,24 +153,29 @@ class BatchStore:
         values: dict[str, Any] = {
             ":processing": value(BatchStatus.PROCESSING.value), ":now": value(now),
             ":completed": value(BatchStatus.COMPLETED.value), ":chunks": value(-chunks),
-            ":message": value(message),
+            ":failed": value(BatchStatus.FAILED.value), ":message": value(message),
+            ":open": value(ATTENTION_OPEN), ":dispatch": value(dispatch_at),
             **{f":c{i}": value(-amount) for i, amount in enumerate(subtract.values())},
         }
         adds = ", ".join(["chunks_done :chunks", *(f"#c{i} :c{i}" for i in range(len(subtract)))])
         return self._update_if(
             tenant_id, batch_id,
-            UpdateExpression="SET #status = :processing, updated_at = :now, message = :message "
-            f"REMOVE finished_at ADD {adds}",
-            ConditionExpression="#status = :completed",
+            UpdateExpression="SET #status = :processing, updated_at = :now, message = :message, "
+            f"attention = :open, dispatch_at = :dispatch REMOVE finished_at, failure ADD {adds}",
+            ConditionExpression="#status = :completed OR (#status = :failed "
+            "AND attribute_exists(failure) AND attribute_exists(finished_at))",
             ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
-    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
-        """Mark a settled chunk open again for its next (reprocess) part (Conflict if it moved on)."""
+    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int, key: str) -> None:
+        """Mark a settled chunk open again for its next (reprocess) part, stored at ``key``
+        (Conflict if it moved on)."""
         with refusal_raises(Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.")):
             self._db.update_item(
                 TableName=self._chunks, Key={"batch_id": value(batch_id), "chunk": value(chunk)},
-                UpdateExpression="SET done = :false", ConditionExpression="next_part = :part",
-                ExpressionAttributeValues={":false": value(False), ":part": value(next_part)})
+                UpdateExpression="SET done = :false, reprocess_key = :key",
+                ConditionExpression="next_part = :part",
+                ExpressionAttributeValues={":false": value(False), ":part": value(next_part),
+                                           ":key": value(key)})
 
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
                      now: str) -> Batch:

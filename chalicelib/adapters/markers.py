@@ -1,4 +1,4 @@
-"""DynamoDB adapter for one-time markers: split claims with a lease, idempotency keys."""
+"""DynamoDB adapter for markers: idempotency keys, upload claims, rate counters, failure notes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from chalicelib.adapters.dynamo import conditional, from_dynamo, to_dynamo, valu
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_KEEP_SECONDS = 30 * 86400  # DynamoDB's TTL removes markers after this
 
 
 class MarkerStore:
@@ -19,25 +18,10 @@ class MarkerStore:
         self._db = client
         self._table = table
 
-    def claim(self, marker: str, lease_until: int, now: int) -> bool:
-        """Claim a one-time marker (or take over one whose holder's lease ran out)."""
-        return conditional(lambda: self._db.put_item(
-            TableName=self._table,
-            Item=to_dynamo({"marker": marker, "state": "claimed", "lease_until": lease_until,
-                            "expires_at": now + _KEEP_SECONDS}),
-            ConditionExpression="attribute_not_exists(marker) OR "
-            "(#state = :claimed AND lease_until < :now)",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":claimed": value("claimed"), ":now": value(now)},
-        )) is not None
-
-    def complete(self, marker: str) -> None:
-        """Mark a claimed marker's work finished for good."""
-        self._db.update_item(
-            TableName=self._table, Key={"marker": value(marker)},
-            UpdateExpression="SET #state = :done", ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":done": value("done")},
-        )
+    def put(self, marker: str, attributes: dict[str, Any], expires_at: int) -> None:
+        """Write a marker, replacing any (a note whose latest version is the one that counts)."""
+        self._db.put_item(TableName=self._table,
+                          Item=to_dynamo({"marker": marker, **attributes, "expires_at": expires_at}))
 
     def put_once(self, marker: str, attributes: dict[str, Any], expires_at: int, now: int) -> bool:
         """Write a marker unless a live one exists (an expired one is replaced); True if written."""

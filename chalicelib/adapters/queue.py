@@ -63,3 +63,15 @@ class MessageQueue:
             entries = [{"Id": str(n), "ReceiptHandle": receipt}
                        for n, receipt in enumerate(receipts[start:start + SEND_BATCH])]
             self._sqs.delete_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
+
+    def hide(self, name: str, receipts: Sequence[str], seconds: int) -> None:
+        """Keep received messages invisible for ``seconds`` from now (a heartbeat's extension).
+
+        A receipt that is no longer valid (its message was deleted, or received again by
+        someone else after its visibility lapsed) is skipped: that message is not ours to keep.
+        """
+        url = self._url(name)
+        for start in range(0, len(receipts), SEND_BATCH):
+            entries = [{"Id": str(n), "ReceiptHandle": receipt, "VisibilityTimeout": seconds}
+                       for n, receipt in enumerate(receipts[start:start + SEND_BATCH])]
+            self._sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]

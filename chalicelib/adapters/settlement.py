@@ -60,7 +60,7 @@ class SettlementStore:
             "TableName": self._chunks,
             "Key": {"batch_id": value(req.batch.batch_id), "chunk": value(req.chunk)},
             "UpdateExpression": "SET next_part = :next, done = :done, "
-            "parts = list_append(parts, :record), updated_at = :now",
+            "parts = list_append(parts, :record), updated_at = :now REMOVE reprocess_key",
             "ConditionExpression": "next_part = :part",
             "ExpressionAttributeValues": {
                 ":part": value(req.part), ":next": value(req.part + 1), ":done": value(req.settlement.done),
@@ -84,6 +84,9 @@ class SettlementStore:
                 values[f":c{index}"] = value(count)
                 adds.append(f"#c{index} :c{index}")
         sets = ["updated_at = :now"]
+        if req.failure:  # the first reason a part was given up is the one the batch ends with
+            sets.append("failure = if_not_exists(failure, :failure)")
+            values[":failure"] = value(req.failure)
         pause_to = pause_status(s.pause)
         if pause_to:
             sets += ["#status = :pause", "message = :message"]

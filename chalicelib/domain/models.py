@@ -125,12 +125,23 @@ class Batch:
     started_at: str | None = None
     finished_at: str | None = None
     message: str | None = None
+    # Recovery (services/healing.py): why the batch must end failed (some rows could not be
+    # processed; finalize ends it so), chunks split has sent so far (a split that died resumes
+    # there), when a resume or reprocess began sending (the tick redoes one that died), and how
+    # often the tick had to continue it without progress.
+    failure: str | None = None
+    split_sent: int = 0
+    dispatch_at: int | None = None  # epoch seconds
+    heals: int = 0
+    healed_at: int | None = None  # epoch seconds
 
     @property
     def has_results(self) -> bool:
-        """True once finalize wrote the results files (completed, or cancelled part-way)."""
-        return self.finished_at is not None and self.status in (
-            BatchStatus.COMPLETED, BatchStatus.CANCELLED)
+        """True once finalize wrote the results files (completed, cancelled part-way, or failed
+        with some rows unprocessed; a file that could not be read has none)."""
+        return self.finished_at is not None and (
+            self.status in (BatchStatus.COMPLETED, BatchStatus.CANCELLED)
+            or (self.status is BatchStatus.FAILED and self.failure is not None))
 
     @property
     def all_chunks_done(self) -> bool:
@@ -165,6 +176,20 @@ class ChunkMessage(BaseModel):
     # A reprocessed part: its rows' earlier outcomes were taken off the counters when the
     # batch reopened, so none of them counts as parked before this part settles.
     reprocess: bool = False
+    redrives: int = Field(default=0, ge=0)  # times the tick sent this message back from the DLQ
+
+
+class SplitRequest(BaseModel):
+    """What an ingest-queue message asks beyond its S3 records (a message the tick sent)."""
+
+    # send only these chunks again: their part-0 messages were lost (services/healing.py)
+    only: frozenset[int] | None = Field(default=None, validation_alias="chunks")
+    redrives: int = 0  # times the tick sent this message back from the DLQ
+
+    @classmethod
+    def from_body(cls, body: str) -> SplitRequest:
+        """The request an ingest message's body makes (an S3 notification asks nothing more)."""
+        return cls.model_validate_json(body)
 
 
 class FinalizeMessage(BaseModel):
@@ -172,6 +197,7 @@ class FinalizeMessage(BaseModel):
 
     tenant_id: str
     batch_id: str
+    redrives: int = Field(default=0, ge=0)  # times the tick sent this message back from the DLQ
 
 
 class RowResult(BaseModel):
@@ -230,3 +256,4 @@ class ChunkState:
     next_part: int
     done: bool
     parts: tuple[PartRecord, ...]
+    reprocess_key: str | None = None  # the stored rows of a reprocess part not yet settled

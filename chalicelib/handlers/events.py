@@ -17,8 +17,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import CloudWatchEvent, SQSEvent
 from pydantic import BaseModel
 
-from chalicelib.domain.models import ChunkMessage, FinalizeMessage
+from chalicelib.domain.models import ChunkMessage, FinalizeMessage, SplitRequest
+from chalicelib.handlers.heartbeat import Heartbeat
+from chalicelib.keys import upload_ids
 from chalicelib.observability import logger
+from chalicelib.services.failures import finalize_subject, noting_failures, part_subject, split_subject
 from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import get_ports
@@ -58,14 +61,20 @@ def uploaded_objects(body: str) -> list[UploadedObject]:
 
 
 def _split_record(record: SQSRecord) -> None:
+    ports = get_ports()
+    request = SplitRequest.from_body(record.body)
     for obj in uploaded_objects(record.body):
-        split_upload(get_ports(), obj)
+        ids = upload_ids(obj.key)
+        with noting_failures(ports, split_subject(ids[1]) if ids else None):
+            split_upload(ports, obj, request.only)
 
 
 def _work_records(invocation: Invocation) -> Callable[[SQSRecord], None]:
     def work_record(record: SQSRecord) -> None:
+        ports = get_ports()
         message = ChunkMessage.model_validate_json(record.body)
-        outcome = work_chunk(get_ports(), message, uuid.uuid4().hex[:16], invocation)
+        with noting_failures(ports, part_subject(message)):
+            outcome = work_chunk(ports, message, uuid.uuid4().hex[:16], invocation)
         logger.debug("chunk", extra={"batch_id": message.batch_id, "chunk": message.chunk,
                                      "part": message.part, "outcome": outcome})
 
@@ -73,8 +82,10 @@ def _work_records(invocation: Invocation) -> Callable[[SQSRecord], None]:
 
 
 def _finalize_record(record: SQSRecord) -> None:
+    ports = get_ports()
     message = FinalizeMessage.model_validate_json(record.body)
-    finalize_batch(get_ports(), message.tenant_id, message.batch_id)
+    with noting_failures(ports, finalize_subject(message.batch_id)):
+        finalize_batch(ports, message.tenant_id, message.batch_id)
 
 
 def _logged(handler: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]:
@@ -104,9 +115,11 @@ def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str,
     records that succeeded are safe to run again.
     """
     processor = BatchProcessor(event_type=EventType.SQS)
-    answer = process_partial_response(event=event.to_dict(), record_handler=_logged(handler),
-                                      processor=processor,
-                                      context=event.context)  # type: ignore[arg-type]
+    ports = get_ports()
+    with Heartbeat(ports.queue, event.to_dict()["Records"], ports.settings.heartbeat_seconds):
+        answer = process_partial_response(event=event.to_dict(), record_handler=_logged(handler),
+                                          processor=processor,
+                                          context=event.context)  # type: ignore[arg-type]
     failed = answer.get("batchItemFailures") or []
     if failed and not get_ports().settings.partial_batch_responses:
         raise RecordsFailed(f"{len(failed)} of {len(event.to_dict()['Records'])} records failed")

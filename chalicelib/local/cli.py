@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="batch sizes for the end-to-end figures")
     bench.add_argument("--chunk-rows", type=int, nargs="*", default=[0],
                        help="rows per chunk for the end-to-end figures (0: the setting, 500 in basic mode)")
+    bench.add_argument("--worker-death", type=int, metavar="ROWS",
+                       help="only the recovery figure: a batch of ROWS undisturbed and with one "
+                       "worker killed (SIGKILL), side by side")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     bench.add_argument("--vendor", action="store_true",
                        help="advanced mode against a loopback fake vendor (its own figures only)")
@@ -73,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return run_file(args)
     if args.command == "bench":
+        if args.worker_death:
+            return bench_worker_death(args)
         return bench_vendor(args) if args.vendor else bench_all(args)
     return serve_api(args)
 
@@ -89,6 +94,17 @@ def bench_all(args: argparse.Namespace) -> int:
         figures["end_to_end"] = [figure for rows in args.chunk_rows
                                  for figure in run_throughput(args.rows, Path(folder), 2, rows or None)]
     return _emit(figures, args.out)
+
+
+def bench_worker_death(args: argparse.Namespace) -> int:
+    """Run the recovery benchmark (a worker killed mid-batch) and print its figures."""
+    import tempfile
+
+    from chalicelib.local.worker_death import run_worker_death
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = run_worker_death(args.worker_death, Path(folder))
+    return _emit({"worker_death": figures}, args.out)
 
 
 def bench_vendor(args: argparse.Namespace) -> int:

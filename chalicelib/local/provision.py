@@ -47,7 +47,8 @@ def _create_table(clients: Clients, name: str, spec: topology.TableSpec) -> None
             schema.append({"AttributeName": gsi.range_key, "KeyType": "RANGE"})
             _define(attributes, gsi.range_key, "N" if gsi.range_key_numeric else "S")
         extra.setdefault("GlobalSecondaryIndexes", []).append(
-            {"IndexName": gsi.name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}})
+            {"IndexName": gsi.name, "KeySchema": schema,
+             "Projection": {"ProjectionType": "KEYS_ONLY" if gsi.keys_only else "ALL"}})
     try:
         clients.dynamodb.create_table(TableName=name, KeySchema=keys,
                                       AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST",

@@ -1,4 +1,4 @@
-"""Batches by tenant and the settlement records of their chunks."""
+"""Batches by tenant, the settlement records of their chunks, and what recovery keeps on them."""
 
 from __future__ import annotations
 
@@ -34,17 +34,26 @@ class Batches(Protocol):
         """Record how many rows and chunks the file split into; the batch as it now is."""
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
-               chunks: int, now: str, message: str) -> Batch | None:
-        """Take a completed batch back to processing, its reprocessed rows off the counters."""
+               chunks: int, now: str, message: str, dispatch_at: int) -> Batch | None:
+        """Take a finished batch (completed, or failed with results) back to processing, its
+        reprocessed rows off the counters, open again and dispatching since ``dispatch_at``."""
 
-    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
-        """Mark a settled chunk open again for its next (reprocess) part (Conflict if it moved on)."""
+    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int, key: str) -> None:
+        """Mark a settled chunk open again for its next (reprocess) part, whose rows are stored at
+        ``key`` (Conflict if it moved on)."""
 
     def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
         """Every chunk settlement record of a batch, in chunk order (or only the parked ones)."""
 
-    def paused(self) -> list[Batch]:
-        """Every paused batch of every tenant (the scheduled tick's auto-resume looks at these)."""
+    def needing_attention(self) -> list[Batch]:
+        """Every open (unfinished) batch of every tenant, from the sparse attention index."""
 
-    def settled_unfinished(self) -> list[Batch]:
-        """Batches whose chunks all settled (or that were cancelled) but have no results yet."""
+    def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,
+                      now: str) -> bool:
+        """Record that split sent chunks up to ``sent_now``; False if another split got further."""
+
+    def dispatched(self, tenant_id: str, batch_id: str, since: int) -> None:
+        """Clear the dispatch mark set at ``since`` (a later one stays)."""
+
+    def healed(self, tenant_id: str, batch_id: str, heals: int, at: int) -> None:
+        """Record that the tick continued the batch (``heals`` times without progress) at ``at``."""

@@ -1,4 +1,4 @@
-"""One-time markers: split claims with a lease, idempotency keys, rate counters, upload claims."""
+"""Markers: idempotency keys, rate counters, upload claims, failure notes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from typing import Any, Protocol
 class Markers(Protocol):
     """Items that say some work was claimed, done, or answered once."""
 
-    def claim(self, marker: str, lease_until: int, now: int) -> bool:
-        """Claim a one-time marker (or take over one whose lease ran out); False if held or done."""
-
-    def complete(self, marker: str) -> None:
-        """Mark a claimed marker's work finished for good."""
+    def put(self, marker: str, attributes: dict[str, Any], expires_at: int) -> None:
+        """Write a marker, replacing any (a note whose latest version is the one that counts)."""
 
     def put_once(self, marker: str, attributes: dict[str, Any], expires_at: int, now: int) -> bool:
         """Write a marker unless a live one exists (an expired one is replaced); True if written."""

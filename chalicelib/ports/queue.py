@@ -31,3 +31,6 @@ class Queue(Protocol):
 
     def delete(self, name: str, receipts: Sequence[str]) -> None:
         """Delete received messages by their receipts."""
+
+    def hide(self, name: str, receipts: Sequence[str], seconds: int) -> None:
+        """Keep received messages invisible for ``seconds`` from now (stale receipts are skipped)."""

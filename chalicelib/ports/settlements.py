@@ -21,6 +21,7 @@ class SettleRequest:
     prepaid: bool
     parked_before: int  # rows of this part already counted as parked (0 for part 0)
     now: str
+    failure: str | None = None  # the part was given up: the batch must end failed, for this reason
 
 
 class Settlements(Protocol):

@@ -15,7 +15,6 @@ from chalicelib.domain.models import (
     Batch,
     BatchStatus,
     BillingKind,
-    ChunkMessage,
     FinalizeMessage,
     Mode,
     Tenant,
@@ -23,6 +22,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.domain.upload import Layout
 from chalicelib.keys import input_key
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
@@ -138,27 +138,14 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
             "The batch is at its max_credits. Raise max_credits, then resume.",
             credits_required=batch.price, credits_remaining=batch.max_credits - batch.credits_spent,
         )
+    # dispatch_at: if this process dies before every parked part is sent, the tick sends them
     resumed = ports.batches.transition(tenant_id, batch_id, BatchStatus.PROCESSING,
-                                       PAUSED_STATUSES, ports.clock.now(), message=None)
+                                       PAUSED_STATUSES, ports.clock.now(), message=None,
+                                       dispatch_at=int(ports.clock.epoch()))
     if resumed is None:
         raise Conflict("The batch changed while resuming; read its status and retry.")
-    requeue_parked(ports, resumed)
+    dispatch(ports, resumed)
     return resumed
-
-
-def requeue_parked(ports: Ports, batch: Batch) -> int:
-    """Send the next part of every chunk that has parked rows; returns how many were sent."""
-    bodies = []
-    for chunk in ports.batches.chunks(batch.batch_id, parked_only=True):
-        last = chunk.parts[-1]
-        message = ChunkMessage(
-            tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
-            fields=batch.fields or {}, part=chunk.next_part, start=last.start + last.settled,
-            source_key=last.key, source_skip=last.settled,
-        )
-        bodies.append(message.model_dump_json(exclude_none=True))
-    ports.queue.send(ports.queue_name(topology.WORK), bodies)
-    return len(bodies)
 
 
 def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:

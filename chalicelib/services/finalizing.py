@@ -53,13 +53,7 @@ _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_a
 def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     """Write the results files, then complete (or close the cancelled) batch; False if not due."""
     batch = ports.batches.get(tenant_id, batch_id)
-    if batch is None or batch.finished_at is not None:
-        return False
-    due = batch.status is BatchStatus.CANCELLED or (
-        batch.all_chunks_done and batch.status in ACTIVE_STATUSES
-        and batch.status not in PAUSED_STATUSES
-    )
-    if not due:
+    if batch is None or not finalize_due(batch):
         return False
     with tempfile.TemporaryDirectory() as folder:
         _write_files(ports, batch, Path(folder))
@@ -69,11 +63,30 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
             for upload in uploads:
                 upload.result()
     now = ports.clock.now()
-    final = BatchStatus.CANCELLED if batch.status is BatchStatus.CANCELLED else BatchStatus.COMPLETED
+    final = _final_status(batch)
+    message = batch.failure if final is BatchStatus.FAILED and batch.failure else batch.message
     done = ports.batches.transition(tenant_id, batch_id, final, (batch.status,), now,
-                                    finished_at=now, message=batch.message)
+                                    finished_at=now, message=message)
     logger.info("finalized", extra={"batch_id": batch_id, "status": final.value, "ok": bool(done)})
     return done is not None
+
+
+def finalize_due(batch: Batch) -> bool:
+    """True when a batch's results are to be written: every chunk settled, or it was stopped
+    (cancelled, or failed with some rows never processed) and has no results yet."""
+    if batch.finished_at is not None:
+        return False
+    if batch.status is BatchStatus.CANCELLED or (
+            batch.status is BatchStatus.FAILED and batch.failure is not None):
+        return True
+    return (batch.all_chunks_done and batch.status in ACTIVE_STATUSES
+            and batch.status not in PAUSED_STATUSES)
+
+
+def _final_status(batch: Batch) -> BatchStatus:
+    if batch.status is BatchStatus.CANCELLED:
+        return BatchStatus.CANCELLED
+    return BatchStatus.FAILED if batch.failure is not None else BatchStatus.COMPLETED
 
 
 def _upload(ports: Ports, key: str, path: Path, content_type: str) -> None:
@@ -127,7 +140,7 @@ def rendered_rows(ports: Ports, batch: Batch,
         for found in settled:
             index = found.i if isinstance(found, RowResult) else found[0].i
             for missing in range(expected, index):  # only a cancelled batch has rows never settled
-                yield render_row(_not_processed(missing, cells.at(missing)), batch.price,
+                yield render_row(_not_processed(missing, cells.at(missing), batch), batch.price,
                                  batch.escape_formulas)
             if isinstance(found, RowResult):  # original cells, even those too large to travel
                 found.v = cells.at(index)
@@ -139,11 +152,14 @@ def rendered_rows(ports: Ports, batch: Batch,
     if batch.total_rows is None or expected < batch.total_rows:
         for index, values in cells.rest():
             if index >= expected:
-                yield render_row(_not_processed(index, values), batch.price, batch.escape_formulas)
+                yield render_row(_not_processed(index, values, batch), batch.price,
+                                 batch.escape_formulas)
 
 
-def _not_processed(index: int, values: list[str]) -> RowResult:
-    return RowResult(i=index, v=values, row_id="", status=RowStatus.SKIPPED, error=NOT_PROCESSED)
+def _not_processed(index: int, values: list[str], batch: Batch) -> RowResult:
+    """A row that never settled: the batch was cancelled, or failed, before it was processed."""
+    reason = NOT_PROCESSED if batch.status is BatchStatus.CANCELLED else "not_processed"
+    return RowResult(i=index, v=values, row_id="", status=RowStatus.SKIPPED, error=reason)
 
 
 def _write_files(ports: Ports, batch: Batch, folder: Path) -> None:

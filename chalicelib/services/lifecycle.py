@@ -5,8 +5,10 @@ from __future__ import annotations
 from chalicelib.domain.errors import Conflict, InsufficientCredits
 from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
 from chalicelib.observability import logger
-from chalicelib.services.batches import request_finalize, resume_batch
+from chalicelib.services.batches import resume_batch
+from chalicelib.services.healing import heal_batches
 from chalicelib.services.ports import Ports
+from chalicelib.services.redrive import redrive_dead_letters
 from chalicelib.services.tenants import get_tenant, top_up
 
 
@@ -36,10 +38,12 @@ def top_up_and_resume(ports: Ports, tenant_id: str, amount: int) -> tuple[int, l
 
 
 def tick(ports: Ports) -> dict[str, list[str]]:
-    """The scheduled sweep: resume what can resume, finalize batches whose last message was lost."""
-    resumed = auto_resume(ports, ports.batches.paused())
-    finalized = []
-    for batch in ports.batches.settled_unfinished():  # finalize is idempotent: asking twice is fine
-        request_finalize(ports, batch.tenant_id, batch.batch_id)
-        finalized.append(batch.batch_id)
-    return {"resumed": resumed, "finalize_requested": finalized}
+    """The scheduled sweep (every minute): re-drive dead letters, heal open batches, auto-resume.
+
+    Every step is safe to repeat, so a tick that dies is simply followed by the next one.
+    """
+    report = redrive_dead_letters(ports)
+    open_batches = ports.batches.needing_attention()
+    report["resumed"] = auto_resume(ports, [b for b in open_batches if b.status in PAUSED_STATUSES])
+    report.update(heal_batches(ports, open_batches))
+    return report

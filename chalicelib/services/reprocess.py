@@ -1,14 +1,14 @@
-"""Reprocess: enrich again the rows of a completed batch that failed, found nothing, or (refresh) all."""
+"""Reprocess: enrich again the rows of a finished batch that failed, found nothing, or (refresh) all."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from chalicelib import topology
 from chalicelib.domain.errors import Conflict, InvalidRequest
-from chalicelib.domain.models import Batch, BatchStatus, ChunkMessage, RowResult, RowStatus
+from chalicelib.domain.models import Batch, BatchStatus, RowResult, RowStatus
 from chalicelib.keys import part_key
 from chalicelib.services.batches import get_batch
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import latest_rows
 
@@ -25,42 +25,47 @@ def targets(failed_only: bool, incomplete_only: bool, refresh: bool) -> set[RowS
 
 def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bool = True,
                     incomplete_only: bool = False, refresh: bool = False) -> tuple[Batch, int]:
-    """Re-enqueue only the chosen rows; a charged row is charged again only with ``refresh``."""
+    """Re-enqueue only the chosen rows; a charged row is charged again only with ``refresh``.
+
+    Safe to redo from any point: the chunks are staged first (each one's rows to redo stored,
+    the chunk open again), then the batch reopens with its dispatch mark in one write, then
+    the parts are sent. A call that died while staging is redone by calling again (the same
+    rows are chosen); one that died after the batch reopened is finished by the tick.
+    """
     batch = get_batch(ports, tenant_id, batch_id)
-    if batch.status is not BatchStatus.COMPLETED:
-        raise Conflict(f"The batch is {batch.status.value}; only a completed batch can be "
-                       "reprocessed.", status=batch.status.value)
+    if not (batch.status is BatchStatus.COMPLETED or (batch.status is BatchStatus.FAILED
+                                                       and batch.has_results)):
+        raise Conflict(f"The batch is {batch.status.value}; only a completed batch (or a failed "
+                       "one with results) can be reprocessed.", status=batch.status.value)
     wanted = targets(failed_only, incomplete_only, refresh)
     statuses: Counter[RowStatus] = Counter()
     found: Counter[str] = Counter()
-    messages: list[tuple[int, int, list[RowResult]]] = []
+    staged = 0
     for chunk in ports.batches.chunks(batch_id):
         rows = [row for row in latest_rows(ports, chunk) if row.status in wanted]
         if rows:
-            messages.append((chunk.chunk, chunk.next_part, rows))
+            _stage(ports, batch, chunk.chunk, chunk.next_part, rows)
             statuses.update(row.status for row in rows)
             found.update(name for row in rows for name in row.found)
-    if not messages:
+            staged += 1
+    if not staged:
         raise InvalidRequest("No row of the batch matches: nothing to reprocess.",
                              field="failed_only")
-    count = sum(len(rows) for _, _, rows in messages)
-    reopened = ports.batches.reopen(tenant_id, batch_id, dict(statuses), dict(found), len(messages),
-                                    ports.clock.now(), f"Reprocessing {count} rows.")
+    count = sum(statuses.values())
+    reopened = ports.batches.reopen(tenant_id, batch_id, dict(statuses), dict(found), staged,
+                                    ports.clock.now(), f"Reprocessing {count} rows.",
+                                    int(ports.clock.epoch()))
     if reopened is None:
         raise Conflict("The batch changed while reprocessing; read its status and retry.")
-    bodies = [_part(ports, batch, chunk, part, rows) for chunk, part, rows in messages]
-    ports.queue.send(ports.queue_name(topology.WORK), bodies)
+    dispatch(ports, reopened)
     return reopened, count
 
 
-def _part(ports: Ports, batch: Batch, chunk: int, part: int, rows: list[RowResult]) -> str:
+def _stage(ports: Ports, batch: Batch, chunk: int, part: int, rows: list[RowResult]) -> None:
     """Store the rows to redo as the chunk's next part (outcomes cleared) and open the chunk."""
     fresh = [RowResult(i=row.i, v=row.v, row_id=row.row_id, status=RowStatus.PENDING)
              for row in rows]
     key = part_key(batch.batch_id, chunk, part, "reprocess")
     ports.blobs.put(key, "\n".join(r.model_dump_json() for r in fresh).encode(),
                     "application/x-ndjson")
-    ports.batches.reopen_chunk(batch.batch_id, chunk, part)
-    message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk,
-                           fields=batch.fields or {}, part=part, source_key=key, reprocess=True)
-    return message.model_dump_json(exclude_none=True)
+    ports.batches.reopen_chunk(batch.batch_id, chunk, part, key)

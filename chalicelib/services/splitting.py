@@ -32,22 +32,30 @@ class UploadedObject:
     etag: str
 
 
-def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
-    """Split one uploaded file into chunks once; returns the chunk count, None if skipped."""
+def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None = None) -> int | None:
+    """Split one uploaded file into chunks; returns the chunk count, None if nothing was to do.
+
+    Safe to run again from any point, so a failed or dead split is simply redelivered: nothing
+    is claimed before the work. Chunks are deterministic (the same file gives the same chunks),
+    each one settles once, and ``split_sent`` records how far sending got, so a split run again
+    sends only what its predecessor had not; the batch's ``chunks_total`` says the split is
+    done (a duplicate S3 event then does nothing). Two splits of one file at once both read,
+    but only the one that advances ``split_sent`` first goes on sending. ``only``: send just
+    these chunks again (the tick's repair of chunks whose message was lost).
+    """
     ids = upload_ids(obj.key)
     if ids is None:
         logger.warning("not a batch upload; ignored", extra={"key": obj.key})
         return None
     tenant_id, batch_id = ids
-    marker = f"split#{obj.bucket}/{obj.key}#{obj.etag}"
-    now = int(ports.clock.epoch())
-    if not ports.markers.claim(marker, now + ports.settings.split_lease_seconds, now):
-        logger.info("duplicate upload event; already split", extra={"batch_id": batch_id})
-        return None
     batch = ports.batches.get(tenant_id, batch_id)
     if batch is None or batch.status not in ACTIVE_STATUSES:
         logger.warning("no active batch for upload", extra={"key": obj.key})
-        ports.markers.complete(marker)
+        return None
+    if batch.chunks_total is not None and only is None:
+        logger.info("duplicate upload event; already split", extra={"batch_id": batch_id})
+        if batch.all_chunks_done:  # the split that finished may have died before asking
+            request_finalize(ports, tenant_id, batch_id)
         return None
     try:
         table = open_csv(ports.blobs.open(obj.key, bucket=obj.bucket))
@@ -64,15 +72,16 @@ def split_upload(ports: Ports, obj: UploadedObject) -> int | None:
                                  skip_rows=layout.mapping.skip_rows)
         classifier = RowClassifier(dict(layout.mapping.fields), layout.entity_type,
                                    ports.settings.max_rows_per_batch, batch.row_limit, batch.dedupe)
-        rows, chunks = _send_chunks(ports, batch, classifier, values)
+        sent = _ChunkSender(ports, batch, only).send(classifier, values)
     except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
         _fail(ports, tenant_id, batch_id, error.message)
-        ports.markers.complete(marker)
         return None
+    if sent is None or only is not None:
+        return None if sent is None else len(only or ())
+    rows, chunks = sent
     split = ports.batches.record_split(tenant_id, batch_id, rows, chunks, ports.clock.now())
     if split.all_chunks_done and split.status in ACTIVE_STATUSES:
         request_finalize(ports, tenant_id, batch_id)
-    ports.markers.complete(marker)
     logger.info("split", extra={"batch_id": batch_id, "rows": rows, "chunks": chunks})
     return chunks
 
@@ -103,28 +112,55 @@ def _layout(ports: Ports, batch: Batch, table: CsvTable) -> tuple[Layout, Iterat
     return Layout(columns, mapping, batch.entity_type), rows
 
 
-def _send_chunks(ports: Ports, batch: Batch, classifier: RowClassifier,
-                 values: Iterator[list[str]]) -> tuple[int, int]:
-    queue = ports.queue_name(topology.WORK)
-    counter = {"rows": 0}
+class _ChunkSender:
+    """Sends a file's chunks ten per request, recording how far it got after each request."""
 
-    def rows() -> Iterator[ChunkRow]:
-        for index, row in enumerate(values):
-            counter["rows"] = index + 1
-            yield ChunkRow(i=index, v=row, skip=classifier.skip_reason(index, row))
+    def __init__(self, ports: Ports, batch: Batch, only: frozenset[int] | None) -> None:
+        self._ports = ports
+        self._batch = batch
+        self._only = only
+        self._queue = ports.queue_name(topology.WORK)
+        self._sent = batch.split_sent  # chunks before this were sent by a split that died
+        self._pending: list[str] = []
 
-    pending: list[str] = []
-    chunks = 0
-    settings = ports.settings
-    per_chunk = settings.advanced_chunk_rows if batch.mode is Mode.ADVANCED else settings.chunk_rows
-    for chunk_rows in pack_chunks(rows(), per_chunk, settings.chunk_max_bytes):
-        message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunks,
-                               fields=classifier.fields, rows=chunk_rows)
-        pending.append(message.model_dump_json(exclude_none=True))
-        chunks += 1
-        if len(pending) == _SEND_EVERY:
-            _wait_for_room(ports, queue)
-            ports.queue.send(queue, pending)
-            pending = []
-    ports.queue.send(queue, pending)
-    return counter["rows"], chunks
+    def send(self, classifier: RowClassifier, values: Iterator[list[str]]) -> tuple[int, int] | None:
+        """Every chunk of the file; (rows, chunks), or None when another split got further."""
+        counter = {"rows": 0}
+
+        def rows() -> Iterator[ChunkRow]:
+            for index, row in enumerate(values):
+                counter["rows"] = index + 1
+                yield ChunkRow(i=index, v=row, skip=classifier.skip_reason(index, row))
+
+        chunks = 0
+        settings = self._ports.settings
+        batch = self._batch
+        per_chunk = settings.advanced_chunk_rows if batch.mode is Mode.ADVANCED else settings.chunk_rows
+        for chunk_rows in pack_chunks(rows(), per_chunk, settings.chunk_max_bytes):
+            if self._wanted(chunks):
+                message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id,
+                                       chunk=chunks, fields=classifier.fields, rows=chunk_rows)
+                self._pending.append(message.model_dump_json(exclude_none=True))
+            chunks += 1
+            if len(self._pending) == _SEND_EVERY and not self._flush(chunks):
+                return None
+        if self._pending and not self._flush(chunks):
+            return None
+        return counter["rows"], chunks
+
+    def _wanted(self, chunk: int) -> bool:
+        return chunk in self._only if self._only is not None else chunk >= self._sent
+
+    def _flush(self, through: int) -> bool:
+        """Send what is pending (chunks up to ``through``); False if another split is ahead."""
+        _wait_for_room(self._ports, self._queue)
+        self._ports.queue.send(self._queue, self._pending)
+        self._pending = []
+        if self._only is not None:
+            return True
+        if not self._ports.batches.advance_split(self._batch.tenant_id, self._batch.batch_id,
+                                                 self._sent, through, self._ports.clock.now()):
+            logger.info("another split of this file is ahead", extra={"batch_id": self._batch.batch_id})
+            return False
+        self._sent = through
+        return True

@@ -205,6 +205,17 @@ def _pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
 
 
+def part_rows_of(ports: Ports, message: ChunkMessage) -> list[RowResult]:
+    """A chunk part's rows as its message carries them (or the object it points at holds them)."""
+    return _load_part(ports, message).rows
+
+
+def store_final_rows(ports: Ports, message: ChunkMessage, rows: list[RowResult], attempt: str,
+                     batch: Batch) -> str:
+    """Store a part's rows whose outcome is final (rendered for the results files); the key."""
+    return _store(ports, message, _Part(rows, enriched=True), attempt, batch)
+
+
 def _load_part(ports: Ports, message: ChunkMessage) -> _Part:
     if message.rows is not None:
         return _Part([_pending(row, message.fields) for row in message.rows], enriched=False)

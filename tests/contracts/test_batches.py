@@ -122,13 +122,25 @@ def test_reopen_takes_a_completed_batch_back_and_its_rows_off_the_counters(ports
     ports.batches.put_new(batch(2, status=BatchStatus.PROCESSING))
 
     reopened = ports.batches.reopen("t_1", stored.batch_id, {RowStatus.FAILED: 2, RowStatus.NOT_FOUND: 1},
-                                    {"email": 1}, 1, LATER, "Reprocessing 3 rows.")
+                                    {"email": 1}, 1, LATER, "Reprocessing 3 rows.", 1234)
 
     assert reopened is not None and reopened.status is BatchStatus.PROCESSING
     assert reopened.counts == BatchCounts(completed=5, not_found=2, failed=0)
     assert reopened.found == {"email": 4, "phone": 1}
     assert (reopened.chunks_done, reopened.finished_at, reopened.message) == (1, None, "Reprocessing 3 rows.")
-    assert ports.batches.reopen("t_1", batch(2).batch_id, {}, {}, 1, LATER, "x") is None
+    assert reopened.dispatch_at == 1234 and reopened in ports.batches.needing_attention()
+    assert ports.batches.reopen("t_1", batch(2).batch_id, {}, {}, 1, LATER, "x", 1) is None
+
+
+def test_a_failed_batch_reopens_only_when_it_has_results(ports: Ports) -> None:
+    ports.batches.put_new(batch(1, status=BatchStatus.FAILED, failure="chunk 3 kept failing",
+                                finished_at=NOW, chunks_total=1, chunks_done=1))
+    ports.batches.put_new(batch(2, status=BatchStatus.FAILED, message="unreadable", finished_at=NOW))
+
+    reopened = ports.batches.reopen("t_1", batch(1).batch_id, {RowStatus.FAILED: 1}, {}, 1, LATER, "r", 5)
+
+    assert reopened is not None and reopened.failure is None and reopened.status is BatchStatus.PROCESSING
+    assert ports.batches.reopen("t_1", batch(2).batch_id, {}, {}, 1, LATER, "r", 5) is None
 
 
 def test_a_chunk_reopens_only_at_its_next_part(ports: Ports) -> None:
@@ -137,22 +149,47 @@ def test_a_chunk_reopens_only_at_its_next_part(ports: Ports) -> None:
     _settle(ports, stored, 0, 6)
 
     with pytest.raises(Conflict):
-        ports.batches.reopen_chunk(stored.batch_id, 0, 2)
-    ports.batches.reopen_chunk(stored.batch_id, 0, 1)
+        ports.batches.reopen_chunk(stored.batch_id, 0, 2, "k-again")
+    ports.batches.reopen_chunk(stored.batch_id, 0, 1, "k-again")
 
-    assert [c.chunk for c in ports.batches.chunks(stored.batch_id, parked_only=True)] == [0]
+    reopened = ports.batches.chunks(stored.batch_id, parked_only=True)
+    assert [(c.chunk, c.reprocess_key) for c in reopened] == [(0, "k-again")]
 
 
-def test_the_sweeps_find_paused_and_settled_but_unfinished_batches_of_every_tenant(ports: Ports) -> None:
+def test_the_attention_index_holds_every_unfinished_batch_of_every_tenant(ports: Ports) -> None:
     kinds: dict[int, dict[str, object]] = {
-        1: {"status": BatchStatus.PAUSED_CREDIT_CAP}, 2: {"status": BatchStatus.PAUSED_INSUFFICIENT_CREDITS},
-        3: {"status": BatchStatus.PROCESSING, "chunks_total": 2, "chunks_done": 2},
-        4: {"status": BatchStatus.CANCELLED},
-        5: {"status": BatchStatus.COMPLETED, "chunks_total": 1, "chunks_done": 1, "finished_at": NOW},
-        6: {"status": BatchStatus.PROCESSING, "chunks_total": 2, "chunks_done": 1}}
+        1: {"status": BatchStatus.PAUSED_CREDIT_CAP}, 2: {"status": BatchStatus.PROCESSING},
+        3: {"status": BatchStatus.CANCELLED},
+        4: {"status": BatchStatus.COMPLETED, "chunks_total": 1, "chunks_done": 1, "finished_at": NOW}}
     for n, changes in kinds.items():
         ports.batches.put_new(batch(n, tenant_id=f"t_{n % 2}", **changes))
+    ports.batches.transition("t_1", batch(3).batch_id, BatchStatus.CANCELLED, (BatchStatus.CANCELLED,),
+                             LATER, finished_at=LATER)  # finishing takes a batch out
 
-    found = [sorted(b.batch_id for b in sweep()) for sweep in (ports.batches.paused,
-                                                               ports.batches.settled_unfinished)]
-    assert found == [[batch(n).batch_id for n in (1, 2)], [batch(n).batch_id for n in (3, 4)]]
+    assert [b.batch_id for b in ports.batches.needing_attention()] == [batch(n).batch_id for n in (1, 2)]
+
+
+def test_split_progress_advances_only_from_where_it_was(ports: Ports) -> None:
+    ports.batches.put_new(batch(1))
+    batch_id = batch(1).batch_id
+
+    assert ports.batches.advance_split("t_1", batch_id, 0, 10, LATER)
+    assert not ports.batches.advance_split("t_1", batch_id, 0, 10, LATER)  # another split is ahead
+    assert ports.batches.advance_split("t_1", batch_id, 10, 13, LATER)
+    stored = ports.batches.get("t_1", batch_id)
+    assert stored is not None and (stored.split_sent, stored.updated_at) == (13, LATER)
+
+
+def test_a_dispatch_mark_clears_only_for_its_own_start_and_heals_are_kept(ports: Ports) -> None:
+    ports.batches.put_new(batch(1, status=BatchStatus.PAUSED_CREDIT_CAP))
+    batch_id = batch(1).batch_id
+    resumed = ports.batches.transition("t_1", batch_id, BatchStatus.PROCESSING,
+                                       (BatchStatus.PAUSED_CREDIT_CAP,), LATER, dispatch_at=100)
+    assert resumed is not None and resumed.dispatch_at == 100
+
+    ports.batches.dispatched("t_1", batch_id, 99)  # an older dispatch's end leaves this one
+    assert (ports.batches.get("t_1", batch_id) or resumed).dispatch_at == 100
+    ports.batches.dispatched("t_1", batch_id, 100)
+    ports.batches.healed("t_1", batch_id, 2, 500)
+    stored = ports.batches.get("t_1", batch_id)
+    assert stored is not None and (stored.dispatch_at, stored.heals, stored.healed_at) == (None, 2, 500)

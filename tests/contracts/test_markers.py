@@ -1,19 +1,16 @@
-"""The Markers port: one-time claims, put-once records and counters on fake and adapter alike."""
+"""The Markers port: notes, put-once records and counters on fake and adapter alike."""
 
 from __future__ import annotations
 
 from chalicelib.services.ports import Ports
 
 
-def test_a_claim_is_held_until_its_lease_ends_and_never_after_it_completed(ports: Ports) -> None:
-    assert ports.markers.claim("split#a", lease_until=100, now=10)
-    assert not ports.markers.claim("split#a", lease_until=200, now=50)  # held
-    assert ports.markers.claim("split#a", lease_until=300, now=150)  # the holder's lease ran out
-    ports.markers.complete("split#a")
+def test_put_writes_a_note_whatever_was_there(ports: Ports) -> None:
+    ports.markers.put("failure#part#b_1#0#0", {"reason": "first"}, expires_at=100)
+    ports.markers.put("failure#part#b_1#0#0", {"reason": "latest"}, expires_at=200)
 
-    assert not ports.markers.claim("split#a", lease_until=999, now=10_000)
-    got = ports.markers.get("split#a")
-    assert got is not None and got["state"] == "done"
+    got = ports.markers.get("failure#part#b_1#0#0")
+    assert got is not None and (got["reason"], got["expires_at"]) == ("latest", 200)
 
 
 def test_put_once_writes_until_the_marker_expires_and_delete_frees_it(ports: Ports) -> None:

@@ -31,3 +31,14 @@ def test_a_message_received_with_no_visibility_timeout_stays_there(ports: Ports)
 
     assert [m.body for m in peeked] == [m.body for m in again] == ["once"]
     assert ports.queue.depth(finalize) == 0
+
+
+def test_hide_keeps_received_messages_invisible_for_as_long_as_it_says(ports: Ports) -> None:
+    work = ports.queue_name(topology.WORK)
+    ports.queue.send(work, ["held", "let go"])
+    held, let_go = sorted(ports.queue.receive(work, 600), key=lambda m: m.body)
+
+    ports.queue.hide(work, [let_go.receipt], 0)  # a heartbeat's last word: visible now
+    ports.queue.hide(work, [held.receipt], 600)
+
+    assert [m.body for m in ports.queue.receive(work, 600)] == ["let go"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -134,3 +135,25 @@ def test_a_partial_settlement_pauses_and_a_later_part_settles_the_rest(ports: Po
     chunk = ports.batches.chunks(stored.batch_id)[0]
     assert (balance, fresh.credits_spent, fresh.counts.parked, entries) == (93, 7, 0, 3)
     assert (chunk.next_part, chunk.done, len(chunk.parts)) == (2, True, 2)
+
+
+def test_a_given_up_part_names_the_batch_failure_once(ports: Ports) -> None:
+    stored = _books(ports)
+
+    ports.settlement.settle(replace(_request(stored, cost=0), failure="chunk 0 kept failing"))
+    ports.settlement.settle(replace(_request(stored, cost=0, chunk=1), failure="chunk 1 too"))
+
+    _, fresh, _ = _state(ports, stored)
+    assert fresh.failure == "chunk 0 kept failing"
+    assert [e for e in ports.ledger.entries("t_1") if e["kind"] == "charge"] == []
+
+
+def test_a_reprocess_part_settling_clears_its_chunk_s_reprocess_key(ports: Ports) -> None:
+    stored = _books(ports)
+    ports.settlement.settle(_request(stored, cost=0))
+    ports.batches.reopen_chunk(stored.batch_id, 0, 1, "work/again.jsonl")
+
+    ports.settlement.settle(_request(stored, cost=0, part=1))
+
+    chunk = ports.batches.chunks(stored.batch_id)[0]
+    assert (chunk.next_part, chunk.done, chunk.reprocess_key) == (2, True, None)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
-    PAUSED_STATUSES,
     Batch,
     BatchStatus,
     ChunkState,
@@ -73,6 +71,8 @@ class InMemoryBatches:
             batch = self._t.batches.get((tenant_id, batch_id))
             if batch is None or batch.status not in allowed_from:
                 return None
+            if fields.get("finished_at"):  # a finished batch is no longer dispatching
+                fields = {**fields, "dispatch_at": None}
             return self._replace(batch, status=to, updated_at=now, **fields)
 
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
@@ -83,26 +83,28 @@ class InMemoryBatches:
             return self._replace(batch, total_rows=total_rows, chunks_total=chunks_total, updated_at=now)
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
-               chunks: int, now: str, message: str) -> Batch | None:
-        """Take a completed batch back to processing, its reprocessed rows off the counters."""
+               chunks: int, now: str, message: str, dispatch_at: int) -> Batch | None:
+        """Take a finished batch back to processing, its reprocessed rows off the counters."""
         with self._t.lock:
             batch = self._t.batches.get((tenant_id, batch_id))
-            if batch is None or batch.status is not BatchStatus.COMPLETED:
+            if batch is None or not (batch.status is BatchStatus.COMPLETED or (
+                    batch.status is BatchStatus.FAILED and batch.failure is not None
+                    and batch.finished_at is not None)):
                 return None
             counts = replace(batch.counts, **{s.value: getattr(batch.counts, s.value) - n
                                               for s, n in rows.items()})
             taken = {**batch.found, **{name: batch.found.get(name, 0) - n for name, n in found.items()}}
             return self._replace(batch, status=BatchStatus.PROCESSING, updated_at=now, message=message,
                                  finished_at=None, chunks_done=batch.chunks_done - chunks,
-                                 counts=counts, found=taken)
+                                 counts=counts, found=taken, failure=None, dispatch_at=dispatch_at)
 
-    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int) -> None:
+    def reopen_chunk(self, batch_id: str, chunk: int, next_part: int, key: str) -> None:
         """Mark a settled chunk open again for its next part (Conflict if it moved on)."""
         with self._t.lock:
             state = self._t.chunks.get(batch_id, {}).get(chunk)
             if state is None or state.next_part != next_part:
                 raise Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.")
-            self._t.chunks[batch_id][chunk] = replace(state, done=False)
+            self._t.chunks[batch_id][chunk] = replace(state, done=False, reprocess_key=key)
 
     def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
         """A batch's chunk records in chunk order (or only those with parked rows)."""
@@ -110,19 +112,35 @@ class InMemoryBatches:
             held = self._t.chunks.get(batch_id, {})
             return [held[n] for n in sorted(held) if not (parked_only and held[n].done)]
 
-    def paused(self) -> list[Batch]:
-        """Every paused batch of every tenant."""
-        return self._where(lambda b: b.status in PAUSED_STATUSES)
-
-    def settled_unfinished(self) -> list[Batch]:
-        """Batches whose chunks all settled (or cancelled ones) without results yet."""
-        return self._where(lambda b: b.finished_at is None and (
-            b.status is BatchStatus.CANCELLED
-            or (b.chunks_total is not None and b.chunks_done == b.chunks_total)))
-
-    def _where(self, keep: Callable[[Batch], bool]) -> list[Batch]:
+    def needing_attention(self) -> list[Batch]:
+        """Every unfinished batch of every tenant, in batch id order."""
         with self._t.lock:
-            return [copy.deepcopy(b) for b in self._t.batches.values() if keep(b)]
+            open_batches = [copy.deepcopy(b) for b in self._t.batches.values() if b.finished_at is None]
+        return sorted(open_batches, key=lambda b: b.batch_id)
+
+    def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,
+                      now: str) -> bool:
+        """Record split's progress unless another split got further first."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is None or batch.split_sent != sent_before:
+                return False
+            self._replace(batch, split_sent=sent_now, updated_at=now)
+            return True
+
+    def dispatched(self, tenant_id: str, batch_id: str, since: int) -> None:
+        """Clear the dispatch mark set at ``since``."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is not None and batch.dispatch_at == since:
+                self._replace(batch, dispatch_at=None)
+
+    def healed(self, tenant_id: str, batch_id: str, heals: int, at: int) -> None:
+        """Record a continue by the tick."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is not None:
+                self._replace(batch, heals=heals, healed_at=at)
 
     def _replace(self, batch: Batch, **changes: Any) -> Batch:
         changed = replace(batch, **copy.deepcopy(changes))

@@ -1,4 +1,4 @@
-"""Markers in memory: one-time claims with leases, put-once records, counters."""
+"""Markers in memory: notes, put-once records, counters."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 
 from tests.fakes.tables import Tables
 
-_KEEP_SECONDS = 30 * 86400  # as the adapter: DynamoDB's TTL removes markers after this
-
 
 class InMemoryMarkers:
     """The Markers port on a dict."""
@@ -16,20 +14,11 @@ class InMemoryMarkers:
     def __init__(self, tables: Tables) -> None:
         self._t = tables
 
-    def claim(self, marker: str, lease_until: int, now: int) -> bool:
-        """Claim a marker (or take over one whose lease ran out)."""
+    def put(self, marker: str, attributes: dict[str, Any], expires_at: int) -> None:
+        """Write a marker, replacing any."""
         with self._t.lock:
-            held = self._t.markers.get(marker)
-            if held is not None and not (held.get("state") == "claimed" and held["lease_until"] < now):
-                return False
-            self._t.markers[marker] = {"marker": marker, "state": "claimed", "lease_until": lease_until,
-                                       "expires_at": now + _KEEP_SECONDS}
-            return True
-
-    def complete(self, marker: str) -> None:
-        """Mark a marker's work finished for good."""
-        with self._t.lock:
-            self._t.markers.setdefault(marker, {"marker": marker})["state"] = "done"
+            self._t.markers[marker] = {"marker": marker, **copy.deepcopy(attributes),
+                                       "expires_at": expires_at}
 
     def put_once(self, marker: str, attributes: dict[str, Any], expires_at: int, now: int) -> bool:
         """Write a marker unless a live one exists; True if written."""

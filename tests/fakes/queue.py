@@ -57,6 +57,15 @@ class InMemoryQueue:
             queue = self._queue(name)
             queue[:] = [m for m in queue if m.receipt not in gone]
 
+    def hide(self, name: str, receipts: Sequence[str], seconds: int) -> None:
+        """Keep received messages invisible for ``seconds`` from now (stale receipts skipped)."""
+        mine = set(receipts)
+        now = self._now()
+        with self._lock:
+            for message in self._queue(name):
+                if message.receipt in mine:
+                    message.visible_at = now + seconds
+
     def _queue(self, name: str) -> list[_Message]:
         if name not in self._queues:
             raise KeyError(f"no queue {name!r}")

@@ -82,5 +82,7 @@ def _counted(stored: Batch, req: SettleRequest) -> Batch:
             found[name] = found.get(name, 0) + count
     changed = replace(stored, counts=counts, found=found, credits_spent=stored.credits_spent + s.cost,
                       chunks_done=stored.chunks_done + (1 if s.done else 0), updated_at=req.now)
+    if req.failure and stored.failure is None:
+        changed = replace(changed, failure=req.failure)
     pause_to = pause_status(s.pause)
     return replace(changed, status=pause_to, message=pause_message(pause_to)) if pause_to else changed

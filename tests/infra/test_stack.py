@@ -34,8 +34,9 @@ def test_every_table_is_on_demand_with_recovery_ttl_and_its_indexes(template: di
         for name, _ in spec.local_indexes:
             expected["LocalSecondaryIndexes"] = Match.array_with([Match.object_like({"IndexName": name})])
         for index in spec.global_indexes:
-            expected["GlobalSecondaryIndexes"] = Match.array_with(
-                [Match.object_like({"IndexName": index.name})])
+            projection = "KEYS_ONLY" if index.keys_only else "ALL"
+            expected["GlobalSecondaryIndexes"] = Match.array_with([Match.object_like(
+                {"IndexName": index.name, "Projection": {"ProjectionType": projection}})])
         cdk.has_resource_properties("AWS::DynamoDB::Table", expected)
 
 

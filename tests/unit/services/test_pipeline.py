@@ -20,6 +20,7 @@ from chalicelib.services.tenants import create_tenant, top_up
 from chalicelib.services.working import work_chunk
 from tests.csvs import leads
 from tests.helpers import (
+    Ticking,
     charged,
     create_batch,
     deliver,
@@ -142,7 +143,8 @@ def test_cancel_charges_nothing_more_and_the_results_say_which_rows_never_ran(po
     assert sum(r["enrich_error"] == NOT_PROCESSED for r in rows) == 190
 
 
-def test_the_tick_resumes_after_a_plain_top_up_and_asks_again_for_a_lost_finalize(ports: Ports) -> None:
+def test_the_tick_resumes_after_a_plain_top_up_and_asks_again_for_a_lost_finalize(
+        ports: Ports, ticking: Ticking) -> None:
     tenant = create_tenant(ports, "Acme", 10)
     batch = create_batch(ports, tenant.tenant_id, leads(30))
     deliver(ports)
@@ -156,6 +158,8 @@ def test_the_tick_resumes_after_a_plain_top_up_and_asks_again_for_a_lost_finaliz
     other = create_batch(ports, tenant.tenant_id, leads(5))
     deliver(ports, (topology.INGEST, topology.WORK))
     take_messages(ports, topology.FINALIZE)  # the finalize request is lost
+    assert tick(ports)["finalize_requested"] == []  # a finalize may still be running: wait
+    ticking.at += ports.settings.heal_after_seconds
     assert tick(ports)["finalize_requested"] == [other.batch_id]
     deliver(ports)
     assert reload(ports, other).status is BatchStatus.COMPLETED

@@ -1,0 +1,75 @@
+"""The batches table's bookkeeping for recovery: the attention index, split progress, dispatches.
+
+Part of ``BatchStore`` (a mixin over the same table), kept apart because it is a concept of its
+own: what the tick reads and what lets every step be redone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import topology
+from chalicelib.adapters.batch_items import ATTENTION_OPEN, batch_from_item
+from chalicelib.adapters.dynamo import all_pages, conditional, value
+from chalicelib.domain.models import Batch
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_GET_BATCH = 100  # BatchGetItem takes at most a hundred keys
+
+
+class BatchRecovery:
+    """Reads and writes of the batches table that recovery needs."""
+
+    _db: DynamoDBClient
+    _batches: str
+
+    def needing_attention(self) -> list[Batch]:
+        """Every open batch of every tenant (not finished), read from the sparse attention index.
+
+        The index holds keys only and only open batches, so the read costs what the open
+        batches are, never a scan of the table; the batches themselves are read consistently.
+        """
+        query: dict[str, Any] = {
+            "TableName": self._batches, "IndexName": topology.ATTENTION.name,
+            "KeyConditionExpression": "attention = :open",
+            "ExpressionAttributeValues": {":open": value(ATTENTION_OPEN)},
+        }
+        keys = [{"tenant_id": item["tenant_id"], "batch_id": item["batch_id"]}
+                for item in all_pages(self._db.query, query)]
+        batches: list[Batch] = []
+        for start in range(0, len(keys), _GET_BATCH):
+            pending: dict[str, Any] = {self._batches: {"Keys": keys[start:start + _GET_BATCH],
+                                                       "ConsistentRead": True}}
+            while pending:
+                got = self._db.batch_get_item(RequestItems=pending)
+                batches += [batch_from_item(item) for item in got["Responses"].get(self._batches, [])]
+                pending = dict(got.get("UnprocessedKeys") or {})
+        return sorted(batches, key=lambda b: b.batch_id)
+
+    def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,
+                      now: str) -> bool:
+        """Record that split sent chunks up to ``sent_now``, if no other split got further first."""
+        condition = "split_sent = :before"
+        if sent_before == 0:
+            condition = "attribute_not_exists(split_sent) OR " + condition
+        return self._if(tenant_id, batch_id, "SET split_sent = :sent, updated_at = :now", condition,
+                        {":before": sent_before, ":sent": sent_now, ":now": now})
+
+    def dispatched(self, tenant_id: str, batch_id: str, since: int) -> None:
+        """A resume or reprocess that began at ``since`` sent everything (if no later one began)."""
+        self._if(tenant_id, batch_id, "REMOVE dispatch_at", "dispatch_at = :since", {":since": since})
+
+    def healed(self, tenant_id: str, batch_id: str, heals: int, at: int) -> None:
+        """The tick continued a stalled batch (the ``heals``-th time without progress)."""
+        self._if(tenant_id, batch_id, "SET heals = :heals, healed_at = :at",
+                 "attribute_exists(batch_id)", {":heals": heals, ":at": at})
+
+    def _if(self, tenant_id: str, batch_id: str, update: str, condition: str,
+            values: dict[str, Any]) -> bool:
+        return conditional(lambda: self._db.update_item(
+            TableName=self._batches,
+            Key={"tenant_id": value(tenant_id), "batch_id": value(batch_id)},
+            UpdateExpression=update, ConditionExpression=condition,
+            ExpressionAttributeValues={k: value(v) for k, v in values.items()})) is not None

@@ -1,0 +1,41 @@
+"""Sending a batch's outstanding chunk parts: what resume, reprocess and the tick share.
+
+A chunk that is not done says what its next part is: the rows a pause parked (they follow the
+last settled part) or the rows a reprocess stored (``reprocess_key``). Sending those parts is
+safe to repeat: a part settles once, its duplicates are acknowledged. So a resume or reprocess
+marks the batch ``dispatch_at`` in the same write that changes its status, sends, then clears
+the mark; one that died in between is redone by the tick (``services/healing.py``).
+"""
+
+from __future__ import annotations
+
+from chalicelib import topology
+from chalicelib.domain.models import Batch, ChunkMessage, ChunkState
+from chalicelib.services.ports import Ports
+
+
+def next_part(batch: Batch, chunk: ChunkState) -> ChunkMessage:
+    """The message of a not-done chunk's next part."""
+    part = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
+                        fields=batch.fields or {}, part=chunk.next_part)
+    if chunk.reprocess_key:
+        return part.model_copy(update={"source_key": chunk.reprocess_key, "reprocess": True})
+    last = chunk.parts[-1]
+    return part.model_copy(update={"start": last.start + last.settled, "source_key": last.key,
+                                   "source_skip": last.settled})
+
+
+def send_outstanding(ports: Ports, batch: Batch) -> int:
+    """Send the next part of every chunk that is not done; how many were sent."""
+    bodies = [next_part(batch, chunk).model_dump_json(exclude_none=True)
+              for chunk in ports.batches.chunks(batch.batch_id, parked_only=True)]
+    ports.queue.send(ports.queue_name(topology.WORK), bodies)
+    return len(bodies)
+
+
+def dispatch(ports: Ports, batch: Batch) -> int:
+    """Send the outstanding parts, then clear the batch's dispatch mark; how many were sent."""
+    sent = send_outstanding(ports, batch)
+    if batch.dispatch_at is not None:
+        ports.batches.dispatched(batch.tenant_id, batch.batch_id, batch.dispatch_at)
+    return sent
