@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.runtime-installed
 
 .PHONY: install browser demo test lint bench clean synth deploy destroy
 
@@ -14,11 +15,18 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt infra/requirement
 
 install: $(STAMP)
 
+# The demo needs only the service and its local runtime (no test, lint, CDK or browser tools).
+$(RUNTIME_STAMP): pyproject.toml requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[local]'
+	@touch $(RUNTIME_STAMP)
+
 # Debian's chromium for the browser tests (tests/browser), installed with apt-get when missing.
 browser: $(STAMP)
 	@scripts/install-chromium.sh $(VENV)/chromium-install.txt
 
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/batch-enrich run samples/leads.csv --summary-json samples/leads.summary.json
 
 lint: $(STAMP)
