@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     vendor_lease_seconds: float = Field(default=0.25, gt=0, le=5)
     vendor_rate_share: float = Field(default=0.97, gt=0, le=1)
 
+    # Vendor answers (matches and misses) are kept per tenant source and normalized lookup input
+    # this many days, so the same input is never paid for twice; a source's ``cache_days``
+    # overrides it, 0 keeps nothing.
+    result_cache_days: int = Field(default=30, ge=0, le=3650)
+
     def outbound_policy(self) -> Policy:
         """Which special addresses outbound calls may reach (``chalicelib.netguard``)."""
         return Policy(allow_loopback=self.outbound_allow_loopback,

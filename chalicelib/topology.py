@@ -87,6 +87,9 @@ MARKERS = TableSpec("markers", hash_key="marker", ttl_attribute="expires_at")
 COLUMN_MAPS = TableSpec("column-maps", hash_key="tenant_id", range_key="fingerprint")
 # One item per tenant vendor source: the next free slot of its rate limit, shared by every worker.
 RATE_LIMITS = TableSpec("rate-limits", hash_key="bucket", ttl_attribute="expires_at")
+# Vendor answers per tenant source and normalized lookup input (and claims of lookups under way),
+# removed by the TTL once ``result_cache_days`` passed.
+RESULT_CACHE = TableSpec("result-cache", hash_key="lookup", ttl_attribute="expires_at")
 
 INGEST = QueueSpec(
     "ingest", handler="split", batch_size=1, visibility_timeout=900,
@@ -114,7 +117,7 @@ TICK = ScheduleSpec("tick", handler="tick", rate_minutes=1)
 SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS,
-                                 RATE_LIMITS)
+                                 RATE_LIMITS, RESULT_CACHE)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),)
 
@@ -193,7 +196,7 @@ SPLIT = FunctionSpec(
 )
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,
-    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS),
+    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS, RESULT_CACHE),
     sends=(FINALIZE,),
     reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX), writes_objects=(keys.WORK_PREFIX,),
     secrets=(VENDOR_SECRETS,),

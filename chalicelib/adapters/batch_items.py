@@ -14,7 +14,7 @@ ATTENTION_OPEN = "open"  # `attention` while a batch is open (topology.ATTENTION
 
 
 def batch_to_item(batch: Batch) -> dict[str, Any]:
-    """A Batch as a DynamoDB item (counters flattened to ``n_*`` and ``f_*`` attributes)."""
+    """A Batch as a DynamoDB item (counters flattened to ``n_*``, ``f_*`` and ``l_*`` attributes)."""
     item = {
         "tenant_id": batch.tenant_id, "batch_id": batch.batch_id, "name": batch.name,
         "name_lc": batch.name.lower(),
@@ -34,9 +34,11 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         "heals": batch.heals, "healed_at": batch.healed_at,
         # the attention index holds a batch from its creation until it finishes
         "attention": ATTENTION_OPEN if batch.finished_at is None else None,
+        "refresh_after": batch.refresh_after,
     }
     item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
     item.update({f"f_{name}": count for name, count in batch.found.items()})
+    item.update({f"l_{how}": count for how, count in batch.lookups.items()})
     return to_dynamo(item)
 
 
@@ -63,6 +65,8 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         healed_at=item.get("healed_at"),
         counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
+        lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},
+        refresh_after=item.get("refresh_after"),
     )
 
 

@@ -139,16 +139,20 @@ class BatchStore(BatchRecovery):
                          f"#status IN ({', '.join(allowed)})", allowed)
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
-               chunks: int, now: str, message: str, dispatch_at: int) -> Batch | None:
+               chunks: int, now: str, message: str, dispatch_at: int,
+               lookups: dict[str, int] | None = None, refresh_after: str | None = None) -> Batch | None:
         """Take a finished batch (completed, or failed with results) back to processing for a
         reprocess; None if it was not finished so.
 
         The rows being reprocessed leave the counters: ``rows`` by their status, ``found`` by the
-        enrichers that had found data for them; ``chunks`` of its chunks are open again. The
-        batch is open again (attention index) and dispatching since ``dispatch_at``.
+        enrichers that had found data for them, ``lookups`` by how their vendors answered;
+        ``chunks`` of its chunks are open again. The batch is open again (attention index) and
+        dispatching since ``dispatch_at``. ``refresh_after``: vendor answers kept before it are
+        not reused.
         """
         subtract = {**{f"n_{status.value}": count for status, count in rows.items()},
-                    **{f"f_{name}": count for name, count in found.items()}}
+                    **{f"f_{name}": count for name, count in found.items()},
+                    **{f"l_{how}": count for how, count in (lookups or {}).items()}}
         names = {"#status": "status", **{f"#c{i}": name for i, name in enumerate(subtract)}}
         values: dict[str, Any] = {
             ":processing": value(BatchStatus.PROCESSING.value), ":now": value(now),
@@ -158,10 +162,15 @@ class BatchStore(BatchRecovery):
             **{f":c{i}": value(-amount) for i, amount in enumerate(subtract.values())},
         }
         adds = ", ".join(["chunks_done :chunks", *(f"#c{i} :c{i}" for i in range(len(subtract)))])
+        refresh = ""
+        if refresh_after is not None:
+            refresh = ", refresh_after = :refresh"
+            values[":refresh"] = value(refresh_after)
         return self._update_if(
             tenant_id, batch_id,
             UpdateExpression="SET #status = :processing, updated_at = :now, message = :message, "
-            f"attention = :open, dispatch_at = :dispatch REMOVE finished_at, failure ADD {adds}",
+            f"attention = :open, dispatch_at = :dispatch{refresh} REMOVE finished_at, failure "
+            f"ADD {adds}",
             ConditionExpression="#status = :completed OR (#status = :failed "
             "AND attribute_exists(failure) AND attribute_exists(finished_at))",
             ExpressionAttributeNames=names, ExpressionAttributeValues=values)

@@ -75,6 +75,7 @@ class SettlementStore:
                     "n_skipped": s.skipped, "n_parked": s.parked - req.parked_before,
                     "credits_spent": s.cost, "chunks_done": 1 if s.done else 0}
         counters.update({f"f_{source}": count for source, count in sorted(s.found.items())})
+        counters.update({f"l_{how}": count for how, count in sorted(s.lookups.items())})
         values: dict[str, Any] = {":now": value(req.now)}
         names = {"#status": "status"}
         adds = []

@@ -47,6 +47,7 @@ class Settlement:
     parked: int
     pause: PauseReason | None = None
     found: dict[str, int] = field(default_factory=dict)
+    lookups: dict[str, int] = field(default_factory=dict)  # the rows' vendor lookups, by how
 
     @property
     def done(self) -> bool:
@@ -95,6 +96,7 @@ def plan_settlement(
         parked=len(rows) - settled,
         pause=pause,
         found=dict(Counter(name for row in prefix for name in row.found)),
+        lookups=dict(Counter(how for row in prefix for how in row.lookups.values())),
     )
 
 

@@ -122,6 +122,10 @@ class Batch:
     credits_spent: int = 0
     counts: BatchCounts = field(default_factory=BatchCounts)
     found: dict[str, int] = field(default_factory=dict)  # settled rows each enricher found data for
+    # Settled rows' vendor lookups by how they were answered (vendor, cache, batch: ``Lookup``).
+    lookups: dict[str, int] = field(default_factory=dict)
+    # Vendor answers kept before this moment are not reused (create option or reprocess refresh).
+    refresh_after: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
     message: str | None = None
@@ -213,6 +217,7 @@ class RowResult(BaseModel):
     found: list[str] = Field(default_factory=list)  # enrichers that found data for the row
     credits: int | None = None  # what the row costs when matched (None: the batch's price)
     error: str | None = None
+    lookups: dict[str, str] = Field(default_factory=dict)  # vendor source -> how it answered
 
 
 # After its rows' JSON lines a part object may hold the rows rendered for the results files

@@ -29,6 +29,9 @@ class BatchOptions(BaseModel):
     # Cells of the CSV results files that a spreadsheet would run as formulas get a leading
     # ' (domain.formulas); false writes them raw. rows.jsonl is always raw.
     escape_formulas: bool = True
+    # Ask vendor sources afresh: answers the tenant's result cache kept before this batch are
+    # not reused (duplicates inside the batch are still asked once).
+    refresh: bool = False
 
     @field_validator("column_map")
     @classmethod
@@ -58,7 +61,8 @@ class ReprocessRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     failed_only: bool = True
     incomplete_only: bool = False
-    refresh: bool = False  # also re-enrich (and re-charge) rows that matched
+    # Also re-enrich (and re-charge) rows that matched, asking vendors afresh (no cached answer).
+    refresh: bool = False
 
 
 class LinkRequest(BaseModel):

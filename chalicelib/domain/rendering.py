@@ -27,7 +27,7 @@ from chalicelib.domain.formulas import neutralize_all, neutralize_text
 from chalicelib.domain.models import PART_TRAILER, RowResult, split_part
 from chalicelib.domain.results import credit_cells, enrich_cells, error_cells, flatten_outputs, is_error
 
-RENDER_VERSION = 3  # 3: cells a spreadsheet would run as formulas are neutralized
+RENDER_VERSION = 4  # 3: cells a spreadsheet would run as formulas are neutralized; 4: lookups
 _QUOTE = re.compile(r'[,"\r\n]')  # what makes csv's minimal quoting quote a field
 _QUOTE_IN_FIELD = re.compile(r'["\r\n]')
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
@@ -70,7 +70,8 @@ class Rendered(NamedTuple):
     outputs: str  # the output cells in the order of its part's columns, as csv fields
     credit_line: str  # the credits.csv line ("" when the row costs nothing)
     error_line: str  # the errors.csv line ("" unless the row failed or was skipped)
-    jsonl: str  # the rows.jsonl line
+    lookups: list[str]  # how each vendor source answered the row (summary.json counts them)
+    jsonl: str  # the rows.jsonl line (last: the trailer leaves it out)
 
 
 class RenderedPart(NamedTuple):
@@ -113,6 +114,7 @@ def _render(row: RowResult, price: int, outputs: list[str], escape: bool) -> Ren
         outputs=csv_fields(text(outputs)),
         credit_line=csv_line(cells(credits)) if credits else "",
         error_line=csv_line(cells(error_cells(row))) if error else "",
+        lookups=list(row.lookups.values()),
         jsonl=_JSONL(row_json(row, price)),
     )
 
@@ -137,11 +139,14 @@ def reorder(outputs: str, columns: Sequence[str], wanted: Sequence[str]) -> str:
 
 
 def row_json(row: RowResult, price: int) -> dict[str, object]:
-    """One row as rows.jsonl and the rows route show it."""
-    return {"row_index": row.i, "row_id": row.row_id, "status": row.status.value,
-            "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
-            "input": row.v, "outputs": row.outputs, "attributes": row.attributes,
-            "found": row.found}
+    """One row as rows.jsonl and the rows route show it (``lookups`` on rows that asked a vendor)."""
+    shown: dict[str, object] = {
+        "row_index": row.i, "row_id": row.row_id, "status": row.status.value,
+        "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
+        "input": row.v, "outputs": row.outputs, "attributes": row.attributes, "found": row.found}
+    if row.lookups:
+        shown["lookups"] = row.lookups
+    return shown
 
 
 def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> bytes:

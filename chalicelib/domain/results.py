@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.domain.billing import row_cost
+from chalicelib.domain.enrich.base import Lookup
 from chalicelib.domain.models import RowResult, RowStatus
 
 ENRICH_COLUMNS = (
@@ -70,3 +72,14 @@ def is_error(row: RowResult) -> bool:
 def error_cells(row: RowResult) -> list[object]:
     """A failed or skipped row's errors.csv line."""
     return [row.i, row.row_id, row.status.value, row.error or ""]
+
+
+def vendor_lookups(lookups: Mapping[str, int]) -> dict[str, int]:
+    """What summary.json and the preview say of vendor sources: calls made and calls saved.
+
+    ``cache_hits`` reused an answer kept from an earlier batch, ``duplicates`` one this batch
+    asked for another row with the same lookup input; both are calls saved.
+    """
+    calls, cached, duplicates = (lookups.get(how.value, 0) for how in Lookup)
+    return {"calls": calls, "cache_hits": cached, "duplicates": duplicates,
+            "calls_saved": cached + duplicates}

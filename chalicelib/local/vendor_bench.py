@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.results import vendor_lookups
 from chalicelib.local.datagen import lead_rows, write_rows
 from chalicelib.local.fake_vendor import FakeVendor
 from chalicelib.local.runtime import LocalRuntime
@@ -72,7 +73,8 @@ def one_batch(ports: Ports, vendor: FakeVendor, tenant_id: str, source: Path) ->
     return {"seconds": round(seconds, 2), "rows": done.total_rows,
             "rows_by_status": {"completed": counts.completed, "not_found": counts.not_found,
                                "failed": counts.failed, "skipped": counts.skipped},
-            "credits_spent": done.credits_spent, "vendor": vendor.stats.to_json(vendor.limit)}
+            "credits_spent": done.credits_spent, "lookups": vendor_lookups(done.lookups),
+            "vendor": vendor.stats.to_json(vendor.limit)}
 
 
 def run_vendor_bench(latencies: list[float], workers: list[int], rows: int, limit: float,

@@ -34,9 +34,12 @@ class Batches(Protocol):
         """Record how many rows and chunks the file split into; the batch as it now is."""
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
-               chunks: int, now: str, message: str, dispatch_at: int) -> Batch | None:
+               chunks: int, now: str, message: str, dispatch_at: int,
+               lookups: dict[str, int] | None = None, refresh_after: str | None = None) -> Batch | None:
         """Take a finished batch (completed, or failed with results) back to processing, its
-        reprocessed rows off the counters, open again and dispatching since ``dispatch_at``."""
+        reprocessed rows off the counters (``lookups``: their vendor lookups by how), open again
+        and dispatching since ``dispatch_at``; ``refresh_after`` set: no vendor answer kept
+        before it is reused."""
 
     def reopen_chunk(self, batch_id: str, chunk: int, next_part: int, key: str) -> None:
         """Mark a settled chunk open again for its next (reprocess) part, whose rows are stored at

@@ -88,7 +88,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         has_header=layout.mapping.has_header if layout else True,
         skip_rows=layout.mapping.skip_rows if layout else 0,
         row_limit=options.row_limit, dedupe=options.dedupe, auto_resume=options.auto_resume,
-        escape_formulas=options.escape_formulas,
+        escape_formulas=options.escape_formulas, refresh_after=now if options.refresh else None,
         default_country=options.default_country.upper() if options.default_country else None,
     )
     ports.batches.put_new(batch)

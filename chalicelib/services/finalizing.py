@@ -33,7 +33,13 @@ from chalicelib.domain.models import (
     RowStatus,
 )
 from chalicelib.domain.rendering import Rendered, csv_line, read_part, render_row, reorder, results_line
-from chalicelib.domain.results import CREDITS_COLUMNS, ERRORS_COLUMNS, input_header, results_header
+from chalicelib.domain.results import (
+    CREDITS_COLUMNS,
+    ERRORS_COLUMNS,
+    input_header,
+    results_header,
+    vendor_lookups,
+)
 from chalicelib.domain.upload import columns_and_rows
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
@@ -211,6 +217,7 @@ class _RowsPass:
         self.width = 0
         self._statuses: Counter[str] = Counter()
         self._reasons: Counter[str] = Counter()
+        self._lookups: Counter[str] = Counter()
         self._credits_total = 0
 
     def add(self, row: Rendered, columns: Columns) -> None:
@@ -227,6 +234,8 @@ class _RowsPass:
         self._credits_total += row.credits
         if row.reason:
             self._reasons[row.reason] += 1
+        if row.lookups:
+            self._lookups.update(row.lookups)
 
     @property
     def columns(self) -> list[str]:
@@ -238,7 +247,7 @@ class _RowsPass:
         return {"batch_id": batch.batch_id, "name": batch.name, "rows": sum(self._statuses.values()),
                 "by_status": dict(self._statuses), "credits": self._credits_total,
                 "price_per_match": batch.price, "skip_and_failure_reasons": dict(self._reasons),
-                "metadata": batch.metadata}
+                "vendor_lookups": vendor_lookups(self._lookups), "metadata": batch.metadata}
 
 
 def _write_results(out: TextIO, spool: TextIO, header: list[str], done: _RowsPass) -> None:

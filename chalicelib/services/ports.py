@@ -20,6 +20,7 @@ from chalicelib.adapters.ledger import LedgerReader
 from chalicelib.adapters.markers import MarkerStore
 from chalicelib.adapters.queue import MessageQueue
 from chalicelib.adapters.rate_limits import RateLimitStore
+from chalicelib.adapters.result_cache import ResultCacheStore
 from chalicelib.adapters.secrets import SecretStore
 from chalicelib.adapters.settlement import SettlementStore
 from chalicelib.clients import Clients, get_clients
@@ -30,6 +31,7 @@ from chalicelib.ports.ledger import Ledger
 from chalicelib.ports.markers import Markers
 from chalicelib.ports.queue import Queue
 from chalicelib.ports.rate_limits import RateLimits
+from chalicelib.ports.result_cache import ResultCache
 from chalicelib.ports.secrets import Secrets
 from chalicelib.ports.settlements import Settlements
 from chalicelib.settings import Settings, get_settings
@@ -61,6 +63,7 @@ class Ports:
     queue: Queue
     secrets: Secrets
     rate_limits: RateLimits
+    result_cache: ResultCache
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:
@@ -85,6 +88,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
         queue=MessageQueue(clients.sqs),
         secrets=SecretStore(clients, settings),
         rate_limits=RateLimitStore(db, name(topology.RATE_LIMITS.name)),
+        result_cache=ResultCacheStore(db, name(topology.RESULT_CACHE.name)),
         clock=clock or Clock(),
     )
 

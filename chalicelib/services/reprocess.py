@@ -40,6 +40,7 @@ def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bo
     wanted = targets(failed_only, incomplete_only, refresh)
     statuses: Counter[RowStatus] = Counter()
     found: Counter[str] = Counter()
+    lookups: Counter[str] = Counter()
     staged = 0
     for chunk in ports.batches.chunks(batch_id):
         rows = [row for row in latest_rows(ports, chunk) if row.status in wanted]
@@ -47,14 +48,17 @@ def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bo
             _stage(ports, batch, chunk.chunk, chunk.next_part, rows)
             statuses.update(row.status for row in rows)
             found.update(name for row in rows for name in row.found)
+            lookups.update(how for row in rows for how in row.lookups.values())
             staged += 1
     if not staged:
         raise InvalidRequest("No row of the batch matches: nothing to reprocess.",
                              field="failed_only")
     count = sum(statuses.values())
+    now = ports.clock.now()
+    # refresh: vendor answers kept until now are not reused (answers this reprocess gets are).
     reopened = ports.batches.reopen(tenant_id, batch_id, dict(statuses), dict(found), staged,
-                                    ports.clock.now(), f"Reprocessing {count} rows.",
-                                    int(ports.clock.epoch()))
+                                    now, f"Reprocessing {count} rows.", int(ports.clock.epoch()),
+                                    lookups=dict(lookups), refresh_after=now if refresh else None)
     if reopened is None:
         raise Conflict("The batch changed while reprocessing; read its status and retry.")
     dispatch(ports, reopened)

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 
 from chalicelib.domain.models import Batch, RowStatus
 from chalicelib.domain.rendering import row_json
+from chalicelib.domain.results import vendor_lookups
 from chalicelib.keys import results_key
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import settled_rows
@@ -51,10 +52,11 @@ def rows_page(ports: Ports, batch: Batch, status: RowStatus | None, limit: int,
 
 
 def preview(batch: Batch) -> dict[str, Any]:
-    """Counts only, never a value from the file: rows, matches and what each enricher found."""
+    """Counts only, never a value from the file: rows, matches, what each enricher found, and
+    the vendor calls made and saved."""
     found = {PREVIEW_NAMES.get(name, name): count for name, count in sorted(batch.found.items())}
     return {
         "batch_id": batch.batch_id, "status": batch.status.value, "rows": batch.total_rows,
         "matched": batch.counts.completed, "not_found": batch.counts.not_found,
-        "found": found,
+        "found": found, "vendor_lookups": vendor_lookups(batch.lookups),
     }

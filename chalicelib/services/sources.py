@@ -6,19 +6,21 @@ import io
 import json
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.columns import resolve_columns
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.enrich.waterfall import PricedSource
 from chalicelib.domain.errors import BadInput, InvalidRequest, NotFound
-from chalicelib.domain.models import Tenant
+from chalicelib.domain.models import Batch, Tenant
 from chalicelib.domain.upload import columns_and_rows, reject_binary
 from chalicelib.keys import dataset_key, datasets_prefix
 from chalicelib.netguard import RefusedDestination, check_url
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
+from chalicelib.sources.cached import CachedSource, CacheScope
 from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.shared_limit import SharedRateLimit
@@ -108,6 +110,26 @@ def waterfall_for(ports: Ports, tenant: Tenant) -> list[PricedSource]:
         if cache_key not in _cache:
             _cache[cache_key] = [_build(ports, tenant.tenant_id, s) for s in config.sources]
         return _cache[cache_key]
+
+
+def for_batch(ports: Ports, batch: Batch, steps: list[PricedSource]) -> list[PricedSource]:
+    """The tenant's sources as one batch asks them: each vendor source behind the tenant's result
+    cache (unless its ``cache_days`` is 0), answers kept before a refresh not reused."""
+    settings = ports.settings
+    region = batch.default_country or settings.default_phone_region
+    fresh_after = datetime.fromisoformat(batch.refresh_after).timestamp() if batch.refresh_after else 0.0
+    cached = []
+    for step in steps:
+        source = step.source
+        if isinstance(source, HttpProvider):
+            days = source.config.cache_days
+            days = settings.result_cache_days if days is None else days
+            if days:
+                scope = CacheScope(batch.tenant_id, batch.batch_id, region, days * 86400.0, fresh_after)
+                step = replace(step, source=CachedSource(source, ports.result_cache, scope,
+                                                         ports.clock.epoch, ports.clock.sleep))
+        cached.append(step)
+    return cached
 
 
 def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource) -> PricedSource:

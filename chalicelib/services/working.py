@@ -29,7 +29,7 @@ from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
-from chalicelib.services.sources import waterfall_for
+from chalicelib.services.sources import for_batch, waterfall_for
 from chalicelib.services.tenants import get_tenant
 
 MAX_SETTLE_ATTEMPTS = 12
@@ -201,7 +201,7 @@ def _pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     pipeline = built_in_pipeline(batch.entity_type or "person", region)
     if batch.mode is not Mode.ADVANCED:
         return pipeline
-    steps = waterfall_for(ports, tenant)
+    steps = for_batch(ports, batch, waterfall_for(ports, tenant))
     return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
 
 

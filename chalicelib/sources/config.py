@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Literal
 from urllib.parse import urlsplit
@@ -43,6 +45,9 @@ class HttpSourceConfig(BaseModel):
     backoff_seconds: float = Field(default=0.5, ge=0)
     breaker_threshold: int = Field(default=5, ge=1)
     breaker_cooldown_seconds: float = Field(default=30.0, ge=0)
+    # Days a vendor answer is kept and reused (None: the service's result_cache_days; 0: never
+    # kept, for a vendor whose terms forbid storing its answers).
+    cache_days: int | None = Field(default=None, ge=0, le=3650)
 
     @model_validator(mode="after")
     def _consistent(self) -> HttpSourceConfig:
@@ -63,6 +68,17 @@ class HttpSourceConfig(BaseModel):
     def url_fields(self) -> list[str]:
         """Canonical fields named by ``{placeholders}`` in the URL template."""
         return PLACEHOLDER.findall(self.url)
+
+    def input_fields(self) -> list[str]:
+        """Every canonical field a request may carry: what a cached answer is keyed by."""
+        return sorted({*self.url_fields(), *self.query.values(), *self.body.values(), *self.requires})
+
+    def answer_fingerprint(self) -> str:
+        """A digest of what shapes the answer (where and how it is asked, how it is read): a
+        changed source does not reuse what the former one answered."""
+        shaping = self.model_dump(include={"url", "method", "query", "body", "headers", "outputs",
+                                           "match_path", "not_found_statuses"})
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
 
     def required_fields(self) -> list[str]:
         """Fields a record must have before the vendor is asked: ``requires`` plus URL fields."""

@@ -22,7 +22,7 @@ def lookup_keys(record: CanonicalRecord, region: str) -> list[str]:
     email = record.get("email", "").strip().lower()
     if "@" in email:
         keys.append(f"email:{email}")
-    phone = _e164(record.get("phone", ""), record.get("country", "") or region)
+    phone = e164(record.get("phone", ""), record.get("country", "") or region)
     if phone:
         keys.append(f"phone:{phone}")
     handle = record.get("handle", "").strip().lstrip("@").lower()
@@ -36,7 +36,8 @@ def lookup_keys(record: CanonicalRecord, region: str) -> list[str]:
     return keys
 
 
-def _e164(text: str, region: str) -> str | None:
+def e164(text: str, region: str) -> str | None:
+    """A phone number in E.164 (``+14155550100``), or None when it does not parse."""
     if not text.strip():
         return None
     try:

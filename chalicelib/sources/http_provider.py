@@ -9,12 +9,12 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 
-from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult
+from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult, Lookup
 from chalicelib.netguard import Policy, RefusedDestination
 from chalicelib.sources.config import PLACEHOLDER, HttpSourceConfig
 from chalicelib.sources.pool import ConnectionPool
@@ -93,7 +93,12 @@ class HttpProvider:
                 result, available = self._call(self._request(record))
         finally:
             self._breaker.record(available)
-        return result
+        return replace(result, lookup=Lookup.VENDOR)
+
+    @property
+    def config(self) -> HttpSourceConfig:
+        """The source as configured."""
+        return self._config
 
     def describe(self) -> dict[str, Any]:
         """The configuration and breaker state, safe to log: no secret, no header values."""

@@ -31,3 +31,26 @@ def test_two_worker_processes_keep_calls_in_flight_under_one_shared_limit(
     assert vendor["throttled_429"] <= 0.05 * vendor["calls"]  # scheduling jitter, not a 2x overrun
     assert vendor["max_in_flight"] > 2
     assert vendor["connections"] <= 2 * 16  # kept alive: not one connection per call
+
+
+def test_repeated_inputs_are_asked_once_across_worker_processes_and_never_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 30% of the rows repeat an earlier row's email, in chunks of 15 that two worker processes
+    # take at the same time: a repeat is often asked while its twin's call is still under way
+    # in the other process (the claim in the result cache makes it wait for that answer).
+    monkeypatch.setenv("BATCH_ENRICH_ADVANCED_CHUNK_ROWS", "15")
+    [figure] = run_vendor_bench([0.1], [2], rows=150, limit=50.0, repeat_share=0.3, again=True,
+                                folder=tmp_path, port=0)
+
+    vendor, again = figure["vendor"], figure["second_batch"]
+    with (tmp_path / "vendor-leads-150.csv").open(newline="") as source:
+        emails = [row["Email Address"] for row in csv.DictReader(source) if row["Email Address"]]
+    distinct = len({email.lower() for email in emails})
+    assert distinct < len(emails) - 20  # the file does repeat inputs
+    assert vendor["accepted"] == vendor["distinct_inputs"] == distinct  # each input asked once
+    assert figure["lookups"]["calls"] == distinct
+    assert figure["lookups"]["calls_saved"] == len(emails) - distinct
+    assert again["vendor"]["calls"] == 0  # the identical second batch: every answer reused
+    assert again["lookups"] == {"calls": 0, "cache_hits": len(emails), "duplicates": 0,
+                                "calls_saved": len(emails)}
+    assert again["credits_spent"] == figure["credits_spent"]  # billed as before

@@ -20,6 +20,7 @@ from tests.fakes.ledger import InMemoryLedger
 from tests.fakes.markers import InMemoryMarkers
 from tests.fakes.queue import InMemoryQueue
 from tests.fakes.rate_limits import InMemoryRateLimits
+from tests.fakes.result_cache import InMemoryResultCache
 from tests.fakes.secrets import InMemorySecrets
 from tests.fakes.settlements import InMemorySettlements
 from tests.fakes.tables import Tables
@@ -50,5 +51,6 @@ def fake_ports(settings: Settings | None = None, clock: Clock | None = None) -> 
         markers=InMemoryMarkers(tables), ledger=InMemoryLedger(tables),
         settlement=InMemorySettlements(tables), blobs=InMemoryBlobs(settings.bucket, created),
         queue=queue, secrets=InMemorySecrets(settings.admin_api_key), rate_limits=InMemoryRateLimits(),
+        result_cache=InMemoryResultCache(),
         clock=clock or Clock(sleep=lambda _: None),
     )

@@ -83,7 +83,8 @@ class InMemoryBatches:
             return self._replace(batch, total_rows=total_rows, chunks_total=chunks_total, updated_at=now)
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
-               chunks: int, now: str, message: str, dispatch_at: int) -> Batch | None:
+               chunks: int, now: str, message: str, dispatch_at: int,
+               lookups: dict[str, int] | None = None, refresh_after: str | None = None) -> Batch | None:
         """Take a finished batch back to processing, its reprocessed rows off the counters."""
         with self._t.lock:
             batch = self._t.batches.get((tenant_id, batch_id))
@@ -94,9 +95,13 @@ class InMemoryBatches:
             counts = replace(batch.counts, **{s.value: getattr(batch.counts, s.value) - n
                                               for s, n in rows.items()})
             taken = {**batch.found, **{name: batch.found.get(name, 0) - n for name, n in found.items()}}
+            asked = {**batch.lookups, **{how: batch.lookups.get(how, 0) - n
+                                         for how, n in (lookups or {}).items()}}
             return self._replace(batch, status=BatchStatus.PROCESSING, updated_at=now, message=message,
                                  finished_at=None, chunks_done=batch.chunks_done - chunks,
-                                 counts=counts, found=taken, failure=None, dispatch_at=dispatch_at)
+                                 counts=counts, found=taken, lookups=asked, failure=None,
+                                 dispatch_at=dispatch_at,
+                                 refresh_after=refresh_after or batch.refresh_after)
 
     def reopen_chunk(self, batch_id: str, chunk: int, next_part: int, key: str) -> None:
         """Mark a settled chunk open again for its next part (Conflict if it moved on)."""

@@ -80,7 +80,12 @@ def _counted(stored: Batch, req: SettleRequest) -> Batch:
     for name, count in s.found.items():
         if count:
             found[name] = found.get(name, 0) + count
-    changed = replace(stored, counts=counts, found=found, credits_spent=stored.credits_spent + s.cost,
+    lookups = dict(stored.lookups)
+    for how, count in s.lookups.items():
+        if count:
+            lookups[how] = lookups.get(how, 0) + count
+    changed = replace(stored, counts=counts, found=found, lookups=lookups,
+                      credits_spent=stored.credits_spent + s.cost,
                       chunks_done=stored.chunks_done + (1 if s.done else 0), updated_at=req.now)
     if req.failure and stored.failure is None:
         changed = replace(changed, failure=req.failure)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.domain.enrich.base import AttributeStatus, EnricherResult
+from chalicelib.domain.enrich.base import AttributeStatus, EnricherResult, Lookup
 from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.models import ChunkRow, RowStatus
 from chalicelib.netguard import Policy
@@ -71,7 +71,8 @@ def test_a_hit_maps_nested_and_indexed_paths_and_sends_auth_and_query(
         vendor: FakeVendor, clock: FakeClock) -> None:
     result = provider(vendor, clock).enrich(JANE)
 
-    assert result == EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=HIT_OUTPUTS)
+    assert result == EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=HIT_OUTPUTS,
+                                    lookup=Lookup.VENDOR)
     [seen] = vendor.requests
     assert (seen.method, seen.path) == ("GET", "/v1/people/jane%2Bsales%40acme.de")
     assert seen.query == {"country": ["DE"], "full_name": ["Jane Doe"]}
@@ -96,7 +97,8 @@ def test_a_404_is_a_clean_no_match_and_is_not_retried(vendor: FakeVendor, clock:
 
     result = provider(vendor, clock).enrich(JANE)
 
-    assert result == EnricherResult(status=AttributeStatus.RUN, matched=False, outputs=NO_OUTPUTS)
+    assert result == EnricherResult(status=AttributeStatus.RUN, matched=False, outputs=NO_OUTPUTS,
+                                    lookup=Lookup.VENDOR)
     assert (len(vendor.requests), clock.sleeps) == (1, [])
 
 
@@ -146,7 +148,8 @@ def test_5xx_exhausts_the_retries_with_exponential_backoff(vendor: FakeVendor, c
 
     result = provider(vendor, clock).enrich(JANE)
 
-    assert result == EnricherResult(status=AttributeStatus.ERROR, error="HTTP 503 after 4 attempts")
+    assert result == EnricherResult(status=AttributeStatus.ERROR, error="HTTP 503 after 4 attempts",
+                                    lookup=Lookup.VENDOR)
     assert (clock.sleeps, len(vendor.requests)) == ([0.5, 1.0, 2.0], 4)
 
 
@@ -231,7 +234,7 @@ def test_a_bad_answer_is_an_error_without_retry(
 
     results = [acme.enrich(JANE) for _ in range(2)]
 
-    assert results == [EnricherResult(status=AttributeStatus.ERROR, error=error)] * 2
+    assert results == [EnricherResult(status=AttributeStatus.ERROR, error=error, lookup=Lookup.VENDOR)] * 2
     # The vendor answered, so it is up: no retry (the one sleep is the 1000/s rate limit's
     # spacing between the two records, not a backoff), and the breaker stays closed.
     assert (len(vendor.requests), clock.sleeps, acme.describe()["breaker"]) == (2, [0.001], "closed")

@@ -13,7 +13,7 @@ from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.enrich.name import NameEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
 from chalicelib.domain.enrich.place import PlaceEnricher
-from chalicelib.domain.enrich.waterfall import PricedSource, run_waterfall
+from chalicelib.domain.enrich.waterfall import Preparing, PricedSource, run_waterfall
 from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
 
@@ -47,6 +47,9 @@ class Pipeline:
         network, not on this process)."""
         started = [self._built_ins(row, fields) for row in rows]
         waiting = [one for one in started if one[2] is not None]
+        for step in self._waterfall:
+            if waiting and isinstance(step.source, Preparing):
+                step.source.prepare([record for _, _, record in waiting if record is not None])
         width = min(self._width, len(waiting))
         if width > 1:
             with ThreadPoolExecutor(max_workers=width, thread_name_prefix="waterfall") as pool:
@@ -82,6 +85,7 @@ class Pipeline:
         assert self._price is not None and record is not None
         filled = run_waterfall(self._waterfall, record, self._price)
         result.attributes.update(filled.attributes)
+        result.lookups = dict(filled.lookups)
         errors.extend(filled.errors)
         if filled.fields:
             # rows.jsonl and results.csv name the source of every field it filled.

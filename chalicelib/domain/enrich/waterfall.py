@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, Enricher, EnricherResult
+
+
+@runtime_checkable
+class Preparing(Protocol):
+    """A source that reads ahead for many records at once (a cache: one read, not one a row)."""
+
+    def prepare(self, records: Sequence[CanonicalRecord]) -> None:
+        """Get ready to be asked about these records."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class WaterfallResult:
     credits: int
     attributes: dict[str, str]
     errors: list[str]
+    lookups: dict[str, str]  # vendor source -> how it answered (``base.Lookup``)
 
 
 def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
@@ -46,6 +56,7 @@ def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
     filled_by: dict[str, str] = {}
     attributes: dict[str, str] = {}
     errors: list[str] = []
+    lookups: dict[str, str] = {}
     credits = 0
     for step in steps:
         name = step.source.name
@@ -54,6 +65,8 @@ def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
             continue
         outcome = _ask(step.source, record)
         attributes[name] = outcome.status.value
+        if outcome.lookup:
+            lookups[name] = outcome.lookup.value
         if outcome.error:
             errors.append(f"{name}: {outcome.error}")
         new = {k: v for k, v in outcome.outputs.items()
@@ -62,7 +75,7 @@ def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
             fields.update(new)
             filled_by.update(dict.fromkeys(new, name))
             credits += mode_price if step.price is None else step.price
-    return WaterfallResult(fields, filled_by, credits, attributes, errors)
+    return WaterfallResult(fields, filled_by, credits, attributes, errors, lookups)
 
 
 def _ask(source: Enricher, record: CanonicalRecord) -> EnricherResult:
