@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -101,3 +103,49 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+@contextmanager
+def serving() -> Iterator[FakeVendor]:
+    """A fake vendor serving on a thread until the block ends (delayed replies cut short)."""
+    server = FakeVendor()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.released.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def serving_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Any request handler served on 127.0.0.1 on a thread; yields the server's base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet request handler with one way to answer JSON (subclasses write ``do_GET``)."""
+
+    def reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        """Send ``payload`` as JSON with ``status`` and extra headers."""
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        for name, value in {**(headers or {}), "Content-Type": "application/json",
+                            "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -5,10 +5,8 @@ summary, the preview and the batch's counters tell the same calls and calls save
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +16,7 @@ from chalicelib.keys import results_key
 from chalicelib.services.tenants import authenticate
 from tests.api_client import Http
 from tests.conftest import ADMIN_KEY, Aws
+from tests.fake_vendor import JsonHandler, serving_handler
 
 KNOWN = {"ada@acme.de": "CTO", "bo@acme.de": "CFO"}
 # Six rows, three lookup inputs: ada twice more (one spelled otherwise), cy (unknown) twice.
@@ -25,32 +24,22 @@ RECORDS = [{"email": e} for e in ("ada@acme.de", "bo@acme.de", "ADA@acme.de", "c
                                   "ada@acme.de", "cy@acme.de")]
 
 
-class _People(BaseHTTPRequestHandler):
+class _People(JsonHandler):
     asked: Counter[str] = Counter()
 
     def do_GET(self) -> None:
         email = parse_qs(urlsplit(self.path).query).get("email", [""])[0]
         _People.asked[email] += 1
         title = KNOWN.get(email.lower())
-        body = json.dumps({"person": {"title": title}} if title else {"error": "not found"}).encode()
-        self.send_response(200 if title else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200 if title else 404, {"person": {"title": title}} if title else {"error": "none"})
 
 
 @pytest.fixture
 def people(aws: Aws) -> Iterator[str]:
     aws.ports.settings = aws.ports.settings.model_copy(update={"outbound_allow_loopback": True})
     _People.asked = Counter()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _People)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1/people"
-    server.shutdown()
-    server.server_close()
+    with serving_handler(_People) as base:
+        yield base + "/v1/people"
 
 
 def _tenant(aws: Aws, http: Http, url: str, **source: Any) -> str:

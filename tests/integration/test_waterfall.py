@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,35 +12,24 @@ from chalice.test import Client
 from app import app
 from chalicelib.keys import results_key
 from tests.conftest import ADMIN_KEY, Aws
+from tests.fake_vendor import JsonHandler, serving_handler
 
 VENDOR_PEOPLE = {"bo@vendor-knows.com": {"person": {"title": "CTO", "city": "Lyon"}}}
 
 
-class _Vendor(BaseHTTPRequestHandler):
+class _Vendor(JsonHandler):
     def do_GET(self) -> None:
         email = parse_qs(urlparse(self.path).query).get("email", [""])[0]
         found = VENDOR_PEOPLE.get(email)
-        body = json.dumps(found or {"error": "not found"}).encode()
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200 if found else 404, found or {"error": "not found"})
 
 
 @pytest.fixture
 def vendor(aws: Aws) -> Iterator[str]:
     # The vendor listens on loopback, as with `batch-enrich serve`, which allows it.
     aws.ports.settings = aws.ports.settings.model_copy(update={"outbound_allow_loopback": True})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Vendor)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1/people"
-    server.shutdown()
-    server.server_close()
+    with serving_handler(_Vendor) as base:
+        yield base + "/v1/people"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from chalicelib.sources.config import HttpSourceConfig
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.pool import ConnectionPool
 from chalicelib.sources.resilience import TokenBucket, backoff_delay, parse_retry_after
-from tests.fake_vendor import FakeClock, FakeVendor, Reply
+from tests.fake_vendor import FakeClock, FakeVendor, Reply, serving
 
 SECRET = "s3cr3t-token-42"
 HIT_OUTPUTS = {"title": "VP Sales", "company": "Acme GmbH", "work_email": "jane@acme.de",
@@ -31,14 +31,8 @@ LOOPBACK = ConnectionPool(Policy(allow_loopback=True))  # the fake vendor listen
 
 @pytest.fixture
 def vendor() -> Iterator[FakeVendor]:
-    server = FakeVendor()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.released.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ batches and workers; refresh asks again; errors are never kept; cache trouble co
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from chalicelib.ports.result_cache import Answer
 from chalicelib.sources.cached import CachedSource, CacheScope
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.lookup_input import cache_key, normalized_input
-from tests.fake_vendor import FakeClock, FakeVendor, Reply
+from tests.fake_vendor import FakeClock, FakeVendor, Reply, serving
 from tests.fakes.result_cache import InMemoryResultCache
 from tests.unit.test_http_provider import LOOPBACK, SECRET, config
 
@@ -26,14 +25,8 @@ ADA = {"email": "ada@acme.de"}
 
 @pytest.fixture
 def vendor() -> Iterator[FakeVendor]:
-    server = FakeVendor()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.released.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving() as server:
+        yield server
 
 
 def source(vendor: FakeVendor, cache: Any, batch: str = "b_1", fresh_after: float = 0.0,
