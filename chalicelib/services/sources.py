@@ -21,10 +21,11 @@ from chalicelib.netguard import RefusedDestination, check_url
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
 from chalicelib.sources.cached import CachedSource, CacheScope
+from chalicelib.sources.config import HttpSourceConfig
 from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.shared_limit import SharedRateLimit
-from chalicelib.sources.spec import DatasetSource, HttpSource, TenantConfig
+from chalicelib.sources.spec import DatasetSource, HttpSource, PresetSource, TenantConfig
 
 
 @dataclass(frozen=True)
@@ -77,25 +78,24 @@ def configure(ports: Ports, tenant_id: str, config: TenantConfig) -> dict[str, A
                 dataset_key(tenant_id, source.dataset_id)):
             raise InvalidRequest(f"No dataset {source.dataset_id!r} for this tenant.",
                                  field="sources")
-        if isinstance(source, HttpSource):
-            _check_destination(ports, source)
-        if isinstance(source, HttpSource) and source.config.secret_name and not ports.secrets.vendor(
-                source.config.secret_name):
-            raise InvalidRequest(
-                f"Set {ports.secrets.where(source.config.secret_name)} for source "
-                f"{source.config.name!r} first.", field="sources")
+        if isinstance(source, HttpSource | PresetSource):
+            _check_vendor(ports, source.http_config())
     stored = config.model_dump(mode="json")
     ports.accounts.set_config(tenant_id, stored, ports.clock.now())
     return stored
 
 
-def _check_destination(ports: Ports, source: HttpSource) -> None:
-    """A vendor URL must not point at the service's own network (422 naming why)."""
+def _check_vendor(ports: Ports, config: HttpSourceConfig) -> None:
+    """A vendor URL must not point at the service's own network, and its secret must be set
+    (422 naming what to fix)."""
     try:
-        check_url(source.config.url, ports.settings.outbound_policy())
+        check_url(config.url, ports.settings.outbound_policy())
     except RefusedDestination as exc:
-        raise InvalidRequest(f"Source {source.config.name!r}: the URL is refused: {exc}. Vendor "
+        raise InvalidRequest(f"Source {config.name!r}: the URL is refused: {exc}. Vendor "
                              "sources must be public addresses.", field="sources") from exc
+    if config.secret_name and not ports.secrets.vendor(config.secret_name):
+        raise InvalidRequest(f"Set {ports.secrets.where(config.secret_name)} for source "
+                             f"{config.name!r} first.", field="sources")
 
 
 _cache: dict[tuple[str, str], list[PricedSource]] = {}
@@ -132,9 +132,9 @@ def for_batch(ports: Ports, batch: Batch, steps: list[PricedSource]) -> list[Pri
     return cached
 
 
-def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource) -> PricedSource:
-    if isinstance(source, HttpSource):
-        cfg = source.config
+def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource | PresetSource) -> PricedSource:
+    if isinstance(source, HttpSource | PresetSource):
+        cfg = source.http_config()
         settings = ports.settings
         # The vendor's limit is the tenant's key's, whatever the number of workers: one schedule.
         limit = SharedRateLimit(ports.rate_limits, f"{tenant_id}#{cfg.name}",

@@ -34,6 +34,9 @@ class HttpSourceConfig(BaseModel):
     outputs: dict[str, str] = Field(min_length=1)
     match_path: str | None = None
     not_found_statuses: list[int] = Field(default_factory=lambda: [404])
+    # Statuses that mean "slow down": waited out (Retry-After, else the backoff) by every worker
+    # and retried. Most vendors answer 429; some use another (Hunter: 403).
+    throttle_statuses: list[int] = Field(default_factory=lambda: [429], min_length=1)
     # No default: what a vendor's answer costs the customer is a decision, not a fallback.
     price: int = Field(ge=0)
     timeout_seconds: float = Field(default=10.0, gt=0)

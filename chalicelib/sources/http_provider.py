@@ -136,7 +136,7 @@ class HttpProvider:
             if isinstance(reply, _Reply) and not self._retryable(reply.status):
                 return self._interpret(reply), True
             reason, delay = self._retry_plan(reply, attempt)
-            if isinstance(reply, _Reply) and reply.status == 429:
+            if isinstance(reply, _Reply) and reply.status in cfg.throttle_statuses:
                 # The vendor's limit is the tenant's, not this caller's: every caller waits.
                 self._limit.hold(delay)
             elif attempt < cfg.max_retries:
@@ -165,15 +165,16 @@ class HttpProvider:
             return f"connection error: {type(exc).__name__}"
 
     def _retryable(self, status: int) -> bool:
-        return status not in self._config.not_found_statuses and (status == 429 or status >= 500)
+        cfg = self._config
+        return status not in cfg.not_found_statuses and (status in cfg.throttle_statuses or status >= 500)
 
     def _retry_plan(self, reply: _Reply | str, attempt: int) -> tuple[str, float]:
         backoff = backoff_delay(attempt, self._config.backoff_seconds, self._random)
         if isinstance(reply, str):
             return reply, backoff
-        if reply.status == 429:
+        if reply.status in self._config.throttle_statuses:
             wait = parse_retry_after(reply.retry_after, _server_now(reply.date))
-            return "HTTP 429", backoff if wait is None else wait
+            return f"HTTP {reply.status}", backoff if wait is None else wait
         return f"HTTP {reply.status}", backoff
 
     def _interpret(self, reply: _Reply) -> EnricherResult:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from chalicelib.sources.config import HttpSourceConfig
+from chalicelib.sources.presets import resolve
+
+PresetName = Literal["peopledatalabs_person", "hunter_email_finder", "foursquare_place_match"]
 
 
 class DatasetSource(BaseModel):
@@ -25,8 +28,43 @@ class HttpSource(BaseModel):
     type: Literal["http"]
     config: HttpSourceConfig
 
+    def http_config(self) -> HttpSourceConfig:
+        """The vendor API as the provider calls it."""
+        return self.config
 
-Source = Annotated[DatasetSource | HttpSource, Field(discriminator="type")]
+
+class PresetSource(BaseModel):
+    """A vendor API from a ready preset (``sources/presets.py``): ``{"preset", "secret_name"}``
+    plus any field of an http source's config that differs (``price`` at least)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: Literal["preset"] = "preset"
+    preset: PresetName
+    secret_name: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _resolves(self) -> PresetSource:
+        self.http_config()  # the preset with its overrides must be a valid http source config
+        return self
+
+    def http_config(self) -> HttpSourceConfig:
+        """The preset with the tenant's overrides, as the provider calls it."""
+        return HttpSourceConfig.model_validate(
+            resolve(self.preset, {"secret_name": self.secret_name, **(self.model_extra or {})}))
+
+
+def _kind(value: Any) -> str | None:
+    """Which kind of source an entry is: a ``preset`` key makes one, else its ``type``."""
+    if isinstance(value, dict):
+        return "preset" if "preset" in value else value.get("type")
+    return getattr(value, "type", None)
+
+
+Source = Annotated[
+    Annotated[DatasetSource, Tag("dataset")] | Annotated[HttpSource, Tag("http")]
+    | Annotated[PresetSource, Tag("preset")],
+    Discriminator(_kind),
+]
 
 
 class TenantConfig(BaseModel):
