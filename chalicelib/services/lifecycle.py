@@ -45,5 +45,6 @@ def tick(ports: Ports) -> dict[str, list[str]]:
     report = redrive_dead_letters(ports)
     open_batches = ports.batches.needing_attention()
     report["resumed"] = auto_resume(ports, [b for b in open_batches if b.status in PAUSED_STATUSES])
-    report.update(heal_batches(ports, open_batches))
+    for outcome, batch_ids in heal_batches(ports, open_batches).items():
+        report.setdefault(outcome, []).extend(batch_ids)  # "unfixed": dead letters and batches
     return report

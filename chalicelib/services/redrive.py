@@ -5,12 +5,15 @@ A message lands in a DLQ after ``max_receive_count`` failed receives. The tick s
 vendor down for an hour); then it gives up on it with the reason its handler noted
 (``services/failures.py``; ``services/giving_up.py`` says what giving up means for each).
 A message whose work is already done or whose batch ended is dropped. Sending back before
-deleting means a tick that dies in between leaves a duplicate, never a loss.
+deleting means a tick that dies in between leaves a duplicate, never a loss. A message that
+cannot be handled now (its queue throttled) stays in the DLQ for a later tick, one nothing can
+read is dropped: neither stops the tick's other work.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from chalicelib import topology
 from chalicelib.domain.models import TERMINAL_STATUSES, ChunkMessage, FinalizeMessage, SplitRequest
@@ -22,26 +25,41 @@ from chalicelib.services.ports import Ports
 
 _PER_TICK = 100  # messages a tick takes off one DLQ at most; the next tick takes the rest
 _HIDE_SECONDS = 60  # a tick that dies with a message lets it come back to the DLQ after this
-Outcome = str  # "redriven", "given_up" or "dropped"
+Outcome = str  # "redriven", "given_up", "dropped" (or "unfixed": it stays for the next tick)
 
 
 def redrive_dead_letters(ports: Ports) -> dict[str, list[str]]:
     """Re-drive or give up every dead-lettered message (up to a bound per tick); what was done."""
-    report: dict[str, list[str]] = {"redriven": [], "given_up": [], "dropped": []}
+    report: dict[str, list[str]] = {"redriven": [], "given_up": [], "dropped": [], "unfixed": []}
     for spec, handle in ((topology.INGEST, _split), (topology.WORK, _part),
                          (topology.FINALIZE, _finalize)):
         dlq = ports.settings.name(spec.dlq_name)
         for _ in range(_PER_TICK // 10):
             received = ports.queue.receive(dlq, _HIDE_SECONDS)
             for message in received:
-                outcome, what = handle(ports, message.body)
+                outcome, what = _handled(ports, handle, message.body)
+                if outcome != "unfixed":
+                    ports.queue.delete(dlq, [message.receipt])
                 report[outcome].append(what)
-                ports.queue.delete(dlq, [message.receipt])
             if not received:
                 break
     if any(report.values()):
         logger.info("dead letters", extra=report)
     return report
+
+
+def _handled(ports: Ports, handle: Callable[[Ports, str], tuple[Outcome, str]],
+             body: str) -> tuple[Outcome, str]:
+    """The outcome for one dead letter: one no handler can read is dropped (it never will be);
+    one that cannot be handled now stays in the DLQ for a later tick, never stopping this one."""
+    try:
+        return handle(ports, body)
+    except ValueError:  # not JSON, or not the queue's message model
+        logger.exception("dropped an unreadable dead letter")  # never its body: rows are data
+        return "dropped", "an unreadable message"
+    except Exception:
+        logger.exception("could not re-drive a dead letter; the next tick tries again")
+        return "unfixed", "a dead letter"
 
 
 def _attempts(spec: topology.QueueSpec, redrives: int) -> int:

@@ -145,6 +145,24 @@ def test_a_chunk_dead_lettered_by_a_passing_fault_is_redriven_and_charged_once(
     _assert_every_row_once(aws, done, 250)
 
 
+def test_an_unreadable_dead_letter_never_stops_the_tick_from_healing_the_others(
+        aws: Aws, faults: Faults, clock: Hours) -> None:
+    tenant = aws.tenant(1000)
+    batch = _batch(aws, tenant.tenant_id)
+    faults.fail("dynamodb.TransactWriteItems", *ITEM_TOO_LARGE, times=topology.WORK.max_receive_count,
+                match=settles_chunk(2))
+    aws.drain()  # chunk 2 is dead-lettered; a message nobody can read sits in the ingest DLQ
+    aws.ports.queue.send(aws.ports.settings.name(topology.INGEST.dlq_name), ["not a message"])
+
+    report = _heal(aws, clock)[0]
+
+    assert report["dropped"] == ["an unreadable message"]
+    done = reload(aws.ports, batch)
+    assert done.status is BatchStatus.COMPLETED, done
+    assert done.credits_spent == 250 == charged(aws.ports, tenant.tenant_id)
+    assert take_messages(aws.ports, topology.INGEST, dead_letters=True) == []
+
+
 def test_a_chunk_that_keeps_failing_ends_the_batch_failed_uncharged_and_reprocessable(
         aws: Aws, faults: Faults, clock: Hours) -> None:
     tenant = aws.tenant(1000)
