@@ -1,6 +1,7 @@
 """Finding 4, end to end: a worker process killed with SIGKILL while a batch runs costs seconds
 (its chunks come back after the heartbeat), not the work queue's 6-minute visibility timeout;
-every row once, charged once. (The 20k-row figure is the benchmark's: ``bench --kill-worker``.)
+every row once, charged once. (The 20k-row figure is the benchmark's:
+``bench --worker-death 20000``, in docs/reliability.md.)
 """
 
 from __future__ import annotations
