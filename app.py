@@ -8,19 +8,23 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 from chalicelib import topology
 from chalicelib.handlers import events
 from chalicelib.handlers.admin_api import admin
+from chalicelib.handlers.batch_results_api import results_api
 from chalicelib.handlers.batches_api import api
 from chalicelib.handlers.console_ui import console
 from chalicelib.handlers.credits_api import credits_api
 from chalicelib.handlers.datasets_api import datasets
+from chalicelib.handlers.fallback import register_fallbacks
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="batch-enrich")
 app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
 app.register_blueprint(api)
+app.register_blueprint(results_api)
 app.register_blueprint(admin)
 app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
 app.register_blueprint(console)  # the web console: GET /console and its static files
+register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path does not take
 
 # Physical queue names of this stage (``chalice package``/``deploy`` read them here; infra/ and the
 # local runtime bind the same queues from the topology).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -206,3 +207,18 @@ class Cases:
     def check(self) -> None:
         """Fail with every recorded case."""
         assert not self.failures, "\n".join(["failed cases:", *self.failures])
+
+
+def api_routes() -> list[tuple[str, str]]:
+    """(method, path) of every /v1 route, its path parameters filled with ids that exist nowhere
+    (the 404 and 405 answers of ``handlers.fallback`` are no routes)."""
+    from app import app
+    from chalicelib.handlers.fallback import is_fallback
+
+    found = []
+    for path, methods in app.routes.items():
+        if path.startswith("/v1/"):
+            concrete = re.sub(r"\{(\w+)\}", lambda m: f"{m.group(1)}-0", path)
+            found += [(method, concrete) for method, entry in methods.items()
+                      if not is_fallback(entry.view_function)]
+    return sorted(found)

@@ -93,13 +93,14 @@ def fresh_aws() -> Iterator[Aws]:
     """
     from moto import mock_aws
 
-    from chalicelib.local import moto_fixes
+    from chalicelib.local import chalice_fixes, moto_fixes
     from chalicelib.local.eventsource import mappings
     from chalicelib.local.provision import provision
 
     reset_clients()
     reset_ports()
     moto_fixes.apply()  # what the embedded emulator runs, so every test exercises it
+    chalice_fixes.apply()  # API Gateway's greedy routes in Chalice's local gateway, as serve runs
     with mock_aws():
         provision(get_clients(), get_settings())
         ports = get_ports()

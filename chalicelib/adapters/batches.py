@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.batch_items import (
@@ -102,7 +103,9 @@ class BatchStore(BatchRecovery):
              condition: str | None = None, condition_values: dict[str, Any] | None = None,
              ) -> Batch | None:
         """Set attributes of an existing batch (under an optional condition); None if refused."""
-        fields = {name: stored(name, v) for name, v in changes.items()}
+        fields = {name: stored(name, v) for name, v in changes.items() if name != "counts"}
+        if "counts" in changes:  # the row counters are n_<status> attributes
+            fields.update({f"n_{status}": count for status, count in asdict(changes["counts"]).items()})
         if "name" in changes:
             fields["name_lc"] = changes["name"].lower()
         names = {f"#f{i}": name for i, name in enumerate(fields)}
@@ -137,6 +140,18 @@ class BatchStore(BatchRecovery):
         allowed = {f":from{i}": s.value for i, s in enumerate(allowed_from)}
         return self._set(tenant_id, batch_id, now, {"status": to.value, **fields},
                          f"#status IN ({', '.join(allowed)})", allowed)
+
+    def skip_unsettled(self, batch: Batch, now: str) -> Batch | None:
+        """Count a cancelled batch's rows that never settled as skipped, from its counters as
+        ``batch`` holds them (no settlement changes them once it is cancelled); None when it was
+        not cancelled or finalize counted its rows already."""
+        assert batch.total_rows is not None, "a batch that was split"
+        counts = batch.counts
+        skipped = batch.total_rows - counts.completed - counts.not_found - counts.failed
+        final = replace(counts, skipped=skipped, parked=0)
+        return self._set(batch.tenant_id, batch.batch_id, now, {"counts": final, "parked_cost": 0},
+                         "#status = :cancelled AND attribute_not_exists(finished_at)",
+                         {":cancelled": BatchStatus.CANCELLED.value})
 
     def reopen(self, tenant_id: str, batch_id: str, rows: dict[RowStatus, int], found: dict[str, int],
                chunks: int, now: str, message: str, dispatch_at: int,

@@ -59,6 +59,7 @@ class SettlementStore:
         return {"Update": {
             "TableName": self._chunks,
             "Key": {"batch_id": value(req.batch.batch_id), "chunk": value(req.chunk)},
+            # A reprocess part that settles is no longer waiting (``reprocess_key``, reopen_chunk).
             "UpdateExpression": "SET next_part = :next, done = :done, "
             "parts = list_append(parts, :record), updated_at = :now REMOVE reprocess_key",
             "ConditionExpression": "next_part = :part",
@@ -71,8 +72,10 @@ class SettlementStore:
 
     def _batch_update(self, req: SettleRequest) -> Any:
         s, batch = req.settlement, req.batch
+        before = req.before
         counters = {"n_completed": s.completed, "n_not_found": s.not_found, "n_failed": s.failed,
-                    "n_skipped": s.skipped, "n_parked": s.parked - req.parked_before,
+                    "n_skipped": s.skipped - before.skipped, "n_parked": s.parked - before.parked,
+                    "parked_cost": s.parked_cost - before.parked_cost,
                     "credits_spent": s.cost, "chunks_done": 1 if s.done else 0}
         counters.update({f"f_{source}": count for source, count in sorted(s.found.items())})
         counters.update({f"l_{how}": count for how, count in sorted(s.lookups.items())})

@@ -36,8 +36,14 @@ def pause_message(status: BatchStatus) -> str:
 
 @dataclass(frozen=True)
 class Settlement:
-    """The outcome of settling one part of a chunk: a settled prefix and a parked rest."""
+    """The outcome of settling one part of a chunk: a settled prefix and a parked rest.
 
+    A skipped row costs nothing and waits for nothing: it counts as skipped at once, even in
+    the parked rest (which it still travels with). ``parked`` counts the rest's other rows, the
+    ones waiting for credits, and ``parked_cost`` what they will cost at most.
+    """
+
+    rows: int
     settled: int
     cost: int
     completed: int
@@ -45,14 +51,24 @@ class Settlement:
     failed: int
     skipped: int
     parked: int
+    parked_cost: int = 0
     pause: PauseReason | None = None
     found: dict[str, int] = field(default_factory=dict)
     lookups: dict[str, int] = field(default_factory=dict)  # the rows' vendor lookups, by how
 
     @property
     def done(self) -> bool:
-        """True when no row of the part was parked."""
-        return self.parked == 0
+        """True when every row of the part settled."""
+        return self.settled == self.rows
+
+
+@dataclass(frozen=True)
+class Counted:
+    """How a later part's rows were counted when an earlier part parked them."""
+
+    parked: int = 0
+    skipped: int = 0
+    parked_cost: int = 0
 
 
 def row_cost(row: RowResult, price: int) -> int:
@@ -60,6 +76,18 @@ def row_cost(row: RowResult, price: int) -> int:
     if row.status is not RowStatus.COMPLETED:
         return 0
     return price if row.credits is None else row.credits
+
+
+def expected_cost(row: RowResult, price: int) -> int:
+    """What a row not yet settled will cost: known once enriched, at most the price before."""
+    return price if row.status is RowStatus.PENDING else row_cost(row, price)
+
+
+def counted_before(rows: Sequence[RowResult], price: int) -> Counted:
+    """How the rows a resumed part carries were counted when they were parked."""
+    waiting = [row for row in rows if row.status is not RowStatus.SKIPPED]
+    return Counted(parked=len(waiting), skipped=len(rows) - len(waiting),
+                   parked_cost=sum(expected_cost(row, price) for row in waiting))
 
 
 def affordable_prefix(costs: Sequence[int], available: int | None) -> int:
@@ -85,21 +113,32 @@ def plan_settlement(
     pause = None
     if settled < len(rows):
         pause = PauseReason.CAP if by_cap < by_balance else PauseReason.BALANCE
-    prefix = rows[:settled]
+    return _settlement(rows, settled, price, pause)
+
+
+def park_everything(rows: Sequence[RowResult], price: int) -> Settlement:
+    """The settlement of a part that arrives for a paused batch: no cost; its leading skipped
+    rows settle (they wait for nothing), the rest is parked."""
+    settled = next((n for n, row in enumerate(rows) if row.status is not RowStatus.SKIPPED),
+                   len(rows))
+    return _settlement(rows, settled, price, PauseReason.PAUSED if settled < len(rows) else None)
+
+
+def _settlement(rows: Sequence[RowResult], settled: int, price: int,
+                pause: PauseReason | None) -> Settlement:
+    prefix, rest = rows[:settled], rows[settled:]
+    waiting = [row for row in rest if row.status is not RowStatus.SKIPPED]
     return Settlement(
+        rows=len(rows),
         settled=settled,
-        cost=sum(costs[:settled]),
+        cost=sum(row_cost(row, price) for row in prefix),
         completed=sum(r.status is RowStatus.COMPLETED for r in prefix),
         not_found=sum(r.status is RowStatus.NOT_FOUND for r in prefix),
         failed=sum(r.status is RowStatus.FAILED for r in prefix),
-        skipped=sum(r.status is RowStatus.SKIPPED for r in prefix),
-        parked=len(rows) - settled,
+        skipped=sum(r.status is RowStatus.SKIPPED for r in rows),
+        parked=len(waiting),
+        parked_cost=sum(expected_cost(row, price) for row in waiting),
         pause=pause,
         found=dict(Counter(name for row in prefix for name in row.found)),
         lookups=dict(Counter(how for row in prefix for how in row.lookups.values())),
     )
-
-
-def park_everything(rows: Sequence[RowResult]) -> Settlement:
-    """The settlement of a part that arrives for a paused batch: every row parked, no cost."""
-    return Settlement(0, 0, 0, 0, 0, 0, parked=len(rows), pause=PauseReason.PAUSED)

@@ -37,7 +37,11 @@ codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
 
 @dataclass
 class CsvTable:
-    """A header and an iterator over the data rows (blank lines dropped)."""
+    """A header and an iterator over the data rows.
+
+    A blank line between records is a row of its own, ``[]`` (so every record keeps its position
+    in the file: ``row_index``); blank lines at the end of the file are no rows.
+    """
 
     header: list[str]
     rows: Iterator[list[str]]
@@ -151,18 +155,29 @@ def open_csv(stream: BinaryIO) -> CsvTable:
     text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
     delimiter = detect_delimiter(sample.decode(encoding, errors=errors).lstrip("\ufeff"))
     rows = _data_rows(csv.reader(text, delimiter=delimiter))
-    header = next(rows, None)
-    if header is None or not any(cell.strip() for cell in header):
+    header = next((row for row in rows if row), None)  # blank lines above the header are no rows
+    if header is None:
         raise BadInput("The file has no header row: the first line must name the columns.")
     header[0] = header[0].lstrip("\ufeff")
     return CsvTable(header=header, rows=rows, encoding=encoding, delimiter=delimiter)
 
 
+def is_blank(row: list[str]) -> bool:
+    """True for a line without a non-space cell (an empty line, or Excel's ``,,,``)."""
+    return not any(cell.strip() for cell in row)
+
+
 def _data_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """Every record, a blank line as ``[]``; blank lines after the last record are dropped."""
+    blanks = 0
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
-                yield row
+            if is_blank(row):
+                blanks += 1
+                continue
+            yield from ([] for _ in range(blanks))
+            blanks = 0
+            yield row
     except csv.Error as exc:
         raise BadInput(f"The CSV could not be read past line {getattr(reader, 'line_num', '?')}: "
                        f"{exc}. Check the quoting, or that no cell is over 128 KB.") from exc

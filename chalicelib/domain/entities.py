@@ -11,7 +11,8 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "person": (("email",), ("phone",), ("full_name",), ("first_name", "last_name"), ("linkedin",)),
     "company": (("company",), ("domain",), ("website",), ("email",)),
     "place": (("street",), ("zip",), ("city", "state")),
-    "creator": (("handle",), ("linkedin",)),
+    # By email only through a source that knows creators (advanced mode; checked at intake).
+    "creator": (("handle",), ("linkedin",), ("email",)),
 }
 ENTITY_TYPES = tuple(REQUIRED)
 
@@ -36,11 +37,26 @@ def can_map(entity_type: str, fields: Mapping[str, int]) -> bool:
     return any(all(f in fields for f in alternative) for alternative in REQUIRED[entity_type])
 
 
+# Columns only a person has; a bare name column names a place as well as a person.
+PERSON_COLUMNS = ("email", "first_name", "last_name", "linkedin")
+WEB_COLUMNS = ("domain", "website")  # a company known by its site
+
+
 def infer_entity_type(fields: Mapping[str, int]) -> str | None:
-    """The entity type the mapped columns suggest (creator > person > company > place)."""
-    for entity_type in ("creator", "person", "company", "place"):
-        if entity_type == "creator" and "handle" not in fields:
-            continue
+    """The entity type the mapped columns suggest (README, "How entity types are inferred").
+
+    Handles make creators; an email, a first or last name or a LinkedIn profile make people;
+    a domain or website makes companies; an address (street, zip, or city and state) makes
+    places, named by a name or company column ("Joe's Diner" is a place's name, not a
+    person's); a company name alone makes companies; what is left (a name, a phone) people.
+    """
+    if "handle" in fields:
+        return "creator"
+    if any(name in fields for name in PERSON_COLUMNS):
+        return "person"
+    if any(name in fields for name in WEB_COLUMNS):
+        return "company"
+    for entity_type in ("place", "company", "person"):
         if can_map(entity_type, fields):
             return entity_type
     return None

@@ -62,6 +62,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class MethodNotAllowed(DomainError):
+    """The path exists, the method does not (``allow`` names those it takes)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(DomainError):
     """The thing is not in a state that allows the request."""
 

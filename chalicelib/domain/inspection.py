@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.records import DUPLICATE, RowClassifier
+from chalicelib.domain.records import BLANK_LINE, DUPLICATE, RowClassifier
 
 RAGGED_EXAMPLES = 20
 
@@ -23,8 +23,17 @@ class FileReport:
     ragged_count: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def records(self) -> int:
+        """Rows that are not blank lines."""
+        return self.rows - self.skipped[BLANK_LINE]
+
     def to_json(self, price: int) -> dict[str, Any]:
-        """The counts and cost estimate as the API shows them (row numbers are 1-based data rows)."""
+        """The counts and cost estimate as the API shows them.
+
+        ``rows`` counts blank lines between records too (each keeps its ``row_index``; they are
+        skipped as ``blank_line``); ragged rows are named by their ``row_index``.
+        """
         return {
             "rows": self.rows, "usable": self.usable, "skipped": sum(self.skipped.values()),
             "skipped_by_reason": dict(self.skipped), "duplicates": self.skipped[DUPLICATE],
@@ -39,11 +48,11 @@ def inspect_rows(rows: Iterable[list[str]], width: int, classifier: RowClassifie
     report = FileReport()
     for index, values in enumerate(rows):
         report.rows += 1
-        if len(values) != width:
+        if values and len(values) != width:
             report.ragged_count += 1
             if len(report.ragged_rows) < RAGGED_EXAMPLES:
-                report.ragged_rows.append(index + 1)
-        reason = classifier.skip_reason(index, values)
+                report.ragged_rows.append(index)
+        reason = classifier.skip_reason(values)
         if reason is None:
             report.usable += 1
         else:
@@ -51,6 +60,6 @@ def inspect_rows(rows: Iterable[list[str]], width: int, classifier: RowClassifie
     if report.ragged_count:
         report.warnings.append(
             f"{report.ragged_count} rows have a different number of cells than the header "
-            f"(rows {', '.join(map(str, report.ragged_rows))}): they are kept, extra cells go to "
+            f"(row_index {', '.join(map(str, report.ragged_rows))}): they are kept, extra cells go to "
             "extra_N columns in the results.")
     return report

@@ -113,6 +113,7 @@ class Batch:
     row_limit: int | None = None
     dedupe: bool = False
     default_country: str | None = None
+    platform: str | None = None  # a creator batch's platform for bare handles
     auto_resume: bool = True
     escape_formulas: bool = True  # results files neutralize cells a spreadsheet would run
     max_credits: int | None = None
@@ -120,6 +121,7 @@ class Batch:
     chunks_total: int | None = None
     chunks_done: int = 0
     credits_spent: int = 0
+    parked_cost: int = 0  # what the parked rows will cost at most (credits to finish)
     counts: BatchCounts = field(default_factory=BatchCounts)
     found: dict[str, int] = field(default_factory=dict)  # settled rows each enricher found data for
     # Settled rows' vendor lookups by how they were answered (vendor, cache, batch: ``Lookup``).
@@ -181,6 +183,8 @@ class ChunkMessage(BaseModel):
     # batch reopened, so none of them counts as parked before this part settles.
     reprocess: bool = False
     redrives: int = Field(default=0, ge=0)  # times the tick sent this message back from the DLQ
+    # Enrich the rows again even where an earlier part kept their outcome (reprocess refresh).
+    refresh: bool = False
 
 
 class SplitRequest(BaseModel):

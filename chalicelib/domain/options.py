@@ -1,12 +1,57 @@
-"""The options a customer may set on a batch, validated."""
+"""The options a customer may set on a batch, validated (limits: ``domain.limits``)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.columns import CANONICAL_FIELDS
+from chalicelib.domain.enrich.creator import PLATFORM_ALIASES, platform_name
+from chalicelib.domain.limits import (
+    MAX_COLUMN_MAP_ENTRIES,
+    MAX_COLUMN_NAME_CHARS,
+    MAX_CREDITS,
+    MAX_ID_CHARS,
+    MAX_METADATA_BYTES,
+    MAX_METADATA_DEPTH,
+    MAX_NAME_CHARS,
+    MAX_ROW_LIMIT,
+    compact_size,
+    json_depth,
+)
+
+
+def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    size = compact_size(value)
+    if size > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata is {size} bytes as JSON; at most {MAX_METADATA_BYTES} are kept")
+    if json_depth(value, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
+        raise ValueError(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
+    return value
+
+
+def _known_country(value: str | None) -> str | None:
+    if value is not None and value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not a country code phone numbers have; use an ISO 3166 "
+                         "alpha-2 code such as US, GB or DE")
+    return value.upper() if value else None
+
+
+def _known_platform(value: str | None) -> str | None:
+    if value is None:
+        return None
+    found = platform_name(value)
+    if found is None:
+        known = sorted({platform.name for platform in PLATFORM_ALIASES.values()})
+        raise ValueError(f"{value!r} is not a platform; use one of {', '.join(known)}")
+    return found
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_bounded_metadata)]
+Credits = Annotated[int, Field(ge=1, le=MAX_CREDITS)]
+ColumnName = Annotated[str, Field(min_length=1, max_length=MAX_COLUMN_NAME_CHARS)]
 
 
 class BatchOptions(BaseModel):
@@ -14,17 +59,22 @@ class BatchOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     mode: Literal["basic", "advanced"] = "basic"
     entity_type: Literal["person", "company", "place", "creator"] | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
     # header -> canonical field; null leaves the column unused (passed through to the results).
-    column_map: dict[str, str | None] = Field(default_factory=dict)
-    max_credits: int | None = Field(default=None, ge=1)
-    row_limit: int | None = Field(default=None, ge=1)
+    column_map: dict[ColumnName, str | None] = Field(default_factory=dict,
+                                                     max_length=MAX_COLUMN_MAP_ENTRIES)
+    max_credits: Credits | None = None
+    row_limit: int | None = Field(default=None, ge=1, le=MAX_ROW_LIMIT)
     dedupe: bool = False
     # Region for phone numbers a row gives without a country (ISO 3166 alpha-2).
-    default_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    default_country: Annotated[str | None, AfterValidator(_known_country)] = Field(
+        default=None, pattern=r"^[A-Za-z]{2}$")
+    # A creator batch's platform, for bare handles (seed 000's ``platform`` field).
+    platform: Annotated[str | None, AfterValidator(_known_platform)] = Field(default=None,
+                                                                           max_length=40)
     auto_resume: bool = True  # resume by itself after a top-up or a raised cap
     # Cells of the CSV results files that a spreadsheet would run as formulas get a leading
     # ' (domain.formulas); false writes them raw. rows.jsonl is always raw.
@@ -50,9 +100,9 @@ class BatchPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    metadata: dict[str, Any] | None = None
-    max_credits: int | None = Field(default=None, ge=1)
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
+    metadata: Metadata | None = None
+    max_credits: Credits | None = None
 
 
 class ReprocessRequest(BaseModel):
@@ -64,6 +114,13 @@ class ReprocessRequest(BaseModel):
     # Also re-enrich (and re-charge) rows that matched, asking vendors afresh (no cached answer).
     refresh: bool = False
 
+    @model_validator(mode="after")
+    def _one_kind(self) -> ReprocessRequest:
+        if self.incomplete_only and "failed_only" in self.model_fields_set and self.failed_only:
+            raise ValueError("failed_only takes failed rows, incomplete_only the rows not settled "
+                             "yet: send one of them")
+        return self
+
 
 class LinkRequest(BaseModel):
     """``POST /v1/batches/{id}/link``: the token an anonymous upload answered."""
@@ -72,7 +129,20 @@ class LinkRequest(BaseModel):
     upload_token: str = Field(min_length=1, max_length=200)
 
 
-class JsonBatchRequest(BatchOptions):
-    """``POST /v1/batches`` with an ``application/json`` body."""
+RecordId = Annotated[str | int, Field(union_mode="left_to_right")]
 
-    records: list[dict[str, Any]] = Field(min_length=1)
+
+class JsonBatchRequest(BatchOptions):
+    """``POST /v1/batches`` with an ``application/json`` body: ``records``, or ``ids`` of a dataset."""
+
+    records: list[dict[str, Any]] | None = Field(default=None, min_length=1)
+    ids: list[RecordId] | None = Field(default=None, min_length=1)
+    dataset_id: str | None = Field(default=None, pattern=r"^ds_[0-9a-f]{16}$")
+
+    @field_validator("ids")
+    @classmethod
+    def _short_ids(cls, value: list[str | int] | None) -> list[str | int] | None:
+        for position, record_id in enumerate(value or []):
+            if not str(record_id).strip() or len(str(record_id)) > MAX_ID_CHARS:
+                raise ValueError(f"ids[{position}] must be 1 to {MAX_ID_CHARS} characters")
+        return value

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from chalicelib.domain.csvinput import is_blank
 from chalicelib.domain.enrich.base import CanonicalRecord
 from chalicelib.domain.entities import is_enrichable, missing_reason
 
+BLANK_LINE = "blank_line"
 OVER_MAX_ROWS = "over_max_rows"
 OVER_ROW_LIMIT = "over_row_limit"
 DUPLICATE = "duplicate"
@@ -41,7 +43,10 @@ def identity(record: CanonicalRecord) -> bytes:
 
 @dataclass
 class RowClassifier:
-    """Decides, row by row in file order, whether a row is enriched or skipped (and why)."""
+    """Decides, row by row in file order, whether a row is enriched or skipped (and why).
+
+    ``max_rows`` and ``row_limit`` count the file's records that are not blank lines.
+    """
 
     fields: dict[str, int]
     entity_type: str
@@ -49,12 +54,17 @@ class RowClassifier:
     row_limit: int | None = None
     dedupe: bool = False
     _seen: set[bytes] = field(default_factory=set)
+    _records: int = 0  # records (not blank lines) seen so far
 
-    def skip_reason(self, index: int, values: list[str]) -> str | None:
-        """The reason code a row is skipped, or None when it is to be enriched."""
-        if index >= self.max_rows:
+    def skip_reason(self, values: list[str]) -> str | None:
+        """The reason code the next row of the file is skipped, or None when it is to be enriched."""
+        if is_blank(values):
+            return BLANK_LINE
+        position = self._records
+        self._records += 1
+        if position >= self.max_rows:
             return OVER_MAX_ROWS
-        if self.row_limit is not None and index >= self.row_limit:
+        if self.row_limit is not None and position >= self.row_limit:
             return OVER_ROW_LIMIT
         record = canonical_record(values, self.fields)
         if not is_enrichable(self.entity_type, record):

@@ -94,29 +94,41 @@ def render_rows(rows: Sequence[RowResult], price: int, escape: bool = True) -> R
     return RenderedPart(columns, list(rendered))
 
 
-def render_row(row: RowResult, price: int, escape: bool = True) -> tuple[Rendered, tuple[str, ...]]:
-    """Render one settled row; returns it with its output columns."""
-    part = render_rows([row], price, escape)
-    first = part.rows[0]
-    assert first is not None
-    return first, part.columns
+def render_row(row: RowResult, price: int, escape: bool = True,
+               charged: int | None = None) -> tuple[Rendered, tuple[str, ...]]:
+    """Render one settled row; returns it with its output columns.
+
+    ``charged``: what every enrichment of the row was charged, when a reprocess charged it
+    more than once (results.csv and rows.jsonl show that; credits.csv has a line per charge).
+    """
+    flat = flatten_outputs(row.outputs)
+    columns = tuple(sorted(flat))
+    return _render(row, price, [flat[name] for name in columns], escape, charged), columns
 
 
-def _render(row: RowResult, price: int, outputs: list[str], escape: bool) -> Rendered:
+def _render(row: RowResult, price: int, outputs: list[str], escape: bool,
+            charged: int | None = None) -> Rendered:
     credits = credit_cells(row, price)
     error = is_error(row)
     text = neutralize_text if escape else list
     cells = neutralize_all if escape else list
+    cost = row_cost(row, price) if charged is None else charged
     return Rendered(
-        i=row.i, cells=len(row.v), status=row.status.value, credits=row_cost(row, price),
+        i=row.i, cells=len(row.v), status=row.status.value, credits=cost,
         reason=(row.error or "").split(":")[0] if error else None,
-        inputs=csv_fields(text(row.v)), enrich=csv_fields(text(enrich_cells(row, price))),
+        inputs=csv_fields(text(row.v)), enrich=csv_fields(text(enrich_cells(row, price, cost))),
         outputs=csv_fields(text(outputs)),
         credit_line=csv_line(cells(credits)) if credits else "",
         error_line=csv_line(cells(error_cells(row))) if error else "",
         lookups=list(row.lookups.values()),
-        jsonl=_JSONL(row_json(row, price)),
+        jsonl=_JSONL(row_json(row, price, charged)),
     )
+
+
+def charge_line(credit_line: str, entry_id: str) -> str:
+    """A row's credits.csv line for one charge: its rendered ``credit_line`` and the ledger entry
+    that charged it (``CREDITS_COLUMNS``)."""
+    return credit_line[:-2] + "," + csv_field(entry_id) + "\r\n"
 
 
 def results_line(cells: int, inputs: str, enrich: str, outputs: str | None, width: int) -> str:
@@ -138,11 +150,14 @@ def reorder(outputs: str, columns: Sequence[str], wanted: Sequence[str]) -> str:
     return csv_fields([found.get(name, "") for name in wanted])
 
 
-def row_json(row: RowResult, price: int) -> dict[str, object]:
-    """One row as rows.jsonl and the rows route show it (``lookups`` on rows that asked a vendor)."""
+def row_json(row: RowResult, price: int, charged: int | None = None) -> dict[str, object]:
+    """One row as rows.jsonl and the rows route show it (``charged``: what every enrichment of
+    the row was charged, when a reprocess charged it more than once; ``lookups`` on rows that
+    asked a vendor)."""
+    credits = row_cost(row, price) if charged is None else charged
     shown: dict[str, object] = {
         "row_index": row.i, "row_id": row.row_id, "status": row.status.value,
-        "matched": row.matched, "credits": row_cost(row, price), "error": row.error,
+        "matched": row.matched, "credits": credits, "error": row.error,
         "input": row.v, "outputs": row.outputs, "attributes": row.attributes, "found": row.found}
     if row.lookups:
         shown["lookups"] = row.lookups

@@ -13,7 +13,9 @@ from chalicelib.domain.models import RowResult, RowStatus
 ENRICH_COLUMNS = (
     "row_index", "row_id", "enrich_status", "enrich_matched", "enrich_credits", "enrich_error",
 )
-CREDITS_COLUMNS = ("row_index", "row_id", "credits")
+# One line per charge: a row a reprocess with refresh charged again has a line for each, named
+# by the ledger entry of the charge (the ledger holds one entry per charged chunk part).
+CREDITS_COLUMNS = ("row_index", "row_id", "credits", "ledger_entry")
 ERRORS_COLUMNS = ("row_index", "row_id", "enrich_status", "reason")
 
 
@@ -45,12 +47,11 @@ def input_header(header: list[str], width: int) -> list[str]:
     return list(header) + extra
 
 
-def enrich_cells(row: RowResult, price: int) -> list[str]:
-    """A row's enrich columns in results.csv (``ENRICH_COLUMNS``)."""
-    return [
-        str(row.i), row.row_id, row.status.value, _cell(row.matched),
-        str(row_cost(row, price)), row.error or "",
-    ]
+def enrich_cells(row: RowResult, price: int, credits: int | None = None) -> list[str]:
+    """A row's enrich columns in results.csv (``ENRICH_COLUMNS``); ``credits``: what the row was
+    charged in all (its own cost unless a reprocess charged it again)."""
+    cost = row_cost(row, price) if credits is None else credits
+    return [str(row.i), row.row_id, row.status.value, _cell(row.matched), str(cost), row.error or ""]
 
 
 def results_header(header: list[str], output_columns: list[str]) -> list[str]:

@@ -8,13 +8,15 @@ import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from chalicelib.domain.columns import ColumnMap, ColumnMapping, resolve_columns
 from chalicelib.domain.csvinput import CsvTable, open_csv
+from chalicelib.domain.enrich.creator import platform_in_header
 from chalicelib.domain.entities import ENTITY_TYPES, can_map, infer_entity_type, needs
-from chalicelib.domain.errors import BadInput
+from chalicelib.domain.errors import BadInput, InvalidRequest
 from chalicelib.domain.inspection import FileReport, inspect_rows
+from chalicelib.domain.limits import MAX_COLUMNS
 from chalicelib.domain.records import RowClassifier
 
 SAMPLE_ROWS = 200  # rows the column detector looks at
@@ -36,6 +38,7 @@ class Layout:
     columns: list[str]
     mapping: ColumnMapping
     entity_type: str
+    platform: str | None = None  # a creator file's platform, read from its handle column's name
 
 
 def synthetic_names(width: int) -> list[str]:
@@ -48,13 +51,14 @@ def columns_and_rows(table: CsvTable, has_header: bool,
     """The input columns as the customer wrote them, and every data row after them.
 
     Past a preamble the real header is its last row; a file without a header gets
-    ``column_N`` names and its first line is data.
+    ``column_N`` names and its first line is data. ``skip_rows`` counts lines that are not
+    blank (the column detector never sees blank lines).
     """
     if not has_header:
         return synthetic_names(len(table.header)), itertools.chain([table.header], table.rows)
     if skip_rows:
-        preamble = list(itertools.islice(table.rows, skip_rows))
-        return preamble[-1], table.rows
+        preamble = itertools.islice((row for row in table.rows if row), skip_rows)
+        return list(preamble)[-1], table.rows
     return table.header, table.rows
 
 
@@ -71,11 +75,16 @@ CachedMaps = Callable[[list[str]], "dict[str, str] | None"]
 def read_layout(table: CsvTable, explicit: ColumnMap, cached: CachedMaps,
                 entity_type: str | None) -> tuple[Layout, Iterator[list[str]]]:
     """Resolve the columns from the header and a sample; returns the layout and every data row."""
+    if len(table.header) > MAX_COLUMNS:
+        raise BadInput(f"The file has {len(table.header)} columns; a batch takes at most "
+                       f"{MAX_COLUMNS}. Remove the columns you do not need.")
     sample = list(itertools.islice(table.rows, SAMPLE_ROWS))
-    mapping = resolve_columns(table.header, sample, explicit, cached(table.header))
+    mapping = resolve_columns(table.header, [row for row in sample if row], explicit,
+                              cached(table.header))
     everything = CsvTable(table.header, itertools.chain(sample, table.rows), table.encoding,
                           table.delimiter)
     columns, rows = columns_and_rows(everything, mapping.has_header, mapping.skip_rows)
+    _check_column_map(explicit, mapping)
     resolved = entity_type or infer_entity_type(mapping.fields)
     if resolved is None or not can_map(resolved, mapping.fields):
         wanted = resolved or "any entity type"
@@ -85,24 +94,43 @@ def read_layout(table: CsvTable, explicit: ColumnMap, cached: CachedMaps,
             f"{hint}. Rename a column or pass column_map, e.g. {{\"Mail\": \"email\"}}.",
             mapping=mapping.to_json(),
         )
-    return Layout(columns, mapping, resolved), rows
+    return Layout(columns, mapping, resolved, _platform(resolved, columns, mapping)), rows
 
 
-def check_file(data: bytes, explicit: ColumnMap, cached: CachedMaps,
+def _check_column_map(explicit: ColumnMap, mapping: ColumnMapping) -> None:
+    """A 422 naming every column ``column_map`` names that the file does not have."""
+    missing = [name for name in explicit if name not in mapping.header]
+    if missing:
+        raise InvalidRequest(
+            f"column_map names columns the file does not have: {', '.join(map(repr, missing))}. "
+            f"Its columns are: {', '.join(mapping.header)}.", field="column_map")
+
+
+def _platform(entity_type: str, columns: list[str], mapping: ColumnMapping) -> str | None:
+    """The platform a creator file's handle column is named after ("Instagram", "TikTok handle")."""
+    index = mapping.fields.get("handle")
+    if entity_type != "creator" or index is None or "platform" in mapping.fields:
+        return None
+    return platform_in_header(columns[index]) if index < len(columns) else None
+
+
+def check_file(stream: BinaryIO, explicit: ColumnMap, cached: CachedMaps,
                entity_type: str | None, classifier_options: dict[str, Any],
                max_rows: int) -> tuple[Layout, FileReport]:
-    """Read a whole uploaded file as the pipeline will; 4xx with what to fix when it is unusable."""
-    reject_binary(data)
-    layout, rows = read_layout(open_csv(io.BytesIO(data)), explicit, cached, entity_type)
+    """Read a whole file as the pipeline will; 4xx with what to fix when it is unusable."""
+    reader = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
+        cast(io.RawIOBase, stream))
+    reject_binary(reader.peek(len(max(_BINARY_SIGNATURES, key=len))))
+    layout, rows = read_layout(open_csv(reader), explicit, cached, entity_type)
     classifier = RowClassifier(layout.mapping.fields, layout.entity_type, max_rows=max_rows,
                                **classifier_options)
     report = inspect_rows(rows, len(layout.columns), classifier)
-    if report.rows == 0:
+    if report.records == 0:
         raise BadInput("The file has a header but no data rows: add at least one row.")
-    if report.rows > max_rows:
+    if report.records > max_rows:
         raise BadInput(
-            f"The file has {report.rows} rows; a batch takes at most {max_rows}. Split the file.",
-            rows=report.rows, max_rows=max_rows)
+            f"The file has {report.records} rows; a batch takes at most {max_rows}. Split the file.",
+            rows=report.records, max_rows=max_rows)
     if report.usable == 0:
         raise BadInput(
             f"No row can be enriched as {layout.entity_type}: every row lacks "

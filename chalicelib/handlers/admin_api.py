@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.limits import MAX_CREDITS, MAX_NAME_CHARS
 from chalicelib.domain.models import BillingKind
 from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
 from chalicelib.services import tenants as service
@@ -22,8 +23,8 @@ class NewTenantRequest(BaseModel):
     """Body of ``POST /v1/admin/tenants``."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    credits: int = Field(default=0, ge=0)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    credits: int = Field(default=0, ge=0, le=MAX_CREDITS)
     billing: BillingKind = BillingKind.PREPAID
 
 
@@ -31,11 +32,13 @@ class TopUpRequest(BaseModel):
     """Body of ``POST /v1/admin/tenants/{tenant_id}/credits``."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=MAX_CREDITS)
 
 
 def _admin() -> None:
+    """Only the admin key passes; admin routes take no query parameter."""
     service.authenticate_admin(get_ports(), admin.current_request.headers.get("authorization"))
+    admin.no_query()
 
 
 @admin.route("/v1/admin/tenants", methods=["POST"], content_types=["*/*"])

@@ -11,9 +11,22 @@ from email.parser import BytesParser
 from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from chalicelib.domain.errors import BadInput, DomainError, InvalidRequest, UnsupportedMediaType
+from chalicelib.domain.errors import (
+    BadInput,
+    DomainError,
+    InvalidRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from chalicelib.domain.limits import (
+    MAX_JSON_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_OPTIONS_BYTES,
+    MAX_QUERY_VALUE_CHARS,
+    json_depth,
+)
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import tenant_request
 
@@ -38,6 +51,8 @@ def error_response(request: Request, error: DomainError) -> Response:
             {"loc": [error.details.get("field", "body")], "msg": error.message, "type": "value_error"}
         ]
     headers: dict[str, str | list[str]] = {}
+    if "allow" in error.details:
+        headers["Allow"] = str(error.details["allow"])
     if "retry_after" in error.details:
         body["retry_after"] = error.details["retry_after"]
         headers["Retry-After"] = str(error.details["retry_after"])
@@ -74,27 +89,86 @@ class ApiRoutes(Blueprint):
         """The tenant whose API key the current request carries (401, 429 otherwise)."""
         return tenant_request(get_ports(), self.current_request.headers.get("authorization"))
 
+    def query(self, model: type[Model]) -> Model:
+        """The request's query string as ``model``: an unknown parameter is a 422, as an unknown
+        body field is. Every view reads it (or calls ``no_query``) once its caller is
+        authenticated, so a wrong key is a 401 whatever the query string says."""
+        return query_model(self.current_request, model)
 
-def parse_model(model: type[Model], data: Any) -> Model:
-    """Validate data into a model, turning failures into a 422 with ``detail: [{loc, msg, type}]``."""
+    def no_query(self) -> None:
+        """Refuse any query parameter: the route takes none."""
+        query_model(self.current_request, NoQuery)
+
+
+class NoQuery(BaseModel):
+    """The query string of a route that takes no query parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def parse_model(model: type[Model], data: Any, where: tuple[str, ...] = ()) -> Model:
+    """Validate data into a model, turning failures into a 422 with ``detail: [{loc, msg, type}]``.
+
+    ``where`` prefixes each ``loc`` (``("query",)`` for a query parameter).
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        detail = [{"loc": [*where, *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                  for e in exc.errors()]
         first = detail[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidRequest(f"{where}: {first['msg']}", detail=detail) from exc
+        name = ".".join(str(part) for part in first["loc"][len(where):]) or "body"
+        message = f"{name}: {first['msg']}"
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(model.model_fields) or "none"
+            message = (f"{' '.join(where) or 'body'} {'parameter' if where else 'field'} {name!r} is "
+                       f"unknown here; this route takes: {known}.")
+        raise InvalidRequest(message, detail=detail) from exc
 
 
-def json_body(request: Request) -> Any:
-    """The body parsed as JSON, or a 400 that says where it broke."""
+def query_model(request: Request, model: type[Model]) -> Model:
+    """The query string as a model: each parameter once, at most ``MAX_QUERY_VALUE_CHARS`` long."""
+    given: Any = request.query_params or {}
+    values: dict[str, str] = {}
+    for name in given:
+        found = given.getlist(name) if hasattr(given, "getlist") else [given[name]]
+        if len(found) > 1 or len(found[0]) > MAX_QUERY_VALUE_CHARS:
+            raise InvalidRequest(
+                f"Query parameter {name!r} must be given once, at most {MAX_QUERY_VALUE_CHARS} "
+                "characters long.", field=name)
+        values[name] = found[0]
+    return parse_model(model, values, ("query",))
+
+
+def json_body(request: Request, max_bytes: int = MAX_JSON_BODY_BYTES) -> Any:
+    """The body parsed as JSON (at most ``max_bytes``, nested at most ``MAX_JSON_DEPTH`` deep),
+    or a 4xx that says where it broke."""
     raw = request.raw_body or b""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The body is {len(raw)} bytes; this route takes at most "
+                              f"{max_bytes} bytes of JSON.", max_bytes=max_bytes)
     if not raw.strip():
         raise BadInput("The request body is empty: send a JSON object.")
+    return parse_json(raw, "The body")
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
+    """JSON text as a value, or a 400 naming ``what`` when it is not JSON or nests too deep."""
     try:
-        return json.loads(raw)
+        parsed = json.loads(text, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise BadInput(f"{what} nests deeper than {MAX_JSON_DEPTH} levels.",
+                       max_depth=MAX_JSON_DEPTH) from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput(f"The body is not valid JSON: {exc}.") from exc
+        raise BadInput(f"{what} is not valid JSON: {exc}.") from exc
+    if json_depth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise BadInput(f"{what} nests deeper than {MAX_JSON_DEPTH} levels.",
+                       max_depth=MAX_JSON_DEPTH)
+    return parsed
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def content_type(request: Request) -> str:
@@ -146,14 +220,23 @@ def form_with_file(request: Request) -> tuple[dict[str, str], str, bytes]:
 
 
 def decode_json_fields(fields: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
-    """Form fields as option values: the named ones hold JSON (objects, numbers)."""
+    """Form fields as option values: the named ones hold JSON (objects, numbers).
+
+    The fields together are at most ``MAX_OPTIONS_BYTES`` (413 beyond).
+    """
+    size = sum(len(key.encode()) + len(text.encode()) for key, text in fields.items())
+    if size > MAX_OPTIONS_BYTES:
+        raise PayloadTooLarge(f"The option fields are {size} bytes; at most {MAX_OPTIONS_BYTES} "
+                              "are taken beside the file.", max_bytes=MAX_OPTIONS_BYTES)
     values: dict[str, Any] = {}
     for key, text in fields.items():
-        if key in names:
-            try:
-                values[key] = json.loads(text)
-            except ValueError as exc:
-                raise InvalidRequest(f"{key}: must be JSON ({exc}).", field=key) from exc
-        else:
+        if key not in names:
             values[key] = text
+            continue
+        try:
+            values[key] = parse_json(text, key)
+        except BadInput as exc:
+            if "max_depth" in exc.details:  # JSON, but nested past the limit: as for a body, 400
+                raise BadInput(exc.message, field=key, **exc.details) from exc
+            raise InvalidRequest(f"{key}: must be JSON ({exc.message})", field=key) from exc
     return values

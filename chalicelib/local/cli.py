@@ -9,21 +9,14 @@ import os
 import secrets
 import sys
 import threading
-import time
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.domain.models import PAUSED_STATUSES, TERMINAL_STATUSES, Batch
-from chalicelib.domain.options import BatchOptions
-from chalicelib.domain.status import status_body
-from chalicelib.keys import results_key
-from chalicelib.local.emulator import Emulator, EmulatorFailed
+from chalicelib.local import chalice_fixes
+from chalicelib.local.emulator import Emulator
+from chalicelib.local.run import run_file
 from chalicelib.local.runtime import LocalRuntime
 from chalicelib.observability import LOCAL_SERVICE, SERVICE
-from chalicelib.services.batches import start_batch
-from chalicelib.services.ports import Ports, get_ports
-from chalicelib.services.tenants import create_tenant
+from chalicelib.services.ports import get_ports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--mode", choices=["basic", "advanced"], default="basic")
     run.add_argument("--workers", type=int, default=2, help="concurrent work pollers")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--stall-seconds", type=float, default=300.0,
+                     help="end (exit 1, saying what is stuck) when nothing moves for this long")
     serve = commands.add_parser("serve", help="serve the REST API with the runtime behind it")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -128,105 +123,6 @@ def _emit(figures: dict[str, object], out: Path | None) -> int:
     return 0
 
 
-def run_file(args: argparse.Namespace) -> int:
-    """Enrich one file end to end; exit 0 only when the batch completed."""
-    source: Path = args.input
-    if not source.is_file():
-        print(f"batch-enrich: no such file: {source}", file=sys.stderr)
-        return 2
-    out = args.out or source.with_name(f"{source.stem}.enriched.csv")
-    runtime = LocalRuntime(work_concurrency=args.workers)
-    try:
-        runtime.start()
-        batch = _run_batch(args, runtime, source, out)
-    except EmulatorFailed as died:
-        return _died(died)
-    except (BotoCoreError, ClientError):  # a request the dying emulator never answered
-        try:
-            runtime.check(grace=2.0)
-        except EmulatorFailed as died:
-            return _died(died)
-        raise
-    finally:
-        runtime.stop()
-    return _report(batch, out)
-
-
-def _died(failure: EmulatorFailed) -> int:
-    """One line on what died; exit code 4."""
-    print(f"batch-enrich: {failure}; the run cannot go on (its data lived there): run it again.",
-          file=sys.stderr)
-    return 4
-
-
-def _run_batch(args: argparse.Namespace, runtime: LocalRuntime, source: Path, out: Path) -> Batch:
-    """Create the local tenant and the batch, watch it to its end, write the files asked for."""
-    ports = get_ports()
-    credits = args.credits if args.credits is not None else _enough_credits(ports, source)
-    tenant = create_tenant(ports, "local", credits)
-    with source.open("rb") as stream:
-        batch = start_batch(ports, tenant.tenant_id, stream, source.name,
-                            BatchOptions(name=source.name, mode=args.mode))
-    batch = _watch(ports, runtime, batch, quiet=args.quiet)
-    if batch.has_results:
-        out.write_bytes(ports.blobs.read(results_key(batch, "results.csv")))
-    if args.summary_json:
-        body = status_body(batch) | {"results_file": str(out) if batch.has_results else None,
-                                      "credits_start": credits}
-        args.summary_json.write_text(json.dumps(body, indent=2) + "\n")
-    return batch
-
-
-def _enough_credits(ports: Ports, source: Path) -> int:
-    """A balance that covers every row at the highest price (lines bound rows from above)."""
-    with source.open("rb") as stream:
-        lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
-    return (lines + 1) * max(ports.settings.price_basic, ports.settings.price_advanced)
-
-
-def _watch(ports: Ports, runtime: LocalRuntime, batch: Batch, quiet: bool) -> Batch:
-    """Poll the batch's status until it finished, or paused with nothing left in flight."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed}/{task.total} rows"), TimeElapsedColumn())
-    with Progress(*columns, disable=quiet, transient=False) as progress:
-        task = progress.add_task(f"enriching {batch.name}", total=None)
-        while True:
-            time.sleep(0.2)
-            runtime.check()
-            current = ports.batches.get(batch.tenant_id, batch.batch_id) or batch
-            done = current.counts.settled + current.counts.parked
-            progress.update(task, total=current.total_rows, completed=done,
-                            description=f"{current.status.value:>12}")
-            if current.finished_at is not None:
-                return current
-            if (current.status in PAUSED_STATUSES or current.status in TERMINAL_STATUSES
-                    or stalled(current)) and runtime.idle():
-                return ports.batches.get(batch.tenant_id, batch.batch_id) or current
-
-
-def stalled(batch: Batch) -> bool:
-    """Work stopped without an outcome (e.g. a chunk dead-lettered after its retries)."""
-    return batch.status not in PAUSED_STATUSES and batch.finished_at is None
-
-
-def _report(batch: Batch, out: Path) -> int:
-    counts = batch.counts
-    if batch.finished_at is not None and batch.status.value == "completed":
-        print(f"{batch.status.value}: {counts.completed} matched, {counts.not_found} not found, "
-              f"{counts.failed} failed, {counts.skipped} skipped; {batch.credits_spent} credits")
-        print(f"results: {out}")
-        return 0
-    reason = batch.message or (
-        "work stopped before every row settled (a chunk failed on every retry and went to the "
-        "dead-letter queue); run again with --verbose to see why" if stalled(batch) else "no results")
-    print(f"batch-enrich: batch {batch.batch_id} ended {batch.status.value}: "
-          f"{reason} ({counts.parked} rows parked, "
-          f"{batch.credits_spent} credits spent)", file=sys.stderr)
-    return 3 if batch.status in PAUSED_STATUSES else 1
-
-
 def serve_api(args: argparse.Namespace) -> int:
     """Serve the REST API on host:port, the runtime working behind it, until interrupted."""
     from chalice.config import Config
@@ -239,6 +135,7 @@ def serve_api(args: argparse.Namespace) -> int:
     runtime = LocalRuntime(emulator=Emulator(port=args.aws_port)).start()
     import app as app_module
 
+    chalice_fixes.apply()  # route unknown paths to the service's 404, as API Gateway does
     config = Config.create(chalice_app=app_module.app, app_name="batch-enrich", chalice_stage="dev")
     server = create_local_server(app_module.app, config, args.host, args.port)
     print(f"batch-enrich API:   http://{args.host}:{args.port}/v1")

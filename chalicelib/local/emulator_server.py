@@ -11,6 +11,10 @@ listens and exits when its standard input closes (its parent stopped or died).
   here the answer is kept per host.
 - moto's own server (werkzeug's) closes the connection after every response, so each request
   paid a new TCP connection; waitress keeps connections alive.
+- waitress never answers a request that says ``Expect: 100-continue`` with an empty body
+  (``Content-Length: 0``, as botocore sends a zero-byte PutObject): it sends ``100 Continue``
+  and marks the already complete request incomplete again, so it waits for a body that never
+  comes and the client times out (``ContinueOnce`` below).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from chalicelib.local import moto_fixes
@@ -57,6 +62,17 @@ class Dispatcher(DomainDispatcherApplication):
         return self._backends[host]
 
 
+class ContinueOnce(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
+    """waitress's channel, never asking for the body of a request that has none."""
+
+    def send_continue(self) -> None:
+        """Send ``100 Continue`` only while a body is still to come."""
+        if self.request.completed:  # Content-Length: 0: the request is whole, answer it
+            self.request.expect_continue = False
+            return
+        super().send_continue()
+
+
 def application() -> WsgiApp:
     """The emulator's WSGI application."""
     moto_fixes.apply()
@@ -74,6 +90,7 @@ def main(argv: list[str]) -> None:
     logging.getLogger("waitress").setLevel(logging.ERROR)  # not "serving on", nor queue depth
     server: Any = create_server(application(), host=host, port=port, threads=_THREADS,
                                 connection_limit=1000, channel_timeout=600)
+    server.channel_class = ContinueOnce
     print(f"ready http://{host}:{server.effective_port}", flush=True)
     os.dup2(2, 1)  # nobody reads the pipe after this line: anything printed later goes to stderr
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()

@@ -133,6 +133,30 @@ class EventSourceMapping:
         return sum(int(count) for count in attrs.values())
 
 
+@dataclass(frozen=True)
+class QueueState:
+    """What one queue holds: messages waiting, in flight (received, not deleted), dead-lettered."""
+
+    name: str
+    visible: int
+    in_flight: int
+    dead: int
+
+
+def queue_state(sqs: SQSClient, spec: topology.QueueSpec) -> QueueState:
+    """A declared queue's messages now (SQS's approximate counts), and its DLQ's."""
+    settings = get_settings()
+    urls = [sqs.get_queue_url(QueueName=settings.name(name))["QueueUrl"]
+            for name in (spec.name, spec.dlq_name)]
+    queue = sqs.get_queue_attributes(QueueUrl=urls[0], AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    dead = sqs.get_queue_attributes(QueueUrl=urls[1],
+                                    AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    return QueueState(spec.name, int(queue["ApproximateNumberOfMessages"]),
+                      int(queue["ApproximateNumberOfMessagesNotVisible"]),
+                      int(dead["ApproximateNumberOfMessages"]))
+
+
 def mappings(app_module: str = "app", retry_delay: int = 1) -> list[EventSourceMapping]:
     """An event source mapping for every declared queue, bound to its handler in ``app``."""
     app = importlib.import_module(app_module)

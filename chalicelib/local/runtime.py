@@ -25,8 +25,10 @@ from chalicelib.local.eventsource import (
     EventSourceMapping,
     Handler,
     LambdaContext,
+    QueueState,
     mappings,
     poll_until,
+    queue_state,
 )
 from chalicelib.local.provision import provision
 from chalicelib.local.workers import WorkerProcess
@@ -176,6 +178,10 @@ class LocalRuntime:
         for worker in self._workers:
             worker.stop()
         self.emulator.stop()
+
+    def queue_states(self) -> list[QueueState]:
+        """What every declared queue (and its DLQ) holds now."""
+        return [queue_state(get_clients().sqs, spec) for spec in topology.QUEUES]
 
     def idle(self) -> bool:
         """True when no handler runs here and every queue is empty (visible and in flight).

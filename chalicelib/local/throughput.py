@@ -29,7 +29,7 @@ def plain_loop_seconds(source: Path) -> float:
     table = open_csv(source.open("rb"))
     layout, rows = read_layout(table, {}, lambda _: None, None)
     fields = dict(layout.mapping.fields)
-    pipeline = built_in_pipeline(layout.entity_type, "US")
+    pipeline = built_in_pipeline(layout.entity_type, "US", frozenset(fields), layout.platform)
     values = list(rows)
     started = time.perf_counter()
     for index, row in enumerate(values):

@@ -45,6 +45,10 @@ class Batches(Protocol):
         """Mark a settled chunk open again for its next (reprocess) part, whose rows are stored at
         ``key`` (Conflict if it moved on)."""
 
+    def skip_unsettled(self, batch: Batch, now: str) -> Batch | None:
+        """Count a cancelled batch's rows that never settled as skipped (from its counters as
+        ``batch`` holds them); None when it is not cancelled or finalize counted its rows."""
+
     def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
         """Every chunk settlement record of a batch, in chunk order (or only the parked ones)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.domain.billing import Settlement
+from chalicelib.domain.billing import Counted, Settlement
 from chalicelib.domain.models import Batch, PartRecord
 
 
@@ -19,7 +19,7 @@ class SettleRequest:
     settlement: Settlement
     record: PartRecord
     prepaid: bool
-    parked_before: int  # rows of this part already counted as parked (0 for part 0)
+    before: Counted  # how this part's rows were counted when an earlier part parked them
     now: str
     failure: str | None = None  # the part was given up: the batch must end failed, for this reason
 

@@ -41,35 +41,40 @@ class Submitted:
     intake: Intake
 
 
-def submit(ports: Ports, tenant_id: str, data: bytes, filename: str,
-           options: BatchOptions, batch_id: str | None = None) -> Submitted:
-    """Accept a CSV (read whole here, so bad files get a 4xx), store it and start the pipeline."""
+def submit(ports: Ports, tenant_id: str, data: bytes, filename: str, options: BatchOptions,
+           batch_id: str | None = None, created_at: str | None = None) -> Submitted:
+    """Accept a CSV (read whole here, so bad files get a 4xx), store it and start the pipeline.
+
+    ``created_at``: when the batch was first handed in (a claimed anonymous upload keeps it).
+    """
     tenant = get_tenant(ports, tenant_id)
     intake = take_in(ports, tenant_id, data, options)
     _check_balance(ports, tenant, intake)
     batch = start_batch(ports, tenant_id, io.BytesIO(data), filename, options, intake.layout,
-                        batch_id)
+                        batch_id, created_at)
     remember_layout(ports, tenant_id, intake.layout.columns, intake.layout)
     return Submitted(batch, intake)
 
 
 def _check_balance(ports: Ports, tenant: Tenant, intake: Intake) -> None:
-    """A prepaid tenant's balance must reach the minimum, and (if it asked) the batch's max cost."""
+    """A prepaid tenant's balance must reach the minimum, and (if it asked) the batch's max cost:
+    every usable row matched, but never more than the batch's cap."""
     if tenant.billing is not BillingKind.PREPAID:
         return
     needed = ports.settings.min_balance_to_start
+    most = intake.max_cost()
     if tenant.config.get("require_full_balance"):
-        needed = max(needed, intake.report.usable * intake.price)
+        needed = max(needed, most)
     if tenant.balance < needed:
         raise InsufficientCredits(
-            f"This batch can cost up to {intake.report.usable * intake.price} credits; the balance "
-            f"is {tenant.balance}. Top up at least {needed - tenant.balance} credits.",
+            f"This batch can cost up to {most} credits; the balance is {tenant.balance}. Top up "
+            f"at least {needed - tenant.balance} credits.",
             credits_required=needed, credits_remaining=tenant.balance)
 
 
 def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
                 options: BatchOptions, layout: Layout | None = None,
-                batch_id: str | None = None) -> Batch:
+                batch_id: str | None = None, created_at: str | None = None) -> Batch:
     """Record a batch and stream its file to the uploads prefix (no size limit on this path).
 
     Without a layout (a file too large to read here), split resolves the columns.
@@ -81,7 +86,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=Mode(options.mode),
         entity_type=layout.entity_type if layout else options.entity_type or "",
-        price=price_for(ports, tenant, Mode(options.mode)), created_at=now,
+        price=price_for(ports, tenant, Mode(options.mode)), created_at=created_at or now,
         updated_at=now, input_key=input_key(tenant_id, batch_id), metadata=options.metadata,
         column_map=options.column_map, max_credits=options.max_credits,
         fields=dict(layout.mapping.fields) if layout else None,
@@ -89,7 +94,8 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         skip_rows=layout.mapping.skip_rows if layout else 0,
         row_limit=options.row_limit, dedupe=options.dedupe, auto_resume=options.auto_resume,
         escape_formulas=options.escape_formulas, refresh_after=now if options.refresh else None,
-        default_country=options.default_country.upper() if options.default_country else None,
+        default_country=options.default_country,
+        platform=options.platform or (layout.platform if layout else None),
     )
     ports.batches.put_new(batch)
     ports.blobs.upload(batch.input_key, stream, "text/csv",
@@ -119,14 +125,28 @@ def patch_batch(ports: Ports, tenant_id: str, batch_id: str, patch: BatchPatch) 
     return updated
 
 
-def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
-    """Resume a paused batch: re-enqueue every parked chunk part; 402 if credits still lack."""
+def list_batches(ports: Ports, tenant_id: str, limit: int, cursor: str | None, offset: int | None,
+                 statuses: tuple[BatchStatus, ...], name: str | None) -> tuple[list[Batch], str | None]:
+    """A page of the tenant's batches, newest first, after a ``cursor`` or ``offset`` batches in."""
+    if cursor is not None and offset is not None:
+        raise InvalidRequest("Page with cursor or with offset, not both.", field="offset")
+    if not offset:
+        return ports.batches.page(tenant_id, limit, cursor, statuses, name)
+    found, after = ports.batches.page(tenant_id, offset + limit, None, statuses, name)
+    return found[offset:], after
+
+
+def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = False) -> Batch:
+    """Resume a paused batch: re-enqueue every parked chunk part; 402 if credits still lack.
+
+    ``refresh``: enrich the parked rows afresh instead of settling the outcomes they were parked with.
+    """
     batch = get_batch(ports, tenant_id, batch_id)
     if batch.status not in PAUSED_STATUSES:
         raise Conflict(f"The batch is {batch.status.value}; only a paused batch can resume.",
                        status=batch.status.value)
     tenant = get_tenant(ports, tenant_id)
-    needed = batch.counts.parked * batch.price
+    needed = batch.parked_cost  # what the parked rows will cost at most (known once enriched)
     if tenant.billing is BillingKind.PREPAID and tenant.balance < batch.price:
         raise InsufficientCredits(
             "The balance cannot pay for one more row. Top up credits, then resume.",
@@ -137,6 +157,7 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
         raise InsufficientCredits(
             "The batch is at its max_credits. Raise max_credits, then resume.",
             credits_required=batch.price, credits_remaining=batch.max_credits - batch.credits_spent,
+            credits_to_finish=needed,
         )
     # dispatch_at: if this process dies before every parked part is sent, the tick sends them
     resumed = ports.batches.transition(tenant_id, batch_id, BatchStatus.PROCESSING,
@@ -144,7 +165,7 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
                                        dispatch_at=int(ports.clock.epoch()))
     if resumed is None:
         raise Conflict("The batch changed while resuming; read its status and retry.")
-    dispatch(ports, resumed)
+    dispatch(ports, resumed, refresh)
     return resumed
 
 
@@ -157,7 +178,20 @@ def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
     if cancelled is None:
         raise Conflict(f"The batch is already {batch.status.value}.", status=batch.status.value)
     request_finalize(ports, tenant_id, batch_id)
-    return cancelled
+    return _unprocessed_skipped(ports, cancelled)
+
+
+def _unprocessed_skipped(ports: Ports, batch: Batch) -> Batch:
+    """A cancelled batch's rows that never settled are skipped (``cancelled_before_processing``).
+
+    Nothing settles after the cancel, so its counters are final: every row not completed, not
+    found or failed is skipped now (finalize then counts each row it writes; only a cancel in
+    the middle of a reprocess can move a row back to its earlier outcome there).
+    """
+    if batch.total_rows is None:  # not split yet: finalize counts the rows it reads
+        return batch
+    updated = ports.batches.skip_unsettled(batch, ports.clock.now())
+    return updated or get_batch(ports, batch.tenant_id, batch.batch_id)
 
 
 def request_finalize(ports: Ports, tenant_id: str, batch_id: str) -> None:

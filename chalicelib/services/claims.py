@@ -11,15 +11,14 @@ from typing import Any
 from chalicelib.domain.errors import NotFound, Unauthorized
 from chalicelib.domain.models import Batch, BatchStatus, Mode
 from chalicelib.domain.options import BatchOptions
-from chalicelib.domain.upload import check_file
 from chalicelib.keys import pending_key
 from chalicelib.services.batches import Submitted, new_batch_id, submit
-from chalicelib.services.intake import list_price
+from chalicelib.services.intake import list_price, read_file
 from chalicelib.services.ports import Ports
 
 ANONYMOUS = "anonymous"  # the partition unclaimed batches wait in
 CLAIM_TTL_SECONDS = 7 * 86400
-WAITING = "Waiting to be claimed: POST /v1/batches/{id}/link with a tenant key and the upload_token."
+WAITING = "Waiting to be claimed: POST /v1/batches/{batch_id}/link with a tenant key and the upload_token."
 
 
 @dataclass(frozen=True)
@@ -37,16 +36,17 @@ def _hash(token: str) -> str:
 
 def create_unclaimed(ports: Ports, data: bytes, filename: str, options: BatchOptions) -> Unclaimed:
     """Check and keep a file sent without a key; nothing runs or is charged until it is claimed."""
-    classifier = {"row_limit": options.row_limit, "dedupe": options.dedupe}
-    layout, report = check_file(data, options.column_map, lambda _: None, options.entity_type,
-                                classifier, ports.settings.max_rows_per_batch)
+    layout, report = read_file(ports, data, options, lambda _: None)
     now, epoch = ports.clock.now(), ports.clock.epoch()
     batch_id = new_batch_id(epoch)
+    # The price is the default one; the claiming tenant's own price applies from the claim on.
     batch = Batch(
         tenant_id=ANONYMOUS, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=Mode(options.mode), entity_type=layout.entity_type,
-        price=0, created_at=now, updated_at=now, input_key=pending_key(batch_id),
-        metadata=options.metadata, message=WAITING,
+        price=list_price(ports, Mode(options.mode)), created_at=now, updated_at=now,
+        input_key=pending_key(batch_id), metadata=options.metadata,
+        max_credits=options.max_credits, row_limit=options.row_limit, platform=options.platform,
+        message=WAITING.format(batch_id=batch_id),
     )
     token = f"bt_{secrets.token_urlsafe(24)}"
     ports.blobs.put(batch.input_key, data, "text/csv")
@@ -54,9 +54,9 @@ def create_unclaimed(ports: Ports, data: bytes, filename: str, options: BatchOpt
     ports.markers.put_once(f"claim#{batch.batch_id}", {
         "token_hash": _hash(token), "filename": filename, "options": options.model_dump_json(),
     }, int(epoch) + CLAIM_TTL_SECONDS, int(epoch))
-    price = list_price(ports, Mode(options.mode))
     return Unclaimed(batch, token, {"entity_type": layout.entity_type,
-                                    "mapping": layout.mapping.to_json(), **report.to_json(price)})
+                                    "mapping": layout.mapping.to_json(),
+                                    **report.to_json(batch.price)})
 
 
 def _check_token(ports: Ports, batch_id: str, token: str) -> dict[str, Any]:
@@ -85,9 +85,11 @@ def claim(ports: Ports, tenant_id: str, batch_id: str, token: str) -> Submitted:
                                   now + CLAIM_TTL_SECONDS, now):
         raise NotFound(f"No unclaimed batch {batch_id!r}: it was claimed already.")
     try:
+        waiting = ports.batches.get(ANONYMOUS, batch_id)
         data = ports.blobs.read(pending_key(batch_id))
         options = BatchOptions.model_validate_json(stored["options"])
-        submitted = submit(ports, tenant_id, data, stored["filename"], options, batch_id)
+        submitted = submit(ports, tenant_id, data, stored["filename"], options, batch_id,
+                           created_at=waiting.created_at if waiting else None)
     except Exception:
         ports.markers.delete(f"claimed#{batch_id}")  # a refused claim leaves it claimable
         raise

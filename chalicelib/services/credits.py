@@ -18,12 +18,15 @@ _POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T[^#\s]+#(topup|charge)#\S+")
 _ENTRY_FIELDS = ("entry_id", "kind", "credits", "rows", "batch_id", "created_at")
 
 
+LEDGER_PAGE = 200  # largest page of the ledger
+
+
 class LedgerQuery(BaseModel):
     """Query string of ``GET /v1/credits/ledger``."""
 
     model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    limit: int = Field(default=50, ge=1)  # served at most LEDGER_PAGE a page
+    cursor: str | None = Field(default=None, max_length=500)
     kind: Literal["topup", "charge"] | None = None
     batch_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -14,10 +14,10 @@ from chalicelib.domain.models import Batch, ChunkMessage, ChunkState
 from chalicelib.services.ports import Ports
 
 
-def next_part(batch: Batch, chunk: ChunkState) -> ChunkMessage:
-    """The message of a not-done chunk's next part."""
+def next_part(batch: Batch, chunk: ChunkState, refresh: bool = False) -> ChunkMessage:
+    """The message of a not-done chunk's next part (``refresh``: its parked rows enriched again)."""
     part = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
-                        fields=batch.fields or {}, part=chunk.next_part)
+                        fields=batch.fields or {}, part=chunk.next_part, refresh=refresh)
     if chunk.reprocess_key:
         return part.model_copy(update={"source_key": chunk.reprocess_key, "reprocess": True})
     last = chunk.parts[-1]
@@ -25,17 +25,17 @@ def next_part(batch: Batch, chunk: ChunkState) -> ChunkMessage:
                                    "source_skip": last.settled})
 
 
-def send_outstanding(ports: Ports, batch: Batch) -> int:
+def send_outstanding(ports: Ports, batch: Batch, refresh: bool = False) -> int:
     """Send the next part of every chunk that is not done; how many were sent."""
-    bodies = [next_part(batch, chunk).model_dump_json(exclude_none=True)
+    bodies = [next_part(batch, chunk, refresh).model_dump_json(exclude_none=True)
               for chunk in ports.batches.chunks(batch.batch_id, parked_only=True)]
     ports.queue.send(ports.queue_name(topology.WORK), bodies)
     return len(bodies)
 
 
-def dispatch(ports: Ports, batch: Batch) -> int:
+def dispatch(ports: Ports, batch: Batch, refresh: bool = False) -> int:
     """Send the outstanding parts, then clear the batch's dispatch mark; how many were sent."""
-    sent = send_outstanding(ports, batch)
+    sent = send_outstanding(ports, batch, refresh)
     if batch.dispatch_at is not None:
         ports.batches.dispatched(batch.tenant_id, batch.batch_id, batch.dispatch_at)
     return sent

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -24,15 +24,8 @@ from typing import Literal, TextIO
 
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.formulas import neutralize_text
-from chalicelib.domain.models import (
-    ACTIVE_STATUSES,
-    PAUSED_STATUSES,
-    Batch,
-    BatchStatus,
-    RowResult,
-    RowStatus,
-)
-from chalicelib.domain.rendering import Rendered, csv_line, read_part, render_row, reorder, results_line
+from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchCounts, BatchStatus
+from chalicelib.domain.rendering import csv_line, reorder, results_line
 from chalicelib.domain.results import (
     CREDITS_COLUMNS,
     ERRORS_COLUMNS,
@@ -43,10 +36,9 @@ from chalicelib.domain.results import (
 from chalicelib.domain.upload import columns_and_rows
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
+from chalicelib.services.finalize_rows import Columns, FinalRow, final_rows
 from chalicelib.services.ports import Ports
-from chalicelib.services.settled import settled_entries
 
-NOT_PROCESSED = "cancelled_before_processing"
 _BUFFER = 1 << 20  # bytes per results file buffer
 # The files in upload order, with their content types.
 FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
@@ -57,12 +49,13 @@ _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_a
 
 
 def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
-    """Write the results files, then complete (or close the cancelled) batch; False if not due."""
+    """Write the results files, then complete (or close the cancelled or failed) batch; False if
+    not due."""
     batch = ports.batches.get(tenant_id, batch_id)
     if batch is None or not finalize_due(batch):
         return False
     with tempfile.TemporaryDirectory() as folder:
-        _write_files(ports, batch, Path(folder))
+        counted = _write_files(ports, batch, Path(folder))
         with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side
             uploads = [pool.submit(_upload, ports, results_key(batch, name), Path(folder) / name,
                                    content_type) for name, content_type in FILES]
@@ -71,8 +64,10 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     now = ports.clock.now()
     final = _final_status(batch)
     message = batch.failure if final is BatchStatus.FAILED and batch.failure else batch.message
+    # A stopped batch's counters become the rows as written: those it never settled skipped.
+    counters = _counters(counted) if final is not BatchStatus.COMPLETED else {}
     done = ports.batches.transition(tenant_id, batch_id, final, (batch.status,), now,
-                                    finished_at=now, message=message)
+                                    finished_at=now, message=message, **counters)
     logger.info("finalized", extra={"batch_id": batch_id, "status": final.value, "ok": bool(done)})
     return done is not None
 
@@ -100,79 +95,18 @@ def _upload(ports: Ports, key: str, path: Path, content_type: str) -> None:
         ports.blobs.upload(key, stream, content_type)
 
 
-class _InputCells:
-    """The input file's data rows, read only as far as a row that needs its cells from the file."""
-
-    def __init__(self, rows: Iterator[list[str]]) -> None:
-        self._rows = rows
-        self._next = 0  # index of the row ``self._rows`` yields next
-
-    def at(self, index: int) -> list[str]:
-        """Row ``index``'s cells (indexes asked for only ever increase)."""
-        for _ in range(index - self._next):
-            next(self._rows)
-        self._next = index + 1
-        return next(self._rows)
-
-    def rest(self) -> Iterator[tuple[int, list[str]]]:
-        """The rows after the last one read, with their indexes."""
-        for values in self._rows:
-            self._next += 1
-            yield self._next - 1, values
+def _counters(counted: Counter[str]) -> dict[str, object]:
+    counts = BatchCounts(completed=counted["completed"], not_found=counted["not_found"],
+                         failed=counted["failed"], skipped=counted["skipped"])
+    return {"total_rows": sum(counted.values()), "counts": counts, "parked_cost": 0}
 
 
-Columns = tuple[str, ...]  # the output columns of a rendered row's ``outputs``
-
-
-def _rendered_or_row(body: bytes, settled: int) -> Iterator[tuple[int, tuple[Rendered, Columns] | RowResult]]:
-    """A part's settled rows: rendered, or as stored where the worker did not render it."""
-    lines, rendered = read_part(body)
-    for n in range(settled):
-        entry = rendered.rows[n] if rendered else None
-        if entry is not None and rendered is not None:
-            yield entry.i, (entry, rendered.columns)
-        else:
-            row = RowResult.model_validate_json(lines[n])
-            yield row.i, row
-
-
-def rendered_rows(ports: Ports, batch: Batch,
-                  rows: Iterator[list[str]]) -> Iterator[tuple[Rendered, Columns]]:
-    """Every input row in input order, rendered (``rows``: the input file's data rows)."""
-    cells = _InputCells(rows)
-    expected = 0
-    settled = settled_entries(ports, batch, _rendered_or_row)
-    try:
-        for found in settled:
-            index = found.i if isinstance(found, RowResult) else found[0].i
-            for missing in range(expected, index):  # only a cancelled batch has rows never settled
-                yield render_row(_not_processed(missing, cells.at(missing), batch), batch.price,
-                                 batch.escape_formulas)
-            if isinstance(found, RowResult):  # original cells, even those too large to travel
-                found.v = cells.at(index)
-                found = render_row(found, batch.price, batch.escape_formulas)
-            expected = index + 1
-            yield found
-    finally:
-        settled.close()
-    if batch.total_rows is None or expected < batch.total_rows:
-        for index, values in cells.rest():
-            if index >= expected:
-                yield render_row(_not_processed(index, values, batch), batch.price,
-                                 batch.escape_formulas)
-
-
-def _not_processed(index: int, values: list[str], batch: Batch) -> RowResult:
-    """A row that never settled: the batch was cancelled, or failed, before it was processed."""
-    reason = NOT_PROCESSED if batch.status is BatchStatus.CANCELLED else "not_processed"
-    return RowResult(i=index, v=values, row_id="", status=RowStatus.SKIPPED, error=reason)
-
-
-def _write_files(ports: Ports, batch: Batch, folder: Path) -> None:
-    """Write the five results files into ``folder``: one pass over the rows, then results.csv."""
+def _write_files(ports: Ports, batch: Batch, folder: Path) -> Counter[str]:
+    """Write the five results files into ``folder``: one pass over the rows, then results.csv;
+    returns how many rows of each status they hold."""
     table = open_csv(ports.blobs.open(batch.input_key))
-    header, rows = columns_and_rows(table, batch.has_header, batch.skip_rows)
-    done = _first_pass(rendered_rows(ports, batch, rows), folder)
+    header, _ = columns_and_rows(table, batch.has_header, batch.skip_rows)  # final_rows reads on
+    done = _first_pass(final_rows(ports, batch), folder)
     with _open_text(folder / "summary.json") as out:
         json.dump(done.summary(batch), out, indent=2)
     header = input_header(header, max(len(header), done.width))
@@ -181,16 +115,17 @@ def _write_files(ports: Ports, batch: Batch, folder: Path) -> None:
     with _open_text(folder / SPOOL, "r") as spool, _open_text(folder / "results.csv") as out:
         _write_results(out, spool, header, done)
     (folder / SPOOL).unlink()
+    return done.statuses
 
 
-def _first_pass(rows: Iterable[tuple[Rendered, Columns]], folder: Path) -> _RowsPass:
+def _first_pass(rows: Iterable[FinalRow], folder: Path) -> _RowsPass:
     """Write credits.csv, errors.csv, rows.jsonl and the spool from the rendered rows."""
     with ExitStack() as files:
         texts = {name: files.enter_context(_open_text(folder / name))
                  for name in ("credits.csv", "errors.csv", "rows.jsonl", SPOOL)}
         one_pass = _RowsPass(texts)
-        for row, columns in rows:
-            one_pass.add(row, columns)
+        for row in rows:
+            one_pass.add(row)
     return one_pass
 
 
@@ -215,22 +150,25 @@ class _RowsPass:
         self._spool = files[SPOOL]
         self.column_sets: dict[Columns, int] = {}  # each distinct set of output columns -> its number
         self.width = 0
-        self._statuses: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
         self._reasons: Counter[str] = Counter()
         self._lookups: Counter[str] = Counter()
         self._credits_total = 0
+        self.charges = 0
 
-    def add(self, row: Rendered, columns: Columns) -> None:
+    def add(self, final: FinalRow) -> None:
         """Write one row's lines and count it."""
-        number = self.column_sets.setdefault(columns, len(self.column_sets))
+        row = final.rendered
+        number = self.column_sets.setdefault(final.columns, len(self.column_sets))
         self.width = max(self.width, row.cells)
         self._spool.write(_JSONL([row.cells, row.inputs, row.enrich, number, row.outputs]) + "\n")
         self._jsonl.write(row.jsonl + "\n")
-        if row.credit_line:
-            self._credits.write(row.credit_line)
+        for charge in final.charges:
+            self._credits.write(charge)
+        self.charges += len(final.charges)
         if row.error_line:
             self._errors.write(row.error_line)
-        self._statuses[row.status] += 1
+        self.statuses[row.status] += 1
         self._credits_total += row.credits
         if row.reason:
             self._reasons[row.reason] += 1
@@ -244,8 +182,9 @@ class _RowsPass:
 
     def summary(self, batch: Batch) -> dict[str, object]:
         """summary.json: the totals of the results files, counted from the rows themselves."""
-        return {"batch_id": batch.batch_id, "name": batch.name, "rows": sum(self._statuses.values()),
-                "by_status": dict(self._statuses), "credits": self._credits_total,
+        return {"batch_id": batch.batch_id, "name": batch.name, "rows": sum(self.statuses.values()),
+                "by_status": dict(self.statuses), "credits": self._credits_total,
+                "charges": self.charges,
                 "price_per_match": batch.price, "skip_and_failure_reasons": dict(self._reasons),
                 "vendor_lookups": vendor_lookups(self._lookups), "metadata": batch.metadata}
 

@@ -39,7 +39,8 @@ def give_up_part(ports: Ports, message: ChunkMessage, reason: str) -> str:
     batch = ports.batches.get(message.tenant_id, message.batch_id)
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "closed"
-    rows = [_failed(row) for row in part_rows_of(ports, message)]
+    loaded, before = part_rows_of(ports, message, batch.price)
+    rows = [_failed(row) for row in loaded]
     failure = (f"{sum(r.status is RowStatus.FAILED for r in rows)} rows could not be processed: "
                f"chunk {message.chunk} kept failing ({reason}). They are failed and were not "
                "charged; reprocess the batch's failed rows once the cause is fixed.")
@@ -50,7 +51,7 @@ def give_up_part(ports: Ports, message: ChunkMessage, reason: str) -> str:
             settlement=plan_settlement(rows, batch.price, None, None),
             record=PartRecord(key, message.start, len(rows)),
             prepaid=get_tenant(ports, batch.tenant_id).billing is BillingKind.PREPAID,
-            parked_before=len(rows) if message.part > 0 and not message.reprocess else 0,
+            before=before,
             now=ports.clock.now(), failure=failure)
         try:
             ports.settlement.settle(request)

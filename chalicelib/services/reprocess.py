@@ -1,22 +1,31 @@
-"""Reprocess: enrich again the rows of a finished batch that failed, found nothing, or (refresh) all."""
+"""Reprocess: enrich again the rows of a finished batch that failed, found nothing, or (refresh)
+all of them; or (``incomplete_only``) the rows of a paused batch that have not settled yet."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from chalicelib.domain.errors import Conflict, InvalidRequest
-from chalicelib.domain.models import Batch, BatchStatus, RowResult, RowStatus
+from chalicelib.domain.models import (
+    PAUSED_STATUSES,
+    TERMINAL_STATUSES,
+    Batch,
+    BatchStatus,
+    RowResult,
+    RowStatus,
+)
 from chalicelib.keys import part_key
-from chalicelib.services.batches import get_batch
+from chalicelib.services.batches import get_batch, resume_batch
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import latest_rows
 
 
-def targets(failed_only: bool, incomplete_only: bool, refresh: bool) -> set[RowStatus]:
-    """Which row statuses a reprocess takes: failed; not found too; completed too (refresh)."""
+def targets(failed_only: bool, refresh: bool) -> set[RowStatus]:
+    """Which settled row statuses a reprocess takes: failed; not found too (``failed_only``
+    false); completed too (``refresh``)."""
     chosen = {RowStatus.FAILED}
-    if incomplete_only or not failed_only or refresh:
+    if not failed_only or refresh:
         chosen.add(RowStatus.NOT_FOUND)
     if refresh:
         chosen.add(RowStatus.COMPLETED)
@@ -33,11 +42,14 @@ def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bo
     rows are chosen); one that died after the batch reopened is finished by the tick.
     """
     batch = get_batch(ports, tenant_id, batch_id)
+    if incomplete_only:
+        return _incomplete(ports, batch, refresh)
     if not (batch.status is BatchStatus.COMPLETED or (batch.status is BatchStatus.FAILED
                                                        and batch.has_results)):
         raise Conflict(f"The batch is {batch.status.value}; only a completed batch (or a failed "
-                       "one with results) can be reprocessed.", status=batch.status.value)
-    wanted = targets(failed_only, incomplete_only, refresh)
+                       "one with results) can be reprocessed (incomplete_only takes the rows of "
+                       "a paused one).", status=batch.status.value)
+    wanted = targets(failed_only, refresh)
     statuses: Counter[RowStatus] = Counter()
     found: Counter[str] = Counter()
     lookups: Counter[str] = Counter()
@@ -73,3 +85,16 @@ def _stage(ports: Ports, batch: Batch, chunk: int, part: int, rows: list[RowResu
     ports.blobs.put(key, "\n".join(r.model_dump_json() for r in fresh).encode(),
                     "application/x-ndjson")
     ports.batches.reopen_chunk(batch.batch_id, chunk, part, key)
+
+
+def _incomplete(ports: Ports, batch: Batch, refresh: bool) -> tuple[Batch, int]:
+    """Seed 003's ``incomplete_only``: the rows not settled yet, i.e. a paused batch's parked rows
+    (re-enqueued as a resume is, with its credit checks; ``refresh`` enriches them afresh)."""
+    if batch.status in PAUSED_STATUSES:
+        parked = batch.counts.parked
+        return resume_batch(ports, batch.tenant_id, batch.batch_id, refresh), parked
+    if batch.status in TERMINAL_STATUSES:
+        raise InvalidRequest(f"The batch is {batch.status.value}: every row settled, none is "
+                             "incomplete.", field="incomplete_only")
+    raise Conflict(f"The batch is {batch.status.value}: its rows are on their way (a chunk whose "
+                   "worker died is sent again by the scheduled tick).", status=batch.status.value)

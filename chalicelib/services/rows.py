@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
+from chalicelib.domain.limits import MAX_ROW_IDS_PER_STATUS
 from chalicelib.domain.models import Batch, RowStatus
-from chalicelib.domain.rendering import row_json
 from chalicelib.domain.results import vendor_lookups
-from chalicelib.keys import results_key
+from chalicelib.services.batch_rows import current_rows
 from chalicelib.services.ports import Ports
-from chalicelib.services.settled import settled_rows
 
 # Enricher name -> what the preview calls what it found.
 PREVIEW_NAMES = {"email": "emails", "phone": "phones", "name": "names", "company": "companies",
                  "place": "places", "creator": "creators"}
 
 
-def _rows(ports: Ports, batch: Batch) -> Iterator[dict[str, Any]]:
-    """Every row with an outcome so far: the results file once written, else the settled parts."""
-    if batch.has_results:
-        for line in _lines(ports.blobs.open(results_key(batch, "rows.jsonl"))):
-            yield json.loads(line)
-    else:
-        for row in settled_rows(ports, batch):
-            yield row_json(row, batch.price)
-
-
-def _lines(stream: BinaryIO) -> Iterator[bytes]:
-    """A stream's non-empty lines, read a block at a time (rows.jsonl breaks lines on \\n only)."""
-    pending = b""
-    while block := stream.read(1 << 16):
-        *whole, pending = (pending + block).split(b"\n")
-        yield from (line for line in whole if line)
-    if pending:
-        yield pending
-
-
 def rows_page(ports: Ports, batch: Batch, status: RowStatus | None, limit: int,
               offset: int) -> dict[str, Any]:
-    """``{rows, total, limit, offset}``: rows in input order, optionally of one status."""
-    rows = _rows(ports, batch)
+    """``{rows, total, limit, offset}``: every row in input order with its status now (pending,
+    parked or settled), optionally of one status."""
+    rows = current_rows(ports, batch)
     if status is not None:
         rows = (row for row in rows if row["status"] == status.value)
     before = sum(1 for _ in itertools.islice(rows, offset))
@@ -60,3 +38,17 @@ def preview(batch: Batch) -> dict[str, Any]:
         "matched": batch.counts.completed, "not_found": batch.counts.not_found,
         "found": found, "vendor_lookups": vendor_lookups(batch.lookups),
     }
+
+
+def row_ids(ports: Ports, batch: Batch) -> dict[str, Any]:
+    """The batch's row ids grouped by row status now (seed 003's ``jobs``), at most
+    ``MAX_ROW_IDS_PER_STATUS`` a status; ``complete`` says whether every id is listed."""
+    grouped: dict[str, list[str]] = {status.value: [] for status in RowStatus}
+    complete = True
+    for row in current_rows(ports, batch):
+        ids = grouped[row["status"]]
+        if len(ids) < MAX_ROW_IDS_PER_STATUS:
+            ids.append(row["row_id"])
+        else:
+            complete = False
+    return {"by_status": grouped, "complete": complete, "limit_per_status": MAX_ROW_IDS_PER_STATUS}

@@ -1,74 +1,25 @@
-"""Reference datasets and a tenant's advanced-mode waterfall of sources."""
+"""A tenant's advanced-mode waterfall of sources (vendor APIs, reference datasets)."""
 
 from __future__ import annotations
 
-import io
 import json
-import secrets
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.columns import resolve_columns
-from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.enrich.waterfall import PricedSource
-from chalicelib.domain.errors import BadInput, InvalidRequest, NotFound
+from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.models import Batch, Tenant
-from chalicelib.domain.upload import columns_and_rows, reject_binary
-from chalicelib.keys import dataset_key, datasets_prefix
+from chalicelib.keys import dataset_key
 from chalicelib.netguard import RefusedDestination, check_url
 from chalicelib.services.ports import Ports
-from chalicelib.services.tenants import get_tenant
 from chalicelib.sources.cached import CachedSource, CacheScope
 from chalicelib.sources.config import HttpSourceConfig
-from chalicelib.sources.dataset import KEY_KINDS, ReferenceDataset, build_index
+from chalicelib.sources.dataset import ReferenceDataset
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.shared_limit import SharedRateLimit
 from chalicelib.sources.spec import DatasetSource, HttpSource, PresetSource, TenantConfig
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A stored reference dataset."""
-
-    dataset_id: str
-    name: str
-    rows: int
-    keys: int
-    created_at: str
-
-    def to_json(self) -> dict[str, Any]:
-        """As the API shows it."""
-        return {"dataset_id": self.dataset_id, "name": self.name, "rows": self.rows,
-                "identifiers": self.keys, "created_at": self.created_at}
-
-
-def create_dataset(ports: Ports, tenant_id: str, data: bytes, name: str) -> Dataset:
-    """Index a tenant's CSV by email, phone, handle and domain, and store it."""
-    get_tenant(ports, tenant_id)
-    reject_binary(data)
-    table = open_csv(io.BytesIO(data))
-    rows = list(table.rows)
-    mapping = resolve_columns(table.header, rows[:200])
-    if not any(kind in mapping.fields for kind in (*KEY_KINDS, "website")):
-        raise BadInput("A dataset needs a column of emails, phones, handles or domains to be "
-                       "looked up by.", mapping=mapping.to_json())
-    table.rows = iter(rows)
-    columns, values = columns_and_rows(table, mapping.has_header, mapping.skip_rows)
-    index = build_index(columns, values, dict(mapping.fields), ports.settings.default_phone_region)
-    dataset = Dataset(f"ds_{secrets.token_hex(8)}", name, len(index["rows"]), len(index["keys"]),
-                      ports.clock.now())
-    index["meta"] = dataset.to_json()
-    ports.blobs.put(dataset_key(tenant_id, dataset.dataset_id), json.dumps(index).encode(),
-                    "application/json")
-    return dataset
-
-
-def list_datasets(ports: Ports, tenant_id: str) -> list[dict[str, Any]]:
-    """A tenant's datasets."""
-    keys = ports.blobs.keys(datasets_prefix(tenant_id))
-    return [json.loads(ports.blobs.read(key))["meta"] for key in keys]
 
 
 def configure(ports: Ports, tenant_id: str, config: TenantConfig) -> dict[str, Any]:

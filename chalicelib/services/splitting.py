@@ -64,8 +64,9 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
                     "entity_type": layout.entity_type,
                     "encoding": table.encoding, "delimiter": table.delimiter}
         ports.blobs.put(manifest_key(batch_id), json.dumps(manifest).encode(), "application/json")
+        platform = {"platform": layout.platform} if layout.platform and not batch.platform else {}
         ports.batches.transition(tenant_id, batch_id, BatchStatus.QUEUED,
-                                 (BatchStatus.VALIDATING,), ports.clock.now(),
+                                 (BatchStatus.VALIDATING,), ports.clock.now(), **platform,
                                  entity_type=layout.entity_type,
                                  fields=dict(layout.mapping.fields),
                                  has_header=layout.mapping.has_header,
@@ -130,7 +131,7 @@ class _ChunkSender:
         def rows() -> Iterator[ChunkRow]:
             for index, row in enumerate(values):
                 counter["rows"] = index + 1
-                yield ChunkRow(i=index, v=row, skip=classifier.skip_reason(index, row))
+                yield ChunkRow(i=index, v=row, skip=classifier.skip_reason(row))
 
         chunks = 0
         settings = self._ports.settings

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.billing import Settlement, park_everything, plan_settlement
+from chalicelib.domain.billing import Counted, Settlement, counted_before, park_everything, plan_settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
@@ -48,6 +48,8 @@ class _Part:
     rows: list[RowResult]
     enriched: bool
     key: str | None = None
+    before: Counted = field(default_factory=Counted)  # as counted when an earlier part parked them
+    refresh: bool = False  # enrich again even the rows an earlier part kept an outcome for
 
 
 class Invocation:
@@ -142,7 +144,7 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
     batch = seen.batch(message.tenant_id, message.batch_id)
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "closed"
-    part = _load_part(ports, message)
+    part = _load_part(ports, message, batch.price)
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
             batch = seen.remember(_start(ports, batch))
@@ -153,12 +155,12 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
             part = replace(part, key=_store(ports, message, part, attempt, batch))
         assert part.key is not None
         tenant = seen.tenant(batch.tenant_id)
-        settlement = park_everything(part.rows) if paused else _plan(tenant, batch, part.rows)
+        settlement = (park_everything(part.rows, batch.price) if paused
+                      else _plan(tenant, batch, part.rows))
         request = SettleRequest(
             batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
             record=PartRecord(part.key, message.start, settlement.settled),
-            prepaid=tenant.billing is BillingKind.PREPAID,
-            parked_before=len(part.rows) if message.part > 0 and not message.reprocess else 0,
+            prepaid=tenant.billing is BillingKind.PREPAID, before=part.before,
             now=ports.clock.now(),
         )
         try:
@@ -198,16 +200,19 @@ def _after_refusal(ports: Ports, seen: Invocation, batch: Batch, refusal: Except
 def _pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
     region = batch.default_country or ports.settings.default_phone_region
-    pipeline = built_in_pipeline(batch.entity_type or "person", region)
+    pipeline = built_in_pipeline(batch.entity_type or "person", region,
+                                 frozenset(batch.fields or {}), batch.platform)
     if batch.mode is not Mode.ADVANCED:
         return pipeline
     steps = for_batch(ports, batch, waterfall_for(ports, tenant))
     return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
 
 
-def part_rows_of(ports: Ports, message: ChunkMessage) -> list[RowResult]:
-    """A chunk part's rows as its message carries them (or the object it points at holds them)."""
-    return _load_part(ports, message).rows
+def part_rows_of(ports: Ports, message: ChunkMessage, price: int) -> tuple[list[RowResult], Counted]:
+    """A chunk part's rows as its message carries them (or the object it points at holds them),
+    and how they were counted when an earlier part parked them."""
+    part = _load_part(ports, message, price)
+    return part.rows, part.before
 
 
 def store_final_rows(ports: Ports, message: ChunkMessage, rows: list[RowResult], attempt: str,
@@ -216,13 +221,16 @@ def store_final_rows(ports: Ports, message: ChunkMessage, rows: list[RowResult],
     return _store(ports, message, _Part(rows, enriched=True), attempt, batch)
 
 
-def _load_part(ports: Ports, message: ChunkMessage) -> _Part:
+def _load_part(ports: Ports, message: ChunkMessage, price: int) -> _Part:
     if message.rows is not None:
         return _Part([_pending(row, message.fields) for row in message.rows], enriched=False)
     assert message.source_key is not None, "a later part points at its previous part"
     lines = part_rows(ports.blobs.read(message.source_key))
     rows = [RowResult.model_validate_json(line) for line in lines[message.source_skip:]]
-    return _Part(rows, enriched=all(row.status in _REUSABLE for row in rows))
+    # A reprocessed part's rows were taken off the counters when the batch reopened.
+    before = Counted() if message.reprocess else counted_before(rows, price)
+    reuse = not message.refresh and all(row.status in _REUSABLE for row in rows)
+    return _Part(rows, enriched=reuse, before=before, refresh=message.refresh)
 
 
 def _pending(row: ChunkRow, fields: dict[str, int]) -> RowResult:
@@ -233,10 +241,11 @@ def _pending(row: ChunkRow, fields: dict[str, int]) -> RowResult:
 
 
 def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int]) -> _Part:
-    todo = [row for row in part.rows if row.status not in _REUSABLE]
+    kept = (RowStatus.SKIPPED,) if part.refresh else _REUSABLE
+    todo = [row for row in part.rows if row.status not in kept]
     fresh = iter(pipeline.enrich_rows([ChunkRow(i=row.i, v=row.v) for row in todo], fields))
-    rows = [row if row.status in _REUSABLE else next(fresh) for row in part.rows]
-    return _Part(rows, enriched=True)
+    rows = [row if row.status in kept else next(fresh) for row in part.rows]
+    return replace(part, rows=rows, enriched=True)
 
 
 def _store(ports: Ports, message: ChunkMessage, part: _Part, attempt: str, batch: Batch) -> str:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from chalicelib.domain.limits import MAX_PRICE
 from chalicelib.sources.config import HttpSourceConfig
 from chalicelib.sources.presets import resolve
 
@@ -18,7 +19,7 @@ class DatasetSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     type: Literal["dataset"]
     dataset_id: str = Field(pattern=r"^ds_[0-9a-f]{16}$")
-    price: int | None = Field(default=None, ge=0)  # None: the mode's price
+    price: int | None = Field(default=None, ge=0, le=MAX_PRICE)  # None: the mode's price
 
 
 class HttpSource(BaseModel):
@@ -76,5 +77,5 @@ class TenantConfig(BaseModel):
     require_full_balance: bool = False
     # Resume batches paused for credits by themselves after a top-up (a batch may opt out).
     auto_resume: bool = True
-    prices: dict[Literal["basic", "advanced"], Annotated[int, Field(ge=0)]] = Field(
+    prices: dict[Literal["basic", "advanced"], Annotated[int, Field(ge=0, le=MAX_PRICE)]] = Field(
         default_factory=dict)

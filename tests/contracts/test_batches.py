@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.billing import Settlement
+from chalicelib.domain.billing import Counted, Settlement
 from chalicelib.domain.errors import BadInput, Conflict
 from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, Mode, PartRecord, RowStatus
 from chalicelib.domain.options import BatchPatch
@@ -94,10 +94,10 @@ def test_a_transition_happens_only_from_an_allowed_status_and_sets_its_fields(po
 
 
 def _settle(ports: Ports, stored: Batch, chunk: int, rows: int, parked: int = 0) -> None:
-    settlement = Settlement(settled=rows, cost=0, completed=0, not_found=rows, failed=0, skipped=0,
-                            parked=parked)
+    settlement = Settlement(rows=rows + parked, settled=rows, cost=0, completed=0, not_found=rows,
+                            failed=0, skipped=0, parked=parked)
     ports.settlement.settle(SettleRequest(stored, chunk, 0, settlement, PartRecord(f"k{chunk}", 0, rows),
-                                          prepaid=True, parked_before=0, now=NOW))
+                                          prepaid=True, before=Counted(), now=NOW))
 
 
 def test_chunks_list_in_order_and_the_parked_ones_alone(ports: Ports) -> None:
@@ -193,3 +193,36 @@ def test_a_dispatch_mark_clears_only_for_its_own_start_and_heals_are_kept(ports:
     ports.batches.healed("t_1", batch_id, 2, 500)
     stored = ports.batches.get("t_1", batch_id)
     assert stored is not None and (stored.dispatch_at, stored.heals, stored.healed_at) == (None, 2, 500)
+
+
+def test_a_reopened_chunk_names_its_reprocess_part_until_that_part_settles(ports: Ports) -> None:
+    stored = batch(1, status=BatchStatus.PROCESSING)
+    ports.batches.put_new(stored)
+    _settle(ports, stored, 0, 3)
+
+    ports.batches.reopen_chunk(stored.batch_id, 0, 1, "work/b/chunks/000000/p001-reprocess.jsonl")
+    reopened = ports.batches.chunks(stored.batch_id)[0]
+    settlement = Settlement(rows=3, settled=3, cost=0, completed=0, not_found=3, failed=0, skipped=0,
+                            parked=0)
+    ports.settlement.settle(SettleRequest(stored, 0, 1, settlement, PartRecord("k0-1", 0, 3),
+                                          prepaid=True, before=Counted(), now=NOW))
+
+    assert (reopened.done, reopened.reprocess_key) == (False, "work/b/chunks/000000/p001-reprocess.jsonl")
+    settled = ports.batches.chunks(stored.batch_id)[0]
+    assert (settled.done, settled.reprocess_key, settled.next_part) == (True, None, 2)
+    with pytest.raises(Conflict):
+        ports.batches.reopen_chunk(stored.batch_id, 0, 1, "k")
+
+
+def test_skip_unsettled_counts_a_cancelled_batchs_open_rows_as_skipped_once(ports: Ports) -> None:
+    counts = BatchCounts(completed=3, not_found=1, failed=1, skipped=2, parked=4)
+    stored = batch(1, status=BatchStatus.CANCELLED, counts=counts, total_rows=15, parked_cost=4)
+    ports.batches.put_new(stored)
+    ports.batches.put_new(batch(2, status=BatchStatus.PROCESSING, counts=counts, total_rows=15))
+
+    skipped = ports.batches.skip_unsettled(stored, LATER)
+    running = ports.batches.skip_unsettled(batch(2, counts=counts, total_rows=15), LATER)
+
+    assert skipped is not None and running is None
+    assert skipped.counts == BatchCounts(completed=3, not_found=1, failed=1, skipped=10, parked=0)
+    assert skipped.parked_cost == 0 and ports.batches.get("t_1", stored.batch_id) == skipped

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.billing import PauseReason, Settlement, park_everything
+from chalicelib.domain.billing import Counted, PauseReason, Settlement, park_everything
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged
 from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, BillingKind, PartRecord, Tenant
 from chalicelib.ports.settlements import SettleRequest
@@ -26,10 +26,11 @@ def _books(ports: Ports, balance: int = 100, billing: BillingKind = BillingKind.
 
 def _request(stored: Batch, cost: int, chunk: int = 0, part: int = 0, parked: int = 0,
              pause: PauseReason | None = None, prepaid: bool = True) -> SettleRequest:
-    settlement = Settlement(settled=cost + 2, cost=cost, completed=cost, not_found=2, failed=0, skipped=0,
-                            parked=parked, pause=pause, found={"email": cost} if cost else {})
+    settlement = Settlement(rows=cost + 2 + parked, settled=cost + 2, cost=cost, completed=cost,
+                            not_found=2, failed=0, skipped=0, parked=parked, parked_cost=parked,
+                            pause=pause, found={"email": cost} if cost else {})
     return SettleRequest(stored, chunk, part, settlement, PartRecord(f"p{chunk}-{part}", 0, cost + 2),
-                         prepaid=prepaid, parked_before=0, now=NOW)
+                         prepaid=prepaid, before=Counted(), now=NOW)
 
 
 def _state(ports: Ports, stored: Batch) -> tuple[int, Batch, int]:
@@ -124,16 +125,19 @@ def test_a_partial_settlement_pauses_and_a_later_part_settles_the_rest(ports: Po
     paused = ports.batches.get("t_1", stored.batch_id)
     assert paused is not None and paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
     assert paused.message and "Top up" in paused.message and paused.counts.parked == 4
-    ports.settlement.settle(SettleRequest(paused, 1, 0, park_everything([]), PartRecord("p1-0", 0, 0),
-                                          prepaid=True, parked_before=0, now=NOW))
+    assert paused.parked_cost == 4
+    ports.settlement.settle(SettleRequest(paused, 1, 0, park_everything([], 1), PartRecord("p1-0", 0, 0),
+                                          prepaid=True, before=Counted(), now=NOW))
     resumed = ports.batches.transition("t_1", stored.batch_id, BatchStatus.PROCESSING, (paused.status,), NOW)
     assert resumed is not None
     later = _request(resumed, cost=4, part=1)
-    ports.settlement.settle(SettleRequest(resumed, 0, 1, later.settlement, later.record, True, 4, NOW))
+    ports.settlement.settle(SettleRequest(resumed, 0, 1, later.settlement, later.record, True,
+                                          Counted(parked=4, parked_cost=4), NOW))
 
     balance, fresh, entries = _state(ports, stored)
     chunk = ports.batches.chunks(stored.batch_id)[0]
     assert (balance, fresh.credits_spent, fresh.counts.parked, entries) == (93, 7, 0, 3)
+    assert fresh.parked_cost == 0
     assert (chunk.next_part, chunk.done, len(chunk.parts)) == (2, True, 2)
 
 

@@ -111,6 +111,18 @@ class InMemoryBatches:
                 raise Conflict(f"Chunk {chunk} of {batch_id} moved past part {next_part}.")
             self._t.chunks[batch_id][chunk] = replace(state, done=False, reprocess_key=key)
 
+    def skip_unsettled(self, batch: Batch, now: str) -> Batch | None:
+        """A cancelled batch's unsettled rows counted as skipped, from ``batch``'s counters."""
+        assert batch.total_rows is not None, "a batch that was split"
+        with self._t.lock:
+            stored = self._t.batches.get((batch.tenant_id, batch.batch_id))
+            if stored is None or stored.status is not BatchStatus.CANCELLED or stored.finished_at:
+                return None
+            c = batch.counts
+            final = replace(c, skipped=batch.total_rows - c.completed - c.not_found - c.failed,
+                            parked=0)
+            return self._replace(stored, counts=final, parked_cost=0, updated_at=now)
+
     def chunks(self, batch_id: str, parked_only: bool = False) -> list[ChunkState]:
         """A batch's chunk records in chunk order (or only those with parked rows)."""
         with self._t.lock:

@@ -57,7 +57,7 @@ class InMemorySettlements:
         chunks = self._t.chunks.setdefault(batch.batch_id, {})
         before = chunks.get(req.chunk)
         chunks[req.chunk] = ChunkState(batch.batch_id, req.chunk, req.part + 1, s.done,
-                                       (*(before.parts if before else ()), req.record))
+                                       (*(before.parts if before else ()), req.record))  # no pending
         stored = self._t.batches[(batch.tenant_id, batch.batch_id)]
         self._t.batches[(batch.tenant_id, batch.batch_id)] = _counted(stored, req)
         if not s.cost:
@@ -72,10 +72,10 @@ class InMemorySettlements:
 
 def _counted(stored: Batch, req: SettleRequest) -> Batch:
     """The batch with the settlement's counters added (and the pause it caused)."""
-    s, c = req.settlement, stored.counts
+    s, c, before = req.settlement, stored.counts, req.before
     counts = BatchCounts(completed=c.completed + s.completed, not_found=c.not_found + s.not_found,
-                         failed=c.failed + s.failed, skipped=c.skipped + s.skipped,
-                         parked=c.parked + s.parked - req.parked_before)
+                         failed=c.failed + s.failed, skipped=c.skipped + s.skipped - before.skipped,
+                         parked=c.parked + s.parked - before.parked)
     found = dict(stored.found)
     for name, count in s.found.items():
         if count:
@@ -86,6 +86,7 @@ def _counted(stored: Batch, req: SettleRequest) -> Batch:
             lookups[how] = lookups.get(how, 0) + count
     changed = replace(stored, counts=counts, found=found, lookups=lookups,
                       credits_spent=stored.credits_spent + s.cost,
+                      parked_cost=stored.parked_cost + s.parked_cost - before.parked_cost,
                       chunks_done=stored.chunks_done + (1 if s.done else 0), updated_at=req.now)
     if req.failure and stored.failure is None:
         changed = replace(changed, failure=req.failure)

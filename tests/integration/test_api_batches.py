@@ -97,7 +97,9 @@ def test_multipart_csv_runs_to_completion_with_results_in_input_order(http: Http
             str(index), f"L{index}", "completed", "true", "1", "",
         ]
     charged = read_csv(aws.ports.blobs.read(results_key(batch, "credits.csv")))
-    assert charged == [["row_index", "row_id", "credits"]] + [[str(i), f"L{i}", "1"] for i in range(5)]
+    entry = f"charge#{batch_id}#000000#000"  # the ledger entry of the one chunk's charge
+    assert charged == [["row_index", "row_id", "credits", "ledger_entry"]] + [
+        [str(i), f"L{i}", "1", entry] for i in range(5)]
 
 
 def test_semicolon_cp1252_file_keeps_its_cells_in_utf8_results(http: Http, aws: Aws) -> None:

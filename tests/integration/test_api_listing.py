@@ -36,7 +36,7 @@ def test_list_with_a_bad_limit_is_a_422(http: Http, aws: Aws) -> None:
     tenant = aws.tenant(100)
     cases = Cases()
 
-    for limit in ("0", "101", "abc", "-1", "2.5", "", "%C2%B2"):  # the last is "²", a digit to isdigit()
+    for limit in ("0", "abc", "-1", "2.5", "", "%C2%B2"):  # the last is "²", a digit to isdigit()
         with cases.case(f"limit={limit}"):
             body = error(http.get(f"/v1/batches?limit={limit}", tenant.api_key), 422, "validation_error")
             assert "limit" in body["message"], body

@@ -9,6 +9,9 @@ import pytest
 from chalicelib import topology
 from chalicelib.domain.models import BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions
+from chalicelib.services.datasets import create_dataset
+from chalicelib.services.sources import configure
+from chalicelib.sources.spec import TenantConfig
 from tests.conftest import Aws, fresh_aws
 from tests.csvs import leads
 from tests.helpers import create_batch, take_messages
@@ -31,6 +34,10 @@ def _chunk_sizes(aws: Aws) -> list[int]:
 @pytest.mark.parametrize(("mode", "expected"), [("basic", [500, 500, 200]), ("advanced", [100] * 12)])
 def test_rows_per_chunk_follow_the_mode(defaults: Aws, mode: str, expected: list[int]) -> None:
     tenant = defaults.tenant(10_000)
+    dataset = create_dataset(defaults.ports, tenant.tenant_id, b"email,title\r\na@example.com,CTO\r\n",
+                             "titles")  # advanced mode runs a configured source
+    configure(defaults.ports, tenant.tenant_id, TenantConfig.model_validate(
+        {"sources": [{"type": "dataset", "dataset_id": dataset.dataset_id}]}))
     batch = create_batch(defaults.ports, tenant.tenant_id, leads(1_200), "leads.csv",
                          BatchOptions(mode=mode))  # type: ignore[arg-type]
     defaults.pump(topology.INGEST)

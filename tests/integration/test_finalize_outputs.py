@@ -92,6 +92,7 @@ SCENARIOS = {
     "cancelled": (BatchStatus.CANCELLED, True, CANCELLED_INPUT, CANCELLED_CHUNKS),
     "completed": (BatchStatus.PROCESSING, False, COMPLETED_INPUT, COMPLETED_CHUNKS),
 }
+FIELDS = {"cancelled": {"full_name": 0, "email": 1, "city": 2}, "completed": {"id": 0, "email": 1}}
 
 
 def _store(aws: Aws, batch_id: str, chunks: list[list[Part]]) -> None:
@@ -120,7 +121,7 @@ def _batch(aws: Aws, scenario: str) -> Batch:
     batch = Batch(tenant_id=TENANT, batch_id=batch_id, name=f"Lëads {scenario}", status=status,
                   mode=Mode.BASIC, entity_type="person", price=2, created_at="2025-01-01T00:00:00.000+00:00",
                   updated_at="2025-01-01T00:00:00.000+00:00", input_key=uploaded,
-                  metadata={"team": "Zoë", "n": 1}, has_header=has_header,
+                  metadata={"team": "Zoë", "n": 1}, has_header=has_header, fields=FIELDS[scenario],
                   chunks_total=len(chunks), chunks_done=len(chunks))
     aws.ports.batches.put_new(batch)
     return batch

@@ -10,7 +10,7 @@ from chalicelib.domain.models import PART_TRAILER, Batch, BatchStatus, RowResult
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.rendering import Rendered, render_row
 from chalicelib.keys import parts_prefix, results_key
-from chalicelib.services import finalizing
+from chalicelib.services import finalize_rows, finalizing
 from chalicelib.services.batches import cancel_batch, resume_batch
 from chalicelib.services.finalizing import FILES
 from chalicelib.services.tenants import top_up
@@ -60,11 +60,12 @@ def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record the index of every row finalize renders itself."""
     calls: list[int] = []
 
-    def counted(row: RowResult, price: int, escape: bool = True) -> tuple[Rendered, tuple[str, ...]]:
+    def counted(row: RowResult, price: int, escape: bool = True,
+                charged: int | None = None) -> tuple[Rendered, tuple[str, ...]]:
         calls.append(row.i)
-        return render_row(row, price, escape)
+        return render_row(row, price, escape, charged)
 
-    monkeypatch.setattr(finalizing, "render_row", counted)
+    monkeypatch.setattr(finalize_rows, "render_row", counted)
     return calls
 
 

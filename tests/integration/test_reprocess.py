@@ -66,8 +66,10 @@ def test_refresh_charges_the_matched_rows_again_and_plain_reprocess_never_does(
     aws.drain()
 
     assert nothing.status == 422  # no failed row: nothing to do, nothing charged
-    assert incomplete.body["reprocessing_rows"] == 50
-    assert after_incomplete.credits_spent == 200  # not-found rows stay free
+    # Every row settled: none is incomplete (not-found rows are settled; seed 003's
+    # incomplete_only takes pending, queued and in-progress rows only).
+    assert incomplete.status == 422 and "incomplete" in incomplete.body["message"]
+    assert after_incomplete.credits_spent == 200
     assert refreshed.body["reprocessing_rows"] == 250
     done, rows = _books(aws, tenant.tenant_id, batch_id)
     assert done.credits_spent == 400 and done.counts.completed == 200

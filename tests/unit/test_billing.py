@@ -63,14 +63,19 @@ def test_a_plan_counts_every_row_once_and_says_why_it_stopped(
     part: list[RowResult], price: int, balance: int | None, cap_left: int | None
 ) -> None:
     plan = plan_settlement(part, price, balance, cap_left)
-    prefix = part[:plan.settled]
+    prefix, rest = part[:plan.settled], part[plan.settled:]
     by_status = Counter(row.status for row in prefix)
+    waiting = [row for row in rest if row.status is not RowStatus.SKIPPED]
 
-    assert plan.settled + plan.parked == len(part)
-    assert (plan.completed, plan.not_found, plan.failed, plan.skipped) == tuple(
-        by_status[s] for s in SETTLED_STATUSES)
+    # A skipped row counts as skipped at once, settled or not: it waits for nothing (issue 11 #6).
+    assert plan.settled + plan.parked + (len(rest) - len(waiting)) == len(part)
+    assert (plan.completed, plan.not_found, plan.failed) == tuple(
+        by_status[s] for s in SETTLED_STATUSES[:3])
+    assert plan.skipped == sum(row.status is RowStatus.SKIPPED for row in part)
+    assert plan.parked == len(waiting)
+    assert plan.parked_cost == sum(row_cost(row, price) for row in waiting)
     assert plan.found == dict(Counter(name for row in prefix for name in row.found))
-    assert plan.done == (plan.parked == 0) == (plan.pause is None)
+    assert plan.done == (plan.settled == len(part)) == (plan.parked == 0) == (plan.pause is None)
     if plan.pause is PauseReason.CAP:
         assert not _within(sum(row_cost(r, price) for r in part[:plan.settled + 1]), cap_left)
     if plan.pause is PauseReason.BALANCE:

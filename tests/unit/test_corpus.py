@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.domain.columns import ColumnMapping, resolve_columns
 from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.upload import columns_and_rows
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 SAMPLE_ROWS = 50
@@ -29,11 +30,12 @@ class Expected:
 
 
 CASES: dict[str, Expected] = {
-    # 6 contacts + the 5 non-blank lines of Salesforce's report footer ("Copyright ...").
+    # 6 contacts, the 2 blank lines above Salesforce's report footer (skipped as blank_line,
+    # each keeping its row_index) and the footer's 5 lines ("Copyright ...").
     "salesforce_contacts_report.csv": Expected({
         **NAME, "company": "Account Name", "street": "Mailing Street", "city": "Mailing City",
         "state": "Mailing State/Province", "zip": "Mailing Zip/Postal Code", "country": "Mailing Country",
-        "phone": "Phone", "email": "Email", "id": "Contact ID"}, rows=11),
+        "phone": "Phone", "email": "Email", "id": "Contact ID"}, rows=13),
     "salesforce_leads_latin1.csv": Expected({
         "id": "Lead ID", **NAME, "company": "Company", "street": "Street", "city": "City",
         "state": "State/Province", "zip": "Zip/Postal Code", "country": "Country", "phone": "Phone",
@@ -78,7 +80,8 @@ CASES: dict[str, Expected] = {
     "excel_unicode_text_utf16.txt": Expected({
         "full_name": "Contact Name", "email": "Email", "phone": "Mobile", "company": "Organisation",
         "city": "Town", "zip": "Postcode"}, rows=3, delimiter="\t", encoding="utf-16"),
-    "bare_emails_no_header.csv": Expected({"email": "column_1"}, rows=6, has_header=False),
+    # 6 addresses and the blank line between two of them.
+    "bare_emails_no_header.csv": Expected({"email": "column_1"}, rows=7, has_header=False),
     "bare_phones_no_header.csv": Expected({"phone": "column_1"}, rows=6, has_header=False),
     "headerless_multi_column.csv": Expected({"email": "column_1", "phone": "column_3"}, rows=3,
                                             has_header=False),
@@ -100,7 +103,9 @@ CASES: dict[str, Expected] = {
         "zip": "Column F"}, rows=5),
     "pandas_unnamed_columns.csv": Expected({
         "zip": "Unnamed: 1", "email": "Kontakt", "handle": "Unnamed: 3"}, rows=5),
-    "blank_lines_everywhere.csv": Expected({"email": "email", "full_name": "name", "phone": "phone"}, rows=3),
+    # 3 people and the 5 blank lines (",," and "   " too) between the header and the last of them;
+    # the blank lines above the header and at the end are no rows.
+    "blank_lines_everywhere.csv": Expected({"email": "email", "full_name": "name", "phone": "phone"}, rows=8),
     "wide_60_columns.csv": Expected({
         "email": "Email", **NAME, "company": "Company", "phone": "Mobile Phone", "city": "City",
         "country": "Country", "website": "Website", "linkedin": "Custom Field 45", "zip": "Zip"}, rows=8),
@@ -129,8 +134,10 @@ def read(name: str) -> tuple[ColumnMapping, int, str, str]:
     with (CORPUS / name).open("rb") as stream:
         table = open_csv(stream)
         rows = list(table.rows)
-    mapping = resolve_columns(table.header, rows[:SAMPLE_ROWS])
-    data_rows = len(rows) - mapping.skip_rows + (0 if mapping.has_header else 1)
+        mapping = resolve_columns(table.header, [row for row in rows if row][:SAMPLE_ROWS])
+        table.rows = iter(rows)
+        _, data = columns_and_rows(table, mapping.has_header, mapping.skip_rows)
+        data_rows = sum(1 for _ in data)
     return mapping, data_rows, table.encoding, table.delimiter
 
 

@@ -110,10 +110,11 @@ def test_quoted_fields_keep_delimiters_quotes_and_newlines() -> None:
     ]
 
 
-def test_blank_lines_between_rows_are_skipped() -> None:
+def test_blank_lines_between_rows_keep_their_place_and_trailing_ones_are_no_rows() -> None:
+    """Issue 11 #3: a row's position in the file is its row_index, blank lines counted."""
     data = b"a,b\r\n\r\n1,2\r\n   \r\n,\r\n\r\n3,4\r\n\r\n"
 
-    assert read(data) == (["a", "b"], [["1", "2"], ["3", "4"]])
+    assert read(data) == (["a", "b"], [[], ["1", "2"], [], [], [], ["3", "4"]])
 
 
 def test_ragged_rows_are_kept_as_they_are() -> None:
@@ -210,4 +211,7 @@ def test_any_table_written_by_the_csv_module_reads_back(table: tuple[str, list[s
 
     assert got.delimiter == delimiter
     assert got.header == header
-    assert list(got.rows) == [row for row in rows if any(cell.strip() for cell in row)]
+    kept = [row if any(cell.strip() for cell in row) else [] for row in rows]
+    while kept and not kept[-1]:  # blank lines after the last record are no rows
+        kept.pop()
+    assert list(got.rows) == kept

@@ -54,10 +54,20 @@ def test_street_is_split_into_number_name_and_unit(
 ) -> None:
     result = enrich(street=street)
 
-    assert (result.matched, result.outputs) == (True, {
+    # Parsing the customer's own street line is no data found: without a zip it is not a match.
+    assert (result.matched, result.outputs) == (False, {
         "number": number, "street": name, "unit": unit, **NO_ZIP,
-        "consistent": None, "mismatch": None, "reason": None,
+        "consistent": None, "mismatch": None, "reason": "no zip code to locate the address",
     })
+
+
+def test_a_zip_no_city_has_is_no_match_even_beside_a_good_street() -> None:
+    """Issue 11: 00000 locates nothing, so the row is not billed."""
+    result = enrich(street="123 Main St", zip="00000", city="Springfield", state="IL")
+
+    assert result.matched is False
+    assert result.outputs["reason"] == "unknown zip code"
+    assert result.outputs["number"] == "123"
 
 
 def test_city_that_disagrees_with_the_zip_is_flagged() -> None:

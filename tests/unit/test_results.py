@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.rendering import csv_line, render_row, reorder, results_line
+from chalicelib.domain.rendering import charge_line, csv_line, render_row, reorder, results_line
 from chalicelib.domain.results import CREDITS_COLUMNS, ENRICH_COLUMNS, input_header, results_header
 
 
@@ -28,8 +28,11 @@ def results(header: list[str], columns: list[str], rows: list[RowResult], price:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def credits(rows: list[RowResult], price: int) -> list[list[str]]:
-    text = csv_line(CREDITS_COLUMNS) + "".join(render_row(r, price)[0].credit_line for r in rows)
+def credits(rows: list[RowResult], price: int, entry: str = "charge#b#000000#000") -> list[list[str]]:
+    """credits.csv as finalize writes it: one line per charge, naming its ledger entry."""
+    text = csv_line(CREDITS_COLUMNS) + "".join(
+        charge_line(done.credit_line, entry) for done in (render_row(r, price)[0] for r in rows)
+        if done.credit_line)
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
@@ -105,11 +108,26 @@ def test_credits_are_charged_only_for_completed_rows() -> None:
     assert [line[ENRICH_COLUMNS.index("enrich_credits") + 1] for line in table[1:]] == [
         "3", "0", "0", "0", "0", "3",
     ]
-    assert credits(rows, price=3) == [["row_index", "row_id", "credits"], ["0", "R0", "3"], ["5", "R5", "3"]]
+    assert credits(rows, price=3, entry="charge#b#000001#002") == [
+        ["row_index", "row_id", "credits", "ledger_entry"],
+        ["0", "R0", "3", "charge#b#000001#002"], ["5", "R5", "3", "charge#b#000001#002"]]
 
 
 def test_a_file_with_nothing_charged_has_a_credits_header_only() -> None:
-    assert credits([row(0, ["a"], RowStatus.NOT_FOUND)], price=1) == [["row_index", "row_id", "credits"]]
+    assert credits([row(0, ["a"], RowStatus.NOT_FOUND)], price=1) == [
+        ["row_index", "row_id", "credits", "ledger_entry"]]
+
+
+def test_a_row_charged_twice_shows_its_total_and_each_charge_has_a_line() -> None:
+    """Issue 11 #5: a refreshed row was charged by two parts; credits.csv lists both charges."""
+    again = row(0, ["a"], RowStatus.COMPLETED)
+
+    done, _ = render_row(again, price=2, charged=4)
+
+    assert done.credits == 4 and done.enrich.split(",")[4] == "4"
+    assert '"credits": 4' in done.jsonl
+    assert [charge_line(done.credit_line, f"charge#b#000000#00{part}") for part in (0, 1)] == [
+        "0,R0,2,charge#b#000000#000\r\n", "0,R0,2,charge#b#000000#001\r\n"]
 
 
 def test_input_header_adds_extra_columns_for_wide_rows() -> None:

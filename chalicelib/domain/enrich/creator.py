@@ -73,6 +73,10 @@ PLATFORMS: tuple[Platform, ...] = (
                         "stories", "photos", "videos", "privacy", "business", "legal", "help"})),
     Platform("threads", frozenset({"threads.net", "threads.com"}),
              (Route("@", _INSTAGRAM, "https://www.threads.com/@{handle}"),)),
+    # OnlyFans publishes no handle rules; its profile paths hold letters, digits, ".", "_", "-".
+    Platform("onlyfans", frozenset({"onlyfans.com"}),
+             (Route("", re.compile(r"[a-z0-9._-]{1,50}"), "https://onlyfans.com/{handle}"),),
+             frozenset({"my", "posts", "help", "terms", "privacy", "about", "login", "signup"})),
 )
 BY_HOST: dict[str, Platform] = {host: p for p in PLATFORMS for host in p.hosts}
 # What people type in a "platform" column, letters only, lower-cased.
@@ -87,15 +91,35 @@ PLAIN_SUBDOMAINS: frozenset[str] = frozenset({"", "www", "m", "mobile", "web"})
 FACEBOOK_ID_URL = "https://www.facebook.com/profile.php?id={handle}"
 
 
+def platform_name(text: str) -> str | None:
+    """The platform a name stands for ("IG", "Twitter", "tik tok") as PLATFORMS names it, or None."""
+    known = PLATFORM_ALIASES.get(re.sub(r"[^a-z]", "", text.lower()))
+    return known.name if known else None
+
+
+def platform_in_header(header: str) -> str | None:
+    """The platform a column's name names ("Instagram", "TikTok handle", "X (Twitter)"), or None."""
+    for word in [header, *re.findall(r"[a-z]+", header.lower())]:
+        found = platform_name(word)
+        if found:
+            return found
+    return None
+
+
 class CreatorEnricher:
     """Find the platform, handle and canonical profile URL of a creator's social account."""
 
     name = "creator"
 
+    def __init__(self, default_platform: str | None = None) -> None:
+        # The batch's platform, for bare handles in rows without a platform column.
+        self._platform = default_platform or ""
+
     def enrich(self, record: CanonicalRecord) -> EnricherResult:
         """Read ``handle`` (+ ``platform``), ``linkedin`` or a social ``website``; never raises."""
         # Each input column with the platform a bare name in it belongs to.
-        sources = (("handle", record.get("platform") or ""), ("linkedin", "linkedin"), ("website", ""))
+        platform = record.get("platform") or self._platform
+        sources = (("handle", platform), ("linkedin", "linkedin"), ("website", ""))
         candidates = [((record.get(key) or "").strip(), platform) for key, platform in sources]
         # A company's own website is no creator input: only a known platform's URL counts.
         if not _platform_of_url(candidates[2][0]):

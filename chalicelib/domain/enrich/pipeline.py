@@ -115,23 +115,39 @@ def _run(enricher: Enricher, record: dict[str, str]) -> EnricherResult:
         return EnricherResult(status=AttributeStatus.ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
-# Per entity type: every enricher that runs, and those whose match makes the row billable.
-# Splitting a name or cleaning a company name the customer gave is never what they pay for.
-_BY_TYPE: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
-    "person": (("email", "phone", "name", "company"), frozenset({"email", "phone"})),
-    "company": (("company", "email", "phone"), frozenset({"company", "phone"})),
-    "place": (("place", "phone"), frozenset({"place", "phone"})),
-    "creator": (("creator",), frozenset({"creator"})),
+# Per entity type: the enrichers that always run, those that run when the file has a column
+# they read, and those whose match makes the row billable. Splitting a name or cleaning a
+# company name the customer gave is never what they pay for; a place's name is no person's.
+_BY_TYPE: dict[str, tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]] = {
+    "person": (("email", "phone", "name", "company"), ("place",), frozenset({"email", "phone"})),
+    "company": (("company", "email", "phone"), ("place",), frozenset({"company", "phone"})),
+    "place": (("place", "phone"), ("email", "company"), frozenset({"place", "phone"})),
+    "creator": (("creator",), (), frozenset({"creator"})),
+}
+# The canonical fields each enricher reads.
+READS: dict[str, frozenset[str]] = {
+    "email": frozenset({"email"}), "phone": frozenset({"phone"}),
+    "name": frozenset({"full_name", "first_name", "last_name"}),
+    "company": frozenset({"company", "domain", "website", "email"}),
+    "place": frozenset({"street", "zip", "city", "state"}),
+    "creator": frozenset({"handle", "linkedin", "website"}),
 }
 
 
-@lru_cache(maxsize=32)
-def built_in_pipeline(entity_type: str, default_phone_region: str) -> Pipeline:
-    """The built-in enrichers for an entity type (offline, no network)."""
+def enricher_names(entity_type: str, fields: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The enrichers a batch of this type runs on a file with these canonical columns."""
+    always, by_column, _ = _BY_TYPE.get(entity_type, _BY_TYPE["person"])
+    return always + tuple(name for name in by_column if READS[name] & fields)
+
+
+@lru_cache(maxsize=64)
+def built_in_pipeline(entity_type: str, default_phone_region: str,
+                      fields: frozenset[str] = frozenset(), platform: str | None = None) -> Pipeline:
+    """The built-in enrichers for an entity type and the file's columns (offline, no network)."""
     made: dict[str, Enricher] = {
         "email": EmailEnricher(), "phone": PhoneEnricher(default_region=default_phone_region),
         "name": NameEnricher(), "company": CompanyEnricher(), "place": PlaceEnricher(),
-        "creator": CreatorEnricher(),
+        "creator": CreatorEnricher(default_platform=platform),
     }
-    names, billable = _BY_TYPE.get(entity_type, _BY_TYPE["person"])
-    return Pipeline([made[name] for name in names], billable)
+    billable = _BY_TYPE.get(entity_type, _BY_TYPE["person"])[2]
+    return Pipeline([made[name] for name in enricher_names(entity_type, fields)], billable)

@@ -53,7 +53,9 @@ class PlaceEnricher:
     name = "place"
 
     def enrich(self, record: CanonicalRecord) -> EnricherResult:
-        """Describe the record's US address; matched when the zip resolved or the street parsed."""
+        """Describe the record's US address; matched only when its zip (given, or found in the
+        street line) is a known place: parsing the customer's own street is no data found, and
+        a zip no city has (00000) locates nothing."""
         street = (record.get("street") or "").strip()
         zip_text = (record.get("zip") or "").strip()
         region = region_for_country(record.get("country"))
@@ -68,8 +70,9 @@ class PlaceEnricher:
         outputs: dict[str, Any] = {
             **_street_outputs(parsed), **_zip_outputs(place), **_consistency(place, city, state)
         }
-        matched = place is not None or bool(outputs["number"] and outputs["street"])
-        outputs["reason"] = None if matched else _reason(zip_text, street)
+        matched = place is not None
+        understood = bool(outputs["number"] and outputs["street"])
+        outputs["reason"] = None if matched else _reason(zip_text, street, understood)
         return EnricherResult(status=AttributeStatus.RUN, matched=matched, outputs=outputs)
 
 
@@ -147,10 +150,12 @@ def _consistency(place: dict[str, Any] | None, city: str, state: str) -> dict[st
     return {"consistent": not problems, "mismatch": "; ".join(problems) or None}
 
 
-def _reason(zip_text: str, street: str) -> str:
+def _reason(zip_text: str, street: str, understood: bool) -> str:
     if zip_text:
         return "unknown zip code" if ZIP_RE.fullmatch(zip_text) else "not a US zip code"
-    return "street address not understood" if street else "no address"
+    if street:
+        return "no zip code to locate the address" if understood else "street address not understood"
+    return "no address"
 
 
 def _key(text: str) -> str:

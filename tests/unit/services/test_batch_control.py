@@ -11,6 +11,7 @@ from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.keys import input_key
 from chalicelib.services.batches import cancel_batch, patch_batch, resume_batch, submit
 from chalicelib.services.claims import claim, create_unclaimed
+from chalicelib.services.datasets import create_dataset
 from chalicelib.services.idempotency import create_once, request_hash
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import configure
@@ -22,7 +23,9 @@ from tests.helpers import create_batch, deliver, peek_messages, reload
 
 def test_a_submitted_batch_is_stored_uploaded_and_its_split_queued_at_its_price(ports: Ports) -> None:
     tenant = create_tenant(ports, "Acme", 100)
-    configure(ports, tenant.tenant_id, TenantConfig(prices={"advanced": 5}))
+    dataset = create_dataset(ports, tenant.tenant_id, b"email,title\r\na@example.com,CTO\r\n", "t")
+    configure(ports, tenant.tenant_id, TenantConfig.model_validate(  # advanced runs a source
+        {"prices": {"advanced": 5}, "sources": [{"type": "dataset", "dataset_id": dataset.dataset_id}]}))
 
     basic = create_batch(ports, tenant.tenant_id, leads(3))
     advanced = create_batch(ports, tenant.tenant_id, leads(3), options=BatchOptions(mode="advanced"))

@@ -11,7 +11,7 @@ from chalicelib.domain.models import BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.keys import input_key
 from chalicelib.services.batches import cancel_batch, patch_batch, resume_batch, start_batch
-from chalicelib.services.finalizing import NOT_PROCESSED
+from chalicelib.services.input_rows import NOT_PROCESSED
 from chalicelib.services.lifecycle import tick, top_up_and_resume
 from chalicelib.services.ports import Ports
 from chalicelib.services.reprocess import reprocess_batch
@@ -206,7 +206,11 @@ def test_rows_and_preview_agree_with_the_counters_during_and_after_the_run(ports
 
     paused = reload(ports, batch)
     during = rows_page(ports, paused, None, 1000, 0)
-    assert during["total"] == paused.counts.settled
+    # every row, with its status now: settled ones, the parked rest, none missing (issue 11 #6)
+    statuses = [row["status"] for row in during["rows"]]
+    assert during["total"] == paused.total_rows == 120
+    assert statuses.count("parked") == paused.counts.parked > 0
+    assert statuses.count("completed") == paused.counts.completed == 40
     top_up(ports, tenant.tenant_id, 100)
     resume_batch(ports, tenant.tenant_id, batch.batch_id)
     deliver(ports)
