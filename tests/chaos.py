@@ -1,8 +1,9 @@
 """One batch's life as a script of steps, run on moto with faults striking inside any step.
 
-The steps: ``split``, ``work`` (until the balance pauses it), ``resume`` (after a top-up),
-``work`` again, ``tick`` (its finalize message dead-lettered: the tick must re-drive it),
-``finalize``, ``reprocess`` (the rows not found or failed, then their work and finalize).
+The steps: ``split``, ``work`` (until the balance pauses it), ``resume`` (after a top-up; the
+parts it sent are lost), ``tick`` (it must continue the stalled batch), ``work`` again,
+``tick`` (the finalize message dead-lettered: it must re-drive it), ``finalize``,
+``reprocess`` (the rows not found or failed, then their work and finalize).
 Whatever a fault breaks, the platform and the client do what they would: a client whose call
 got no answer calls again (``client_call``); ``recover`` starts the next process (``Killed``
 ends one), lets the messages a dead process held come back, drains the queues, and runs the
@@ -109,6 +110,8 @@ def run_script(world: World) -> None:
     _step(world, "work", lambda: world.pump(topology.WORK))
     top_up(aws.ports, tenant.tenant_id, TOP_UP)
     _step(world, "resume", lambda: _resume(world))
+    take_messages(aws.ports, topology.WORK)  # lost: the batch stalls until the tick continues it
+    _step(world, "tick", lambda: _tick(world))
     _step(world, "work", lambda: world.pump(topology.WORK))
     _lose_finalize(world)
     _step(world, "tick", lambda: _tick(world))
@@ -188,7 +191,6 @@ def _resume(world: World) -> None:
             resume_batch(world.aws.ports, batch.tenant_id, batch.batch_id)
 
     client_call(world, call)
-    world.pump(topology.WORK)
 
 
 def _reprocess(world: World) -> None:
