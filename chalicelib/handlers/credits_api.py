@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.handlers.http import ApiRoutes
-from chalicelib.handlers.queries import page_limit
+from chalicelib.handlers.queries import LEDGER_PAGE, LedgerQuery, page_limit
 from chalicelib.services import credits as service
 from chalicelib.services.ports import get_ports
 
 credits_api = ApiRoutes(__name__)
-
 
 
 @credits_api.route("/v1/credits", methods=["GET"])
@@ -25,6 +24,7 @@ def balance() -> dict[str, Any]:
 def ledger() -> dict[str, Any]:
     """Ledger entries, newest first: ``limit`` (clamped to 200), ``cursor``, ``kind``, ``batch_id``."""
     tenant_id = credits_api.tenant()
-    query = credits_api.query(service.LedgerQuery)
-    limit, paging = page_limit(query.limit, service.LEDGER_PAGE)
-    return service.ledger_page(get_ports(), tenant_id, query.model_copy(update={"limit": limit})) | paging
+    query = credits_api.query(LedgerQuery)
+    limit, paging = page_limit(query.limit, LEDGER_PAGE)
+    return service.ledger_page(get_ports(), tenant_id, limit, query.cursor, query.kind,
+                               query.batch_id) | paging

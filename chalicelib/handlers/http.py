@@ -118,7 +118,7 @@ def parse_model(model: type[Model], data: Any, where: tuple[str, ...] = ()) -> M
                   for e in exc.errors()]
         first = detail[0]
         name = ".".join(str(part) for part in first["loc"][len(where):]) or "body"
-        message = f"{name}: {first['msg']}"
+        message = f"{name}: {str(first['msg']).removeprefix('Value error, ')}"
         if first["type"] == "extra_forbidden":
             known = ", ".join(model.model_fields) or "none"
             message = (f"{' '.join(where) or 'body'} {'parameter' if where else 'field'} {name!r} is "

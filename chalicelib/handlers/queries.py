@@ -12,6 +12,7 @@ from chalicelib.domain.models import BatchStatus, RowStatus
 
 BATCHES_PAGE = 100  # largest page of GET /v1/batches
 ROWS_PAGE = 1_000  # largest page of GET /v1/batches/{id}/rows
+LEDGER_PAGE = 200  # largest page of GET /v1/credits/ledger
 MAX_ROW_OFFSET = 10_000_000
 
 
@@ -53,6 +54,15 @@ class RowsQuery(_Query):
     status: RowStatus | None = None
     limit: int = Field(default=100, ge=1)
     offset: int = Field(default=0, ge=0, le=MAX_ROW_OFFSET)
+
+
+class LedgerQuery(_Query):
+    """``GET /v1/credits/ledger``: newest first, by ``cursor``, of one ``kind`` or one batch."""
+
+    limit: int = Field(default=50, ge=1)
+    cursor: str | None = Field(default=None, max_length=500)
+    kind: Literal["topup", "charge"] | None = None
+    batch_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class ResultsQuery(_Query):

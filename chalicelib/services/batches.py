@@ -159,10 +159,13 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = Fa
             credits_required=batch.price, credits_remaining=batch.max_credits - batch.credits_spent,
             credits_to_finish=needed,
         )
-    # dispatch_at: if this process dies before every parked part is sent, the tick sends them
+    # dispatch_at: if this process dies before every parked part is sent, the tick sends them;
+    # refresh: vendor answers kept until now are not reused for the rows enriched again
+    now = ports.clock.now()
+    fresh = {"refresh_after": now} if refresh else {}
     resumed = ports.batches.transition(tenant_id, batch_id, BatchStatus.PROCESSING,
-                                       PAUSED_STATUSES, ports.clock.now(), message=None,
-                                       dispatch_at=int(ports.clock.epoch()))
+                                       PAUSED_STATUSES, now, message=None,
+                                       dispatch_at=int(ports.clock.epoch()), **fresh)
     if resumed is None:
         raise Conflict("The batch changed while resuming; read its status and retry.")
     dispatch(ports, resumed, refresh)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import NotFound
@@ -16,19 +14,6 @@ from chalicelib.services.ports import Ports
 # A ledger position: "{created_at}#{kind}#..." (see ledger_position); the cursor is its base64url.
 _POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T[^#\s]+#(topup|charge)#\S+")
 _ENTRY_FIELDS = ("entry_id", "kind", "credits", "rows", "batch_id", "created_at")
-
-
-LEDGER_PAGE = 200  # largest page of the ledger
-
-
-class LedgerQuery(BaseModel):
-    """Query string of ``GET /v1/credits/ledger``."""
-
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=50, ge=1)  # served at most LEDGER_PAGE a page
-    cursor: str | None = Field(default=None, max_length=500)
-    kind: Literal["topup", "charge"] | None = None
-    batch_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def credit_summary(ports: Ports, tenant_id: str) -> dict[str, Any]:
@@ -50,15 +35,16 @@ def credit_summary(ports: Ports, tenant_id: str) -> dict[str, Any]:
     }
 
 
-def ledger_page(ports: Ports, tenant_id: str, query: LedgerQuery) -> dict[str, Any]:
-    """One page of the tenant's ledger, newest first, and the cursor of the next page (or None)."""
-    before = decode_cursor(query.cursor, _POSITION) if query.cursor else None
-    found = ports.ledger.newest_first(tenant_id, query.limit + 1, before, query.kind,
-                                               query.batch_id)
-    page = found[:query.limit]
-    more = len(found) > query.limit
+def ledger_page(ports: Ports, tenant_id: str, limit: int, cursor: str | None = None,
+                kind: str | None = None, batch_id: str | None = None) -> dict[str, Any]:
+    """One page of the tenant's ledger, newest first (of one ``kind``, of one batch), and the
+    cursor of the next page (or None)."""
+    before = decode_cursor(cursor, _POSITION) if cursor else None
+    found = ports.ledger.newest_first(tenant_id, limit + 1, before, kind, batch_id)
+    page = found[:limit]
+    more = len(found) > limit
     return {
         "entries": [{name: entry.get(name) for name in _ENTRY_FIELDS} for entry in page],
         "next_cursor": encode_cursor(ledger_position(page[-1])) if more else None,
-        "limit": query.limit,
+        "limit": limit,
     }

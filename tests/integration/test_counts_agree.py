@@ -187,4 +187,20 @@ def test_incomplete_only_with_refresh_enriches_the_parked_rows_again(
         aws.drain()
         assert len(calls) == (4 if refresh else 0), (refresh, calls)
         assert_agree(books(http, aws, tenant, batch_id), [f"R{i}" for i in range(6)])
+        # refresh: the vendor answers kept before it are not reused either (the result cache)
+        stored = aws.ports.batches.get(tenant.tenant_id, batch_id)
+        assert stored is not None and (stored.refresh_after is not None) == refresh
     assert enriched_first == 12
+
+
+def test_incomplete_only_and_failed_only_together_are_a_422_naming_both(http: Http, aws: Aws) -> None:
+    """Two kinds of rows asked at once: the answer says to pick one (and says it plainly)."""
+    tenant = aws.tenant(2)
+    batch_id = _create(http, tenant.api_key, records=_records(6), auto_resume=False)
+    aws.drain()
+
+    both = error(http.post_json(f"/v1/batches/{batch_id}/reprocess", tenant.api_key,
+                                {"incomplete_only": True, "failed_only": True}), 422)
+
+    assert "failed_only" in both["message"] and "incomplete_only" in both["message"]
+    assert "Value error" not in both["message"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.errors import RateLimited, Unauthorized
-from chalicelib.services.credits import LedgerQuery, credit_summary, ledger_page
+from chalicelib.services.credits import credit_summary, ledger_page
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import (
     authenticate,
@@ -58,7 +58,7 @@ def test_the_credit_figures_and_the_ledger_pages_agree_with_the_balance(ports: P
     summary = credit_summary(ports, tenant.tenant_id)
     pages, cursor = [], None
     for _ in range(10):
-        page = ledger_page(ports, tenant.tenant_id, LedgerQuery(limit=1, cursor=cursor))
+        page = ledger_page(ports, tenant.tenant_id, 1, cursor)
         pages += page["entries"]
         cursor = page["next_cursor"]
         if cursor is None:
