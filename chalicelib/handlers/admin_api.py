@@ -75,6 +75,7 @@ def top_up(tenant_id: str) -> dict[str, Any]:
 def create_api_key(tenant_id: str) -> Response:
     """Give a tenant another API key; the key in the answer is shown this once."""
     _admin()
+    admin.no_body()
     created = service.create_api_key(get_ports(), tenant_id)
     return Response(
         body={"tenant_id": tenant_id, "key_id": created.key_id, "api_key": created.api_key,

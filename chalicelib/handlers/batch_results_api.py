@@ -18,7 +18,6 @@ from chalicelib.services.rows import preview, rows_page
 results_api = ApiRoutes(__name__)
 
 
-
 @results_api.route("/v1/batches/{batch_id}/rows", methods=["GET"])
 def rows(batch_id: str) -> dict[str, Any]:
     """Every row in input order with its current status (pending, parked and settled ones),

@@ -10,7 +10,7 @@ from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchPatch, LinkRequest, ReprocessRequest
 from chalicelib.domain.status import status_body
 from chalicelib.handlers.batch_access import readable_batch
-from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
+from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
 from chalicelib.handlers.queries import BATCHES_PAGE as _PAGE
 from chalicelib.handlers.queries import BatchListQuery, StatusQuery, page_limit
 from chalicelib.handlers.submission import read_submission
@@ -27,15 +27,8 @@ api = ApiRoutes(__name__)
 ACCEPTED = ["*/*"]
 
 
-
 def _accepted(batch: Batch, status_code: int = 202) -> Response:
     return Response(body=status_body(batch), status_code=status_code)
-
-
-def _no_body() -> None:
-    """A route that takes no body: nothing, or an empty JSON object (anything else is a 422)."""
-    if (api.current_request.raw_body or b"").strip():
-        parse_model(NoQuery, json_body(api.current_request))
 
 
 @api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED)
@@ -129,7 +122,7 @@ def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
     tenant_id = api.tenant()
     api.no_query()
-    _no_body()
+    api.no_body()
     return _accepted(service.resume_batch(get_ports(), tenant_id, batch_id))
 
 
@@ -151,5 +144,5 @@ def cancel(batch_id: str) -> Response:
     """Stop a batch; rows not yet settled are never charged."""
     tenant_id = api.tenant()
     api.no_query()
-    _no_body()
+    api.no_body()
     return _accepted(service.cancel_batch(get_ports(), tenant_id, batch_id))

@@ -99,9 +99,20 @@ class ApiRoutes(Blueprint):
         """Refuse any query parameter: the route takes none."""
         query_model(self.current_request, NoQuery)
 
+    def no_body(self) -> None:
+        """Refuse a body with any field: the route takes nothing, or an empty JSON object."""
+        if (self.current_request.raw_body or b"").strip():
+            parse_model(NoFields, json_body(self.current_request))
+
 
 class NoQuery(BaseModel):
     """The query string of a route that takes no query parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoFields(BaseModel):
+    """The body of a route that takes none (an empty JSON object at most)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -81,6 +81,18 @@ def test_admin_top_up_answers_the_new_balance(http: Http, aws: Aws) -> None:
     assert aws.balance(tenant.tenant_id) == 25
 
 
+def test_a_new_api_key_takes_no_body_fields(http: Http, aws: Aws) -> None:
+    """A field the route does not take is a 422 naming it, as on every other route."""
+    tenant = aws.tenant(0)
+    path = f"/v1/admin/tenants/{tenant.tenant_id}/api-keys"
+
+    refused = http.post_json(path, ADMIN_KEY, {"name": "ci"})
+    created = http.post_json(path, ADMIN_KEY, {})
+
+    assert ["name"] in detail_locs(error(refused, 422, "validation_error"))
+    assert created.status == 201 and created.json()["api_key"]
+
+
 def test_admin_top_up_of_an_unknown_tenant_is_a_404(http: Http) -> None:
     reply = http.post_json("/v1/admin/tenants/t_doesnotexist/credits", ADMIN_KEY, {"amount": 5})
 
