@@ -6,7 +6,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib import topology
-from chalicelib.handlers import events
+from chalicelib.handlers import events, observed
 from chalicelib.handlers.admin_api import admin
 from chalicelib.handlers.batch_results_api import results_api
 from chalicelib.handlers.batches_api import api
@@ -16,7 +16,11 @@ from chalicelib.handlers.datasets_api import datasets
 from chalicelib.handlers.fallback import register_fallbacks
 from chalicelib.settings import Settings
 
-app = Chalice(app_name="batch-enrich")
+# The service's loggers are chalicelib.observability's (JSON, correlated, filtered): Chalice's own
+# configuration of a logger named after the app would set that logger's level to ERROR.
+app = Chalice(app_name="batch-enrich", configure_logs=False)
+# Every entry point (routes, queues, the schedule) runs inside its invocation's correlation ids.
+app.register_middleware(observed.correlation, "all")
 app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
 app.register_blueprint(api)
 app.register_blueprint(results_api)

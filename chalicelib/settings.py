@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     # it a handler raises when any record fails, so Lambda retries the batch rather than
     # deleting it; with it, failures are reported per message (an all-failed batch still raises).
     partial_batch_responses: bool = False
+
+    # Log lines: one JSON object each (CloudWatch Logs Insights reads them), or text for people
+    # running the service locally (``batch-enrich serve --log-format text`` sets it).
+    log_format: Literal["json", "text"] = "json"
 
     # Days before the bucket's lifecycle rules delete objects (0: never): inputs and working
     # files (reprocess needs them), anonymous uploads nobody claimed, results files.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -10,7 +11,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "chalicelib.local"]
@@ -28,16 +31,37 @@ def free_port(candidates: range | None = None) -> int:
     raise RuntimeError(f"no free port among {candidates}")
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running ``batch-enrich serve``: its API and its emulator's AWS endpoint."""
+
+    base: str
+    aws_endpoint: str
+
+
 @contextmanager
 def served_api(port: int, admin_key: str) -> Iterator[str]:
     """The API, its emulator and runtime on ``port``; yields the base URL once the API answers."""
-    process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), "--admin-key", admin_key],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    with serving(port, admin_key, stop=signal.SIGTERM) as served:
+        yield served.base
+
+
+@contextmanager
+def serving(port: int, admin_key: str, options: tuple[str, ...] = (),
+            stderr: IO[bytes] | int = subprocess.DEVNULL,
+            stop: signal.Signals = signal.SIGINT) -> Iterator[Served]:
+    """``batch-enrich serve`` with ``options``, its log lines to ``stderr``; stopped by ``stop``
+    (SIGINT, as Ctrl-C: the runtime stops its workers and emulator first), killed if it hangs."""
+    process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), "--admin-key", admin_key,
+                                *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert process.stdout is not None
     base = f"http://127.0.0.1:{port}"
+    said: dict[str, str] = {}
     try:
         deadline = time.time() + 90
-        while time.time() < deadline and not process.stdout.readline().startswith("bucket:"):
+        while time.time() < deadline and "bucket" not in said:
+            name, _, value = process.stdout.readline().partition(":")
+            said[name] = value.strip()
             assert process.poll() is None, "batch-enrich serve exited before it served"
         for _ in range(100):
             try:
@@ -46,7 +70,11 @@ def served_api(port: int, admin_key: str) -> Iterator[str]:
                 break  # 401: the API answers
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield Served(base, said["AWS emulator"])
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.send_signal(stop)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)

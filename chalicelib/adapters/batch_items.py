@@ -37,6 +37,7 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         # the attention index holds a batch from its creation until it finishes
         "attention": ATTENTION_OPEN if batch.finished_at is None else None,
         "refresh_after": batch.refresh_after,
+        "request_id": batch.request_id,
     }
     item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
     item.update({f"f_{name}": count for name, count in batch.found.items()})
@@ -67,6 +68,7 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         failure=item.get("failure"), split_sent=item.get("split_sent", 0),
         dispatch_at=item.get("dispatch_at"), heals=item.get("heals", 0),
         healed_at=item.get("healed_at"),
+        request_id=item.get("request_id"),
         counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
         lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},

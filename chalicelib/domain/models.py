@@ -140,6 +140,7 @@ class Batch:
     dispatch_at: int | None = None  # epoch seconds
     heals: int = 0
     healed_at: int | None = None  # epoch seconds
+    request_id: str | None = None  # the API request that created the batch (its split logs it)
 
     @property
     def has_results(self) -> bool:
@@ -185,6 +186,9 @@ class ChunkMessage(BaseModel):
     redrives: int = Field(default=0, ge=0)  # times the tick sent this message back from the DLQ
     # Enrich the rows again even where an earlier part kept their outcome (reprocess refresh).
     refresh: bool = False
+    # The request (API call, or the tick's invocation) this part's work was caused by: its log
+    # lines carry it. Absent in messages sent before it existed.
+    request_id: str | None = None
 
 
 class SplitRequest(BaseModel):
@@ -206,6 +210,7 @@ class FinalizeMessage(BaseModel):
     tenant_id: str
     batch_id: str
     redrives: int = Field(default=0, ge=0)  # times the tick sent this message back from the DLQ
+    request_id: str | None = None  # as ChunkMessage's
 
 
 class RowResult(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from chalicelib.domain.models import ChunkMessage, FinalizeMessage, SplitRequest
 from chalicelib.handlers.heartbeat import Heartbeat
 from chalicelib.keys import upload_ids
-from chalicelib.observability import logger
+from chalicelib.observability import bind, correlated, current, logger
 from chalicelib.services.failures import finalize_subject, noting_failures, part_subject, split_subject
 from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.lifecycle import tick
@@ -72,11 +73,12 @@ def _split_record(record: SQSRecord) -> None:
 def _work_records(invocation: Invocation) -> Callable[[SQSRecord], None]:
     def work_record(record: SQSRecord) -> None:
         ports = get_ports()
+        started = time.perf_counter()
         message = ChunkMessage.model_validate_json(record.body)
         with noting_failures(ports, part_subject(message)):
             outcome = work_chunk(ports, message, uuid.uuid4().hex[:16], invocation)
-        logger.debug("chunk", extra={"batch_id": message.batch_id, "chunk": message.chunk,
-                                     "part": message.part, "outcome": outcome})
+        logger.info("chunk worked", extra={
+            "outcome": outcome, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
     return work_record
 
@@ -88,15 +90,32 @@ def _finalize_record(record: SQSRecord) -> None:
         finalize_batch(ports, message.tenant_id, message.batch_id)
 
 
+def message_ids(body: str) -> dict[str, Any]:
+    """The correlation ids a queue message names, read leniently (a body that fails to parse
+    is still logged with what it names)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    ids = {key: data[key] for key in ("tenant_id", "batch_id", "request_id")
+           if isinstance(data.get(key), str)}
+    ids.update({key: data[key] for key in ("chunk", "part") if type(data.get(key)) is int})
+    return ids
+
+
 def _logged(handler: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]:
-    """Log a failed record with its traceback (it is reported failed and redelivered)."""
+    """Run a record with its message's ids on every log line; log a failure with its traceback
+    (the record is reported failed and redelivered)."""
 
     def run(record: SQSRecord) -> None:
-        try:
-            handler(record)
-        except Exception:
-            logger.exception("record failed", extra={"message_id": record.message_id})
-            raise
+        with correlated(message_id=record.message_id, **message_ids(record.body)):
+            try:
+                handler(record)
+            except Exception:
+                logger.exception("record failed")
+                raise
 
     return run
 
@@ -129,6 +148,7 @@ def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str,
 def handle_tick(event: CloudWatchEvent) -> dict[str, Any]:
     """The scheduled sweep: auto-resume paused batches, finalize batches whose request was lost."""
     del event  # every tick does the same sweep
+    bind(request_id=current().get("function_request_id"))  # what a tick starts carries its id
     return dict(tick(get_ports()))
 
 

@@ -27,6 +27,7 @@ from chalicelib.domain.limits import (
     MAX_QUERY_VALUE_CHARS,
     json_depth,
 )
+from chalicelib.observability import bind, correlation
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import tenant_request
 
@@ -35,8 +36,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def request_id(request: Request) -> str:
-    """API Gateway's request id, or a fresh one locally."""
-    return str((request.context or {}).get("requestId") or uuid.uuid4())
+    """The request's id, as its log lines and its ``X-Request-Id`` header carry it."""
+    return correlation.request_id() or str((request.context or {}).get("requestId") or uuid.uuid4())
 
 
 def error_response(request: Request, error: DomainError) -> Response:
@@ -87,7 +88,9 @@ class ApiRoutes(Blueprint):
 
     def tenant(self) -> str:
         """The tenant whose API key the current request carries (401, 429 otherwise)."""
-        return tenant_request(get_ports(), self.current_request.headers.get("authorization"))
+        tenant_id = tenant_request(get_ports(), self.current_request.headers.get("authorization"))
+        bind(tenant_id=tenant_id)
+        return tenant_id
 
     def query(self, model: type[Model]) -> Model:
         """The request's query string as ``model``: an unknown parameter is a 422, as an unknown

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import secrets
 import sys
@@ -13,9 +12,9 @@ from pathlib import Path
 
 from chalicelib.local import chalice_fixes
 from chalicelib.local.emulator import Emulator
+from chalicelib.local.logs import add_log_options, setup_logging
 from chalicelib.local.run import run_file
 from chalicelib.local.runtime import LocalRuntime
-from chalicelib.observability import LOCAL_SERVICE, SERVICE
 from chalicelib.services.ports import get_ports
 
 
@@ -62,12 +61,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="--vendor: share of rows repeating an earlier row's email")
     bench.add_argument("--again", action="store_true",
                        help="--vendor: send the identical batch a second time")
-    parser.add_argument("--verbose", action="store_true", help="log every step (JSON lines)")
+    add_log_options(parser, top_level=True)
+    for command in (run, serve, bench):
+        add_log_options(command)
     args = parser.parse_args(argv)
-    if not args.verbose:  # the handlers log for CloudWatch; a terminal wants the progress bar
-        for name in (SERVICE, LOCAL_SERVICE):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # and in the worker processes
+    setup_logging(args.command, args.verbose, args.log_format)
     if args.command == "run":
         return run_file(args)
     if args.command == "bench":
@@ -125,8 +123,7 @@ def _emit(figures: dict[str, object], out: Path | None) -> int:
 
 def serve_api(args: argparse.Namespace) -> int:
     """Serve the REST API on host:port, the runtime working behind it, until interrupted."""
-    from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalicelib.local.devserver import dev_server
 
     admin_key = args.admin_key or f"admin_{secrets.token_urlsafe(16)}"
     os.environ["BATCH_ENRICH_ADMIN_API_KEY"] = admin_key
@@ -136,8 +133,7 @@ def serve_api(args: argparse.Namespace) -> int:
     import app as app_module
 
     chalice_fixes.apply()  # route unknown paths to the service's 404, as API Gateway does
-    config = Config.create(chalice_app=app_module.app, app_name="batch-enrich", chalice_stage="dev")
-    server = create_local_server(app_module.app, config, args.host, args.port)
+    server = dev_server(app_module.app, args.host, args.port)
     print(f"batch-enrich API:   http://{args.host}:{args.port}/v1")
     print(f"web console:        http://{args.host}:{args.port}/console")
     print(f"admin key:          {admin_key}")

@@ -31,6 +31,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from chalicelib.local import moto_fixes
+from chalicelib.local.logs import setup_child_logging
 
 # Threads only wait for the one-request lock; a few keep clients' connections served.
 _THREADS = 8
@@ -87,6 +88,7 @@ def _exit_when_orphaned() -> None:
 def main(argv: list[str]) -> None:
     """Serve on HOST PORT (0: any free port) until standard input closes."""
     host, port = argv[0], int(argv[1])
+    setup_child_logging()  # anything the emulator logs is a line of the chosen format
     logging.getLogger("waitress").setLevel(logging.ERROR)  # not "serving on", nor queue depth
     server: Any = create_server(application(), host=host, port=port, threads=_THREADS,
                                 connection_limit=1000, channel_timeout=600)

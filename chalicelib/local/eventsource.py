@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import topology
 from chalicelib.clients import get_clients
+from chalicelib.observability import correlated
 from chalicelib.observability import local_logger as logger
 from chalicelib.settings import get_settings
 
@@ -111,7 +112,8 @@ class EventSourceMapping:
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])
                       if self.report_batch_item_failures}
         except Exception:  # a crashed invocation fails the whole batch, as on Lambda
-            logger.exception("handler crashed", extra={"handler": self.spec.handler})
+            with correlated(function_request_id=context.aws_request_id, function_name=context.function_name):
+                logger.exception("handler crashed", extra={"handler": self.spec.handler})
             failed = {m["MessageId"] for m in messages}
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):

@@ -18,6 +18,7 @@ from typing import IO
 from chalicelib.local.counting import Counts, RequestCounter, merged
 from chalicelib.local.emulator import stop_child
 from chalicelib.local.eventsource import mappings, poll_until
+from chalicelib.local.logs import setup_child_logging
 
 
 class WorkerProcess:
@@ -93,6 +94,7 @@ def main(argv: list[str]) -> None:
     answers = os.fdopen(os.dup(1), "w")  # the answers pipe; everything else prints to stderr
     os.dup2(2, 1)
     queue, retry_delay = argv[0], int(argv[1])
+    setup_child_logging()
     counter = RequestCounter().attach() if "--count" in argv else None
     mapping = next(m for m in mappings(retry_delay=retry_delay) if m.spec.name == queue)
     stop = threading.Event()

@@ -22,6 +22,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.domain.upload import Layout
 from chalicelib.keys import input_key
+from chalicelib.observability import bind, request_id
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.ports import Ports
@@ -82,6 +83,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
     tenant = get_tenant(ports, tenant_id)
     now = ports.clock.now()
     batch_id = batch_id or new_batch_id(ports.clock.epoch())
+    bind(batch_id=batch_id)
     batch = Batch(
         tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=Mode(options.mode),
@@ -96,6 +98,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         escape_formulas=options.escape_formulas, refresh_after=now if options.refresh else None,
         default_country=options.default_country,
         platform=options.platform or (layout.platform if layout else None),
+        request_id=request_id(),
     )
     ports.batches.put_new(batch)
     ports.blobs.upload(batch.input_key, stream, "text/csv",
@@ -199,5 +202,6 @@ def _unprocessed_skipped(ports: Ports, batch: Batch) -> Batch:
 
 def request_finalize(ports: Ports, tenant_id: str, batch_id: str) -> None:
     """Ask the finalize function to write the results files (duplicates are harmless)."""
-    body = FinalizeMessage(tenant_id=tenant_id, batch_id=batch_id).model_dump_json()
+    body = FinalizeMessage(tenant_id=tenant_id, batch_id=batch_id,
+                           request_id=request_id()).model_dump_json(exclude_none=True)
     ports.queue.send(ports.queue_name(topology.FINALIZE), [body])

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from chalicelib import topology
 from chalicelib.domain.models import Batch, ChunkMessage, ChunkState
+from chalicelib.observability import request_id
 from chalicelib.services.ports import Ports
 
 
 def next_part(batch: Batch, chunk: ChunkState, refresh: bool = False) -> ChunkMessage:
     """The message of a not-done chunk's next part (``refresh``: its parked rows enriched again)."""
     part = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id, chunk=chunk.chunk,
-                        fields=batch.fields or {}, part=chunk.next_part, refresh=refresh)
+                        fields=batch.fields or {}, part=chunk.next_part, refresh=refresh,
+                        request_id=request_id())
     if chunk.reprocess_key:
         return part.model_copy(update={"source_key": chunk.reprocess_key, "reprocess": True})
     last = chunk.parts[-1]

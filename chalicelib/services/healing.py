@@ -22,7 +22,7 @@ from urllib.parse import quote_plus
 
 from chalicelib import topology
 from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchStatus
-from chalicelib.observability import logger
+from chalicelib.observability import correlated, logger
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.finalizing import finalize_due
@@ -35,11 +35,12 @@ def heal_batches(ports: Ports, open_batches: list[Batch]) -> dict[str, list[str]
     report: dict[str, list[str]] = {"finalize_requested": [], "continued": [], "failed": [],
                                     "unfixed": []}
     for batch in open_batches:
-        try:
-            outcome = heal(ports, batch)
-        except Exception:  # one batch that cannot be healed now never stops the others
-            logger.exception("could not heal a batch", extra={"batch_id": batch.batch_id})
-            outcome = "unfixed"
+        with correlated(tenant_id=batch.tenant_id, batch_id=batch.batch_id):
+            try:
+                outcome = heal(ports, batch)
+            except Exception:  # one batch that cannot be healed now never stops the others
+                logger.exception("could not heal a batch")
+                outcome = "unfixed"
         if outcome:
             report[outcome].append(batch.batch_id)
     return report

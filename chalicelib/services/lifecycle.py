@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.domain.errors import Conflict, InsufficientCredits
 from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
-from chalicelib.observability import logger
+from chalicelib.observability import correlated, logger
 from chalicelib.services.batches import resume_batch
 from chalicelib.services.healing import heal_batches
 from chalicelib.services.ports import Ports
@@ -20,13 +20,13 @@ def auto_resume(ports: Ports, paused: list[Batch]) -> list[str]:
             continue
         if not get_tenant(ports, batch.tenant_id).config.get("auto_resume", True):
             continue
-        try:
-            resume_batch(ports, batch.tenant_id, batch.batch_id)
-        except (InsufficientCredits, Conflict):
-            continue  # still short, or someone else resumed it first
+        with correlated(tenant_id=batch.tenant_id, batch_id=batch.batch_id):
+            try:
+                resume_batch(ports, batch.tenant_id, batch.batch_id)
+            except (InsufficientCredits, Conflict):
+                continue  # still short, or someone else resumed it first
+            logger.info("auto-resumed")
         resumed.append(batch.batch_id)
-    if resumed:
-        logger.info("auto-resumed", extra={"batches": resumed})
     return resumed
 
 

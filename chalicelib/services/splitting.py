@@ -15,7 +15,7 @@ from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, ChunkM
 from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
 from chalicelib.keys import manifest_key, upload_ids
-from chalicelib.observability import logger
+from chalicelib.observability import bind, logger, request_id
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.intake import cached_maps
 from chalicelib.services.ports import Ports
@@ -48,10 +48,12 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
         logger.warning("not a batch upload; ignored", extra={"key": obj.key})
         return None
     tenant_id, batch_id = ids
+    bind(tenant_id=tenant_id, batch_id=batch_id)
     batch = ports.batches.get(tenant_id, batch_id)
     if batch is None or batch.status not in ACTIVE_STATUSES:
         logger.warning("no active batch for upload", extra={"key": obj.key})
         return None
+    bind(request_id=batch.request_id)  # the API request that created the batch
     if batch.chunks_total is not None and only is None:
         logger.info("duplicate upload event; already split", extra={"batch_id": batch_id})
         if batch.all_chunks_done:  # the split that finished may have died before asking
@@ -140,7 +142,8 @@ class _ChunkSender:
         for chunk_rows in pack_chunks(rows(), per_chunk, settings.chunk_max_bytes):
             if self._wanted(chunks):
                 message = ChunkMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id,
-                                       chunk=chunks, fields=classifier.fields, rows=chunk_rows)
+                                       chunk=chunks, fields=classifier.fields, rows=chunk_rows,
+                                       request_id=request_id())
                 self._pending.append(message.model_dump_json(exclude_none=True))
             chunks += 1
             if len(self._pending) == _SEND_EVERY and not self._flush(chunks):

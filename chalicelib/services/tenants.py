@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.domain.errors import Conflict, InvalidRequest, NotFound, RateLimited, Unauthorized
 from chalicelib.domain.models import BillingKind, Tenant
+from chalicelib.observability import bind
 from chalicelib.services.ports import Ports
 
 KEY_PREFIX = "be_live_"
@@ -40,6 +41,7 @@ def create_tenant(ports: Ports, name: str, credits: int,
     api_key = KEY_PREFIX + secrets.token_urlsafe(32)
     tenant = Tenant(tenant_id, name.strip(), credits, billing, ports.clock.now())
     ports.accounts.create_tenant(tenant, hash_key(api_key))
+    bind(tenant_id=tenant_id)
     return NewTenant(tenant_id, api_key, credits)
 
 

@@ -25,7 +25,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.records import canonical_record, row_id
 from chalicelib.domain.rendering import part_body
 from chalicelib.keys import part_key
-from chalicelib.observability import logger
+from chalicelib.observability import correlated, logger, request_id
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
@@ -66,7 +66,8 @@ class Invocation:
         self._batches: dict[tuple[str, str], Batch] = {}
         self._tenants: dict[str, Tenant] = {}
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
-        self._settled: set[tuple[str, str]] = set()
+        # batches to check for finalize, with the request whose work settled their last part
+        self._settled: dict[tuple[str, str], str | None] = {}
 
     def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
         """The batch as last read or written by this invocation."""
@@ -103,7 +104,7 @@ class Invocation:
 
     def duplicate(self, batch: Batch) -> None:
         """A part was found settled already: its winner may have died before the finalize check."""
-        self._settled.add((batch.tenant_id, batch.batch_id))
+        self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
 
     def settled(self, batch: Batch, settlement: Settlement) -> None:
         """A part settled: keep the spend and balance it left; check for finalize at the end."""
@@ -113,15 +114,16 @@ class Invocation:
         if not settlement.done:  # the batch paused (or was paused): read it afresh next time
             self._batches.pop((batch.tenant_id, batch.batch_id), None)
             return
-        self._settled.add((batch.tenant_id, batch.batch_id))
+        self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
         self.remember(replace(batch, credits_spent=batch.credits_spent + settlement.cost))
 
     def finish(self) -> None:
         """Ask for finalize for every batch of this invocation whose chunks have all settled."""
-        for tenant_id, batch_id in sorted(self._settled):
-            fresh = self._ports.batches.get(tenant_id, batch_id)
-            if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
-                request_finalize(self._ports, tenant_id, batch_id)
+        for (tenant_id, batch_id), cause in sorted(self._settled.items()):
+            with correlated(tenant_id=tenant_id, batch_id=batch_id, request_id=cause):
+                fresh = self._ports.batches.get(tenant_id, batch_id)
+                if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
+                    request_finalize(self._ports, tenant_id, batch_id)
         self._settled.clear()
 
 

@@ -18,6 +18,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                             "chalicelib.local"),
     "chalicelib/services": (*AWS_AND_WEB, "chalicelib.adapters", "chalicelib.clients", "chalicelib.handlers",
                             "chalicelib.local"),
+    # Loggers, correlation ids and the log filter: importable from every layer, importing none.
+    "chalicelib/observability": (*AWS_AND_WEB, "chalicelib.adapters", "chalicelib.services",
+                                 "chalicelib.handlers", "chalicelib.ports", "chalicelib.local",
+                                 "chalicelib.clients"),
     "chalicelib/handlers": ("boto3", "botocore", "moto", "chalicelib.adapters", "chalicelib.clients",
                             "chalicelib.local"),
 }
