@@ -14,6 +14,7 @@ from chalicelib.handlers.console_ui import console
 from chalicelib.handlers.credits_api import credits_api
 from chalicelib.handlers.datasets_api import datasets
 from chalicelib.handlers.fallback import register_fallbacks
+from chalicelib.handlers.insight_api import insight
 from chalicelib.settings import Settings
 
 # The service's loggers are chalicelib.observability's (JSON, correlated, filtered): Chalice's own
@@ -27,6 +28,7 @@ app.register_blueprint(results_api)
 app.register_blueprint(admin)
 app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
+app.register_blueprint(insight)  # GET /v1/batches/{id}/timeline, GET /v1/admin/stats
 app.register_blueprint(console)  # the web console: GET /console and its static files
 register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path does not take
 

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # heal_limit continues without progress it ends failed.
     heal_after_seconds: int = 120
     heal_limit: int = 3
+    # The tick reports batches processing with no progress for this long (metric BatchesStalled,
+    # and infra/'s alarm on it): longer than healing's own delay, so the alarm means it failed.
+    stalled_after_seconds: int = 900
 
     # Outbound calls to tenant-supplied URLs (vendor sources) never reach the service's own
     # network: loopback (``batch-enrich serve`` allows it, for local vendors) and private

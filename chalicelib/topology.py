@@ -90,6 +90,8 @@ RATE_LIMITS = TableSpec("rate-limits", hash_key="bucket", ttl_attribute="expires
 # Vendor answers per tenant source and normalized lookup input (and claims of lookups under way),
 # removed by the TTL once ``result_cache_days`` passed.
 RESULT_CACHE = TableSpec("result-cache", hash_key="lookup", ttl_attribute="expires_at")
+# A batch's steps (created, split, paused, resumed …) for GET /v1/batches/{id}/timeline.
+TIMELINE = TableSpec("timeline", hash_key="batch_id", range_key="event_id")
 
 INGEST = QueueSpec(
     "ingest", handler="split", batch_size=1, visibility_timeout=900,
@@ -117,7 +119,7 @@ TICK = ScheduleSpec("tick", handler="tick", rate_minutes=1)
 SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS,
-                                 RATE_LIMITS, RESULT_CACHE)
+                                 RATE_LIMITS, RESULT_CACHE, TIMELINE)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),)
 
@@ -174,6 +176,7 @@ class FunctionSpec:
     writes: tuple[TableSpec, ...] = ()
     sends: tuple[QueueSpec, ...] = ()
     dead_letters: tuple[QueueSpec, ...] = ()  # queues whose DLQ it reads and deletes from (re-drive)
+    watches: tuple[QueueSpec, ...] = ()  # queues whose depth (and their DLQs') it reads (stats)
     reads_objects: tuple[str, ...] = ()
     writes_objects: tuple[str, ...] = ()
     secrets: tuple[SecretSpec, ...] = ()
@@ -181,8 +184,8 @@ class FunctionSpec:
 
 API = FunctionSpec(
     "api_handler", timeout=30, memory=1024,
-    writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS),
-    sends=(WORK, FINALIZE),
+    writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS, TIMELINE),
+    sends=(WORK, FINALIZE), watches=QUEUES,
     reads_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.RESULTS_PREFIX,
                    keys.DATASETS_PREFIX),
     writes_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.DATASETS_PREFIX),
@@ -190,20 +193,20 @@ API = FunctionSpec(
 )
 SPLIT = FunctionSpec(
     "split", timeout=INGEST.function_timeout, memory=1024,
-    reads=(TENANTS, COLUMN_MAPS), writes=(BATCHES, MARKERS),
+    reads=(TENANTS, COLUMN_MAPS), writes=(BATCHES, MARKERS, TIMELINE),
     sends=(WORK, FINALIZE),
     reads_objects=(keys.UPLOADS_PREFIX,), writes_objects=(keys.WORK_PREFIX,),
 )
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,
-    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS, RESULT_CACHE),
+    writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS, RESULT_CACHE, TIMELINE),
     sends=(FINALIZE,),
     reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX), writes_objects=(keys.WORK_PREFIX,),
     secrets=(VENDOR_SECRETS,),
 )
 FINALIZER = FunctionSpec(
     "finalize", timeout=FINALIZE.function_timeout, memory=1024,
-    reads=(CHUNKS,), writes=(BATCHES, MARKERS),
+    reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
 )
 # The tick heals (services/healing.py): it re-drives every DLQ, gives up on what keeps failing
@@ -211,7 +214,7 @@ FINALIZER = FunctionSpec(
 # requests for files whose split was lost.
 TICKER = FunctionSpec(
     "tick", timeout=60, memory=512,
-    reads=(TENANTS, MARKERS), writes=(BATCHES, CHUNKS),
+    reads=(TENANTS, MARKERS), writes=(BATCHES, CHUNKS, TIMELINE),
     sends=(INGEST, WORK, FINALIZE), dead_letters=(INGEST, WORK, FINALIZE),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.WORK_PREFIX,),
 )

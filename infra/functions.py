@@ -16,7 +16,7 @@ from constructs import Construct
 from chalicelib import topology
 from chalicelib.settings import Settings
 from infra.naming import function_name
-from infra.permissions import LOGS_WRITE, Arns, statements
+from infra.permissions import LOGS_WRITE, XRAY_WRITE, Arns, statements
 
 ROOT = Path(__file__).resolve().parent.parent
 # Set by the stack itself; a deployer's BATCH_ENRICH_* variables travel to the functions otherwise.
@@ -53,11 +53,17 @@ def chalice_app(scope: Construct, env: dict[str, str], placeholder_role: str) ->
     return Chalice(scope, "App", source_dir=str(ROOT), stage_config=stage_config)
 
 
+def trace_api(app: Chalice) -> None:
+    """X-Ray tracing of the REST API's stage (each request's trace starts at API Gateway)."""
+    app.get_resource("RestAPI").add_property_override("TracingEnabled", True)
+
+
 def role(scope: Construct, settings: Settings, spec: topology.FunctionSpec, arns: Arns,
          log_group: logs.LogGroup) -> iam.Role:
     """The function's own role: its log group and exactly what its spec declares (inline, so the
     function and its event source mapping are created only once the policy is in place)."""
-    granted = [iam.PolicyStatement(actions=list(LOGS_WRITE), resources=[log_group.log_group_arn])]
+    granted = [iam.PolicyStatement(actions=list(LOGS_WRITE), resources=[log_group.log_group_arn]),
+               iam.PolicyStatement(actions=list(XRAY_WRITE), resources=["*"])]  # X-Ray has no resources
     granted += [iam.PolicyStatement(actions=list(s.actions), resources=list(s.resources),
                                     conditions=s.condition or None)
                 for s in statements(spec, arns)]
@@ -74,6 +80,7 @@ def configure(app: Chalice, settings: Settings, spec: topology.FunctionSpec, fun
     cfn.add_property_override("Role", function_role.role_arn)
     cfn.add_property_override("Timeout", spec.timeout)
     cfn.add_property_override("MemorySize", spec.memory)
+    cfn.add_property_override("Tracing", "Active")  # X-Ray: Powertools' Tracer records the rest
     cfn.add_property_deletion_override("Events")
     cfn.node.add_dependency(log_group)
     return cfn

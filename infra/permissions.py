@@ -16,12 +16,14 @@ TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dy
 TABLE_WRITE = (*TABLE_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                "dynamodb:BatchWriteItem")
 QUEUE_SEND = ("sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes")
+QUEUE_WATCH = ("sqs:GetQueueUrl", "sqs:GetQueueAttributes")
 QUEUE_CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                  "sqs:GetQueueUrl", "sqs:GetQueueAttributes")
 OBJECT_READ = ("s3:GetObject",)  # HeadObject and presigned GETs need GetObject too
 OBJECT_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
 SECRET_READ = ("secretsmanager:GetSecretValue",)
 LOGS_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
+XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")  # active tracing
 
 
 class Arns(Protocol):
@@ -68,6 +70,9 @@ def statements(function: topology.FunctionSpec, arns: Arns) -> list[Statement]:
         found.append(Statement(QUEUE_CONSUME, tuple(arns.queue(name) for name in names)))
     if function.sends:
         found.append(Statement(QUEUE_SEND, tuple(arns.queue(q.name) for q in function.sends)))
+    if function.watches:
+        found.append(Statement(QUEUE_WATCH, tuple(arns.queue(name) for q in function.watches
+                                                  for name in (q.name, q.dlq_name))))
     found += _object_statements(function, arns)
     if function.secrets:
         found.append(Statement(SECRET_READ, tuple(arns.secret(s) for s in function.secrets)))

@@ -27,7 +27,7 @@ from constructs import Construct
 
 from chalicelib import topology
 from chalicelib.settings import Settings
-from infra import alarms, functions, messaging, storage
+from infra import alarms, dashboard, functions, messaging, storage
 from infra.naming import function_name, stage_settings
 
 
@@ -91,17 +91,22 @@ class BatchEnrichStack(Stack):
         roles = {f.name: functions.role(self, settings, f, arns, groups[f.name]) for f in topology.FUNCTIONS}
         env = functions.environment(settings, {s.name: settings.name(s.name) for s in topology.SECRETS})
         app = functions.chalice_app(self, env, roles[topology.API.name].role_arn)
+        functions.trace_api(app)
         built = {}
         for function in topology.FUNCTIONS:
             built[function.name] = functions.configure(app, settings, function, roles[function.name],
                                                        groups[function.name])
             alarms.function_alarms(self, settings, function, function_name(settings, function.name), topic)
+            alarms.error_rate_alarm(self, settings, function, function_name(settings, function.name), topic)
         for queue in topology.QUEUES:
             messaging.event_source(self, queue, queues[queue.name], built[queue.handler].ref)
             alarms.queue_alarms(self, settings, queue, topic)
         for schedule in topology.SCHEDULES:
             messaging.schedule(self, settings, schedule, built[schedule.handler].get_att("Arn").to_string())
+        alarms.service_alarms(self, settings, topic)
+        board = dashboard.dashboard(self, settings)
         self._outputs(data, secrets, topic.topic_arn)
+        CfnOutput(self, "DashboardName", value=board.dashboard_name)
 
     def _notifications(self, settings: Settings, data: s3.Bucket, queues: dict[str, sqs.Queue]) -> None:
         """S3 may send to the notified queues before the bucket names them (S3 checks on create)."""

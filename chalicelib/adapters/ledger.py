@@ -44,6 +44,15 @@ class LedgerReader:
             "ExpressionAttributeValues": {":t": value(tenant_id)}, "ConsistentRead": True,
         })
 
+    def charges(self, tenant_id: str, batch_id: str) -> list[dict[str, Any]]:
+        """Every charge of one batch: their ids start with the batch's (one Query, no filter)."""
+        return self._query_all({
+            "TableName": self._ledger,
+            "KeyConditionExpression": "tenant_id = :t AND begins_with(entry_id, :p)",
+            "ExpressionAttributeValues": {":t": value(tenant_id), ":p": value(charge_prefix(batch_id))},
+            "ConsistentRead": True,
+        })
+
     def spent_in_month(self, tenant_id: str, month: str) -> int:
         """Credits charged to a tenant in one UTC calendar month (``YYYY-MM``)."""
         names = {"#kind": "kind", "#credits": "credits"}

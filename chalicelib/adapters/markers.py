@@ -42,6 +42,12 @@ class MarkerStore:
                                        ":expires": value(expires_at)},
         )) is not None
 
+    def add(self, marker: str, amount: int, expires_at: int) -> None:
+        """Add ``amount`` to a counter (created at 0)."""
+        self._db.update_item(TableName=self._table, Key={"marker": value(marker)},
+                             UpdateExpression="ADD hits :n SET expires_at = :expires",
+                             ExpressionAttributeValues={":n": value(amount), ":expires": value(expires_at)})
+
     def get(self, marker: str) -> dict[str, Any] | None:
         """A marker's attributes, read consistently, or None."""
         got = self._db.get_item(TableName=self._table, Key={"marker": value(marker)},

@@ -1,4 +1,5 @@
-"""The middleware every entry point runs in: its invocation's ids on every line, one line per request.
+"""The middleware every entry point runs in: its invocation's ids on every line, its metrics
+written when it ends (EMF), its trace subsegment (X-Ray, on Lambda), one line per request.
 
 Registered for every event type in ``app.py``. It binds what Powertools' ``inject_lambda_context``
 would add (function name, ARN, memory, request id, cold start) but in the correlation context
@@ -19,7 +20,8 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib.observability import fresh, logger
+from chalicelib.observability import fresh, logger, metrics
+from chalicelib.observability.tracing import traced
 
 _SHAPES = {"batch_id": re.compile(r"b_[0-9a-f]{1,64}"), "tenant_id": re.compile(r"t_[0-9a-f]{1,64}")}
 _warm: set[str] = set()  # functions this process has run before (the rest start cold)
@@ -47,13 +49,16 @@ def _request(request: Request, get_response: Callable[[Request], Response]) -> R
     context = request.lambda_context
     ids = invocation_ids(context)
     rid = str((request.context or {}).get("requestId") or ids["function_request_id"] or uuid.uuid4())
-    with fresh(request_id=rid, **ids, **_path_ids(request)):
+    route = (request.context or {}).get("resourcePath")
+    with fresh(request_id=rid, **ids, **_path_ids(request)), metrics.measured(), \
+            traced("## api_handler", route=route, method=request.method,
+                   cold_start=ids["cold_start"]) as annotate:
         started = time.perf_counter()
         response = get_response(request)
         response.headers = {**(response.headers or {}), "X-Request-Id": rid}
+        annotate("status_code", response.status_code)
         logger.info("request", extra={
-            "method": request.method, "route": (request.context or {}).get("resourcePath"),
-            "status_code": response.status_code,
+            "method": request.method, "route": route, "status_code": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     return response
 
@@ -62,5 +67,7 @@ def correlation(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Run one invocation of any entry point inside its own correlation ids."""
     if isinstance(event, Request):
         return _request(event, get_response)
-    with fresh(**invocation_ids(getattr(event, "context", None))):
+    ids = invocation_ids(getattr(event, "context", None))
+    with fresh(**ids), metrics.measured(), \
+            traced(f"## {ids['function_name'] or 'handler'}", cold_start=ids["cold_start"]):
         return get_response(event)

@@ -1,4 +1,4 @@
-"""The one place that owns the service's loggers (the tracer and metrics will join them here).
+"""The one place that owns the service's loggers, metrics (``metrics``, EMF) and tracer.
 
 Every module logs through ``logger``; the local runtime's own lines (pollers, worker
 processes) go through ``local_logger``, so a terminal can quiet one without the other. Both
@@ -13,6 +13,7 @@ import logging
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.observability import metrics
 from chalicelib.observability.correlation import (
     CARRIED,
     FIELDS,
@@ -23,7 +24,14 @@ from chalicelib.observability.correlation import (
     fresh,
     request_id,
 )
-from chalicelib.observability.formats import LogFormat, StderrHandler, json_line, route_everything, use_format
+from chalicelib.observability.formats import (
+    LogFormat,
+    StderrHandler,
+    json_line,
+    metrics_writer,
+    route_everything,
+    use_format,
+)
 from chalicelib.observability.redaction import PersonalDataFilter
 
 SERVICE = "batch-enrich"
@@ -51,7 +59,10 @@ def configure_local(log_format: LogFormat = "json", level: str | int = "INFO") -
         log._logger.propagate = False  # the root handler below would write them twice
     route_everything(logger.handlers[0], SERVICE)
     logging.getLogger().setLevel(logging.WARNING)  # libraries: warnings and errors only
+    # Metrics are INFO lines: beside the logs of ``serve``, not under the progress bar of ``run``.
+    shown = logger.log_level <= logging.INFO
+    metrics.emit_to(metrics_writer(logger.handlers[0], log_format) if shown else None)
 
 
 __all__ = ["CARRIED", "FIELDS", "LOCAL_SERVICE", "SERVICE", "bind", "configure_local", "correlated",
-           "current", "fresh", "local_logger", "logger", "request_id"]
+           "current", "fresh", "local_logger", "logger", "metrics", "request_id"]

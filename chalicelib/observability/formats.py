@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
@@ -32,6 +33,32 @@ def text_line(log: dict[str, Any]) -> str:
 
 
 SERIALIZERS: dict[str, Callable[[dict[str, Any]], str]] = {"json": json_line, "text": text_line}
+
+
+def metrics_text(emf: dict[str, Any]) -> str:
+    """An EMF object as ``time METRICS name=value … dimension=value`` for a terminal."""
+    definitions = emf["_aws"]["CloudWatchMetrics"][0]
+    names = [metric["Name"] for metric in definitions["Metrics"]]
+    dimensions = [name for group in definitions["Dimensions"] for name in group if name != "service"]
+    values = " ".join(f"{name}={'+'.join(f'{v:g}' for v in emf[name])}" for name in names)
+    labels = "".join(f" {name}={emf[name]}" for name in dimensions)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(emf["_aws"]["Timestamp"] / 1000))
+    return f"{stamp} METRICS {values}{labels}"
+
+
+def metrics_writer(handler: logging.Handler, log_format: str) -> Callable[[dict[str, Any]], None]:
+    """Writes EMF lines to the stream of ``handler`` (under its lock: lines never interleave)."""
+    render = json_line if log_format == "json" else metrics_text
+
+    def write(emf: dict[str, Any]) -> None:
+        handler.acquire()
+        try:
+            sys.stderr.write(render(emf) + "\n")
+            sys.stderr.flush()
+        finally:
+            handler.release()
+
+    return write
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -82,7 +82,8 @@ ALLOWED: dict[str, Callable[[Any], Any]] = {
     "batches": _list_of(_shaped(_BATCH)),
     **dict.fromkeys(("redriven", "given_up", "dropped"), _list_of(_CODE)),
     "method": _shaped(r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"),
-    **dict.fromkeys(("outcome", "status", "route", "handler", "queue", "error_code", "subject"), _CODE),
+    **dict.fromkeys(("outcome", "status", "route", "handler", "queue", "error_code", "subject", "source"),
+                    _CODE),
     **dict.fromkeys(("reason", "key"), _text),
     **dict.fromkeys((
         "chunk", "part", "rows", "chunks", "parked", "settled", "status_code", "duration_ms",

@@ -47,6 +47,9 @@ class Ledger(Protocol):
     def entries(self, tenant_id: str) -> list[LedgerEntry]:
         """Every ledger entry of a tenant."""
 
+    def charges(self, tenant_id: str, batch_id: str) -> list[LedgerEntry]:
+        """Every charge of one batch (by part)."""
+
     def spent_in_month(self, tenant_id: str, month: str) -> int:
         """Credits charged to a tenant in one UTC calendar month (``YYYY-MM``)."""
 

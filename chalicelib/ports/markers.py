@@ -17,6 +17,9 @@ class Markers(Protocol):
     def count_up_to(self, marker: str, limit: int, expires_at: int) -> bool:
         """Add one to a counter unless it reached ``limit``; False when it had."""
 
+    def add(self, marker: str, amount: int, expires_at: int) -> None:
+        """Add ``amount`` to a counter (created at 0)."""
+
     def get(self, marker: str) -> dict[str, Any] | None:
         """A marker's attributes, read consistently, or None."""
 

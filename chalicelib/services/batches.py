@@ -23,6 +23,7 @@ from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.domain.upload import Layout
 from chalicelib.keys import input_key
 from chalicelib.observability import bind, request_id
+from chalicelib.services import history
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.ports import Ports
@@ -103,6 +104,8 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
     ports.batches.put_new(batch)
     ports.blobs.upload(batch.input_key, stream, "text/csv",
                        metadata={"tenant-id": tenant_id, "batch-id": batch_id})
+    history.happened(ports, tenant_id, batch_id, history.Step.CREATED, mode=batch.mode.value,
+                     price=batch.price)
     return batch
 
 
@@ -139,10 +142,12 @@ def list_batches(ports: Ports, tenant_id: str, limit: int, cursor: str | None, o
     return found[offset:], after
 
 
-def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = False) -> Batch:
+def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = False,
+                 by: str = "customer") -> Batch:
     """Resume a paused batch: re-enqueue every parked chunk part; 402 if credits still lack.
 
     ``refresh``: enrich the parked rows afresh instead of settling the outcomes they were parked with.
+    ``by``: who resumed it (``customer``, ``top_up``, ``tick``), for its timeline.
     """
     batch = get_batch(ports, tenant_id, batch_id)
     if batch.status not in PAUSED_STATUSES:
@@ -172,6 +177,8 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = Fa
     if resumed is None:
         raise Conflict("The batch changed while resuming; read its status and retry.")
     dispatch(ports, resumed, refresh)
+    history.happened(ports, tenant_id, batch_id, history.Step.RESUMED, by=by,
+                     balance=tenant.balance if tenant.billing is BillingKind.PREPAID else None)
     return resumed
 
 
@@ -184,6 +191,7 @@ def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
     if cancelled is None:
         raise Conflict(f"The batch is already {batch.status.value}.", status=batch.status.value)
     request_finalize(ports, tenant_id, batch_id)
+    history.happened(ports, tenant_id, batch_id, history.Step.CANCELLED)
     return _unprocessed_skipped(ports, cancelled)
 
 

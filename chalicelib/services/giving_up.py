@@ -25,6 +25,7 @@ from chalicelib.domain.models import (
 )
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
+from chalicelib.services import history
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
@@ -91,6 +92,7 @@ def fail_batch(ports: Ports, tenant_id: str, batch_id: str, reason: str) -> bool
                                       message=reason, finished_at=now)
     if failed is not None:
         logger.warning("batch failed", extra={"batch_id": batch_id, "reason": reason})
+        history.happened(ports, tenant_id, batch_id, history.Step.FAILED, reason=reason)
     return failed is not None
 
 
@@ -100,4 +102,6 @@ def fail_unfinalized(ports: Ports, tenant_id: str, batch_id: str, reason: str) -
     statuses = (*ACTIVE_STATUSES, BatchStatus.CANCELLED)
     failed = ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, statuses, now,
                                       message=reason, finished_at=now)
+    if failed is not None:
+        history.happened(ports, tenant_id, batch_id, history.Step.FAILED, reason=reason)
     return failed is not None

@@ -23,6 +23,7 @@ from urllib.parse import quote_plus
 from chalicelib import topology
 from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchStatus
 from chalicelib.observability import correlated, logger
+from chalicelib.services import history
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.finalizing import finalize_due
@@ -112,6 +113,7 @@ def _give_up(ports: Ports, batch: Batch) -> str:
                                       ACTIVE_STATUSES, ports.clock.now(), failure=reason,
                                       message=reason)
     if failed is not None:
+        history.happened(ports, batch.tenant_id, batch.batch_id, history.Step.FAILED, reason=reason)
         request_finalize(ports, batch.tenant_id, batch.batch_id)
     return "failed"
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from chalicelib.domain.errors import Conflict, InsufficientCredits
 from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
-from chalicelib.observability import correlated, logger
+from chalicelib.observability import correlated, logger, metrics
+from chalicelib.services import history
 from chalicelib.services.batches import resume_batch
 from chalicelib.services.healing import heal_batches
 from chalicelib.services.ports import Ports
@@ -12,8 +16,11 @@ from chalicelib.services.redrive import redrive_dead_letters
 from chalicelib.services.tenants import get_tenant, top_up
 
 
-def auto_resume(ports: Ports, paused: list[Batch]) -> list[str]:
-    """Resume every paused batch whose tenant and batch allow it and whose credits now suffice."""
+def auto_resume(ports: Ports, paused: list[Batch], topped_up: dict[str, Any] | None = None) -> list[str]:
+    """Resume every paused batch whose tenant and batch allow it and whose credits now suffice.
+
+    ``topped_up``: the top-up (at, amount, balance) that made this possible, for the timelines.
+    """
     resumed = []
     for batch in paused:
         if not batch.auto_resume or batch.status not in PAUSED_STATUSES:
@@ -22,19 +29,33 @@ def auto_resume(ports: Ports, paused: list[Batch]) -> list[str]:
             continue
         with correlated(tenant_id=batch.tenant_id, batch_id=batch.batch_id):
             try:
-                resume_batch(ports, batch.tenant_id, batch.batch_id)
+                resume_batch(ports, batch.tenant_id, batch.batch_id, by="top_up" if topped_up else "tick")
             except (InsufficientCredits, Conflict):
                 continue  # still short, or someone else resumed it first
             logger.info("auto-resumed")
+            if topped_up:
+                history.happened(ports, batch.tenant_id, batch.batch_id, history.Step.TOPPED_UP,
+                                 **topped_up)
         resumed.append(batch.batch_id)
     return resumed
 
 
 def top_up_and_resume(ports: Ports, tenant_id: str, amount: int) -> tuple[int, list[str]]:
     """Add credits, then resume the tenant's batches that were waiting for them."""
+    at = ports.clock.now()
     balance = top_up(ports, tenant_id, amount)
     waiting, _ = ports.batches.page(tenant_id, 100, None, (BatchStatus.PAUSED_INSUFFICIENT_CREDITS,))
-    return balance, auto_resume(ports, waiting)
+    return balance, auto_resume(ports, waiting, {"at": at, "amount": amount, "balance": balance})
+
+
+def _measure(ports: Ports, open_batches: list[Batch]) -> None:
+    """The open batches, and those processing without a write (a settlement) for
+    ``stalled_after_seconds`` (the tick's own continues are not progress)."""
+    metrics.gauge("BatchesNeedingAttention", len(open_batches))
+    since = ports.clock.epoch() - ports.settings.stalled_after_seconds
+    metrics.gauge("BatchesStalled", sum(1 for batch in open_batches
+                                        if batch.status is BatchStatus.PROCESSING
+                                        and datetime.fromisoformat(batch.updated_at).timestamp() <= since))
 
 
 def tick(ports: Ports) -> dict[str, list[str]]:
@@ -44,6 +65,7 @@ def tick(ports: Ports) -> dict[str, list[str]]:
     """
     report = redrive_dead_letters(ports)
     open_batches = ports.batches.needing_attention()
+    _measure(ports, open_batches)
     report["resumed"] = auto_resume(ports, [b for b in open_batches if b.status in PAUSED_STATUSES])
     for outcome, batch_ids in heal_batches(ports, open_batches).items():
         report.setdefault(outcome, []).extend(batch_ids)  # "unfixed": dead letters and batches

@@ -23,6 +23,7 @@ from chalicelib.adapters.rate_limits import RateLimitStore
 from chalicelib.adapters.result_cache import ResultCacheStore
 from chalicelib.adapters.secrets import SecretStore
 from chalicelib.adapters.settlement import SettlementStore
+from chalicelib.adapters.timeline import TimelineStore
 from chalicelib.clients import Clients, get_clients
 from chalicelib.ports.accounts import Accounts
 from chalicelib.ports.batches import Batches
@@ -34,6 +35,7 @@ from chalicelib.ports.rate_limits import RateLimits
 from chalicelib.ports.result_cache import ResultCache
 from chalicelib.ports.secrets import Secrets
 from chalicelib.ports.settlements import Settlements
+from chalicelib.ports.timeline import Timeline
 from chalicelib.settings import Settings, get_settings
 
 
@@ -64,6 +66,7 @@ class Ports:
     secrets: Secrets
     rate_limits: RateLimits
     result_cache: ResultCache
+    timeline: Timeline
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:
@@ -89,6 +92,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
         secrets=SecretStore(clients, settings),
         rate_limits=RateLimitStore(db, name(topology.RATE_LIMITS.name)),
         result_cache=ResultCacheStore(db, name(topology.RESULT_CACHE.name)),
+        timeline=TimelineStore(db, name(topology.TIMELINE.name)),
         clock=clock or Clock(),
     )
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from chalicelib import topology
 from chalicelib.domain.models import TERMINAL_STATUSES, ChunkMessage, FinalizeMessage, SplitRequest
 from chalicelib.keys import upload_ids
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 from chalicelib.services.failures import finalize_subject, noted_failure, part_subject, split_subject
 from chalicelib.services.giving_up import fail_batch, fail_unfinalized, give_up_part
 from chalicelib.services.ports import Ports
@@ -41,6 +41,9 @@ def redrive_dead_letters(ports: Ports) -> dict[str, list[str]]:
                 if outcome != "unfixed":
                     ports.queue.delete(dlq, [message.receipt])
                 report[outcome].append(what)
+                if outcome in ("redriven", "given_up"):
+                    metrics.count("MessagesRedriven" if outcome == "redriven" else "MessagesGivenUp",
+                                  queue=spec.name)
             if not received:
                 break
     if any(report.values()):

@@ -15,6 +15,7 @@ from chalicelib.domain.models import (
     RowStatus,
 )
 from chalicelib.keys import part_key
+from chalicelib.services import history
 from chalicelib.services.batches import get_batch, resume_batch
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.ports import Ports
@@ -74,6 +75,7 @@ def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bo
     if reopened is None:
         raise Conflict("The batch changed while reprocessing; read its status and retry.")
     dispatch(ports, reopened)
+    history.happened(ports, tenant_id, batch_id, history.Step.REPROCESS, rows=count)
     return reopened, count
 
 

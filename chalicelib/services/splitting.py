@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
 from chalicelib.keys import manifest_key, upload_ids
 from chalicelib.observability import bind, logger, request_id
+from chalicelib.services import history
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.intake import cached_maps
 from chalicelib.services.ports import Ports
@@ -59,6 +61,7 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
         if batch.all_chunks_done:  # the split that finished may have died before asking
             request_finalize(ports, tenant_id, batch_id)
         return None
+    started = time.perf_counter()
     try:
         table = open_csv(ports.blobs.open(obj.key, bucket=obj.bucket))
         layout, values = _layout(ports, batch, table)
@@ -83,6 +86,7 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
         return None if sent is None else len(only or ())
     rows, chunks = sent
     split = ports.batches.record_split(tenant_id, batch_id, rows, chunks, ports.clock.now())
+    history.split(ports, tenant_id, batch_id, rows, chunks, time.perf_counter() - started)
     if split.all_chunks_done and split.status in ACTIVE_STATUSES:
         request_finalize(ports, tenant_id, batch_id)
     logger.info("split", extra={"batch_id": batch_id, "rows": rows, "chunks": chunks})
@@ -99,8 +103,9 @@ def _wait_for_room(ports: Ports, queue: str) -> None:
 def _fail(ports: Ports, tenant_id: str, batch_id: str, message: str) -> None:
     """A file that cannot be read fails its batch with the reason; nothing was charged."""
     now = ports.clock.now()
-    ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, ACTIVE_STATUSES, now,
-                             message=message, finished_at=now)
+    if ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, ACTIVE_STATUSES, now,
+                                message=message, finished_at=now):
+        history.happened(ports, tenant_id, batch_id, history.Step.FAILED, reason=message)
     logger.warning("split failed", extra={"batch_id": batch_id, "reason": message})
 
 

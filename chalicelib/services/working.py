@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.billing import Counted, Settlement, counted_before, park_everything, plan_settlement
+from chalicelib.domain.billing import (
+    Counted,
+    PauseReason,
+    Settlement,
+    counted_before,
+    park_everything,
+    plan_settlement,
+)
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
@@ -27,9 +34,11 @@ from chalicelib.domain.rendering import part_body
 from chalicelib.keys import part_key
 from chalicelib.observability import correlated, logger, request_id
 from chalicelib.ports.settlements import SettleRequest
+from chalicelib.services import history
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import for_batch, waterfall_for
+from chalicelib.services.stats import count_settled_rows
 from chalicelib.services.tenants import get_tenant
 
 MAX_SETTLE_ATTEMPTS = 12
@@ -178,11 +187,24 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
             batch = fresh
             continue
         seen.settled(batch, settlement)
+        _counted(ports, seen, batch, settlement, request.now)
         if not settlement.done:
             logger.info("parked", extra={"batch_id": batch.batch_id, "parked": settlement.parked})
             return "parked"
         return "settled"
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
+
+
+def _counted(ports: Ports, seen: Invocation, batch: Batch, settlement: Settlement, at: str) -> None:
+    """The settlement's metrics; a pause it caused is a step of the batch (with the balance left),
+    dated as its charge is: the pause is written in the same transaction."""
+    history.settled(settlement)
+    count_settled_rows(ports, settlement.settled)
+    if settlement.pause in (PauseReason.BALANCE, PauseReason.CAP):
+        assert settlement.pause is not None
+        balance = seen.tenant(batch.tenant_id).balance
+        history.happened(ports, batch.tenant_id, batch.batch_id, history.Step.PAUSED, at=at,
+                         reason=settlement.pause.value, balance=balance, rows=settlement.parked)
 
 
 def _after_refusal(ports: Ports, seen: Invocation, batch: Batch, refusal: Exception,

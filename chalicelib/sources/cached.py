@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult, Lookup
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 from chalicelib.ports.result_cache import Answer, CacheEntry, ResultCache
 from chalicelib.sources.http_provider import HttpProvider
 from chalicelib.sources.lookup_input import cache_key, normalized_input
@@ -143,6 +143,7 @@ class CachedSource:
 
     def _reused(self, answer: Answer) -> EnricherResult:
         how = Lookup.BATCH if answer.batch_id == self._scope.batch_id else Lookup.CACHE
+        metrics.count("VendorDuplicates" if how is Lookup.BATCH else "VendorCacheHits", source=self.name)
         return EnricherResult(status=AttributeStatus.RUN, matched=answer.matched,
                               outputs=dict(answer.outputs), lookup=how)
 

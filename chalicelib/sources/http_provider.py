@@ -16,9 +16,12 @@ from urllib.parse import quote, urlencode
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult, Lookup
 from chalicelib.netguard import Policy, RefusedDestination
+from chalicelib.observability import metrics
+from chalicelib.observability.tracing import traced
 from chalicelib.sources.config import PLACEHOLDER, HttpSourceConfig
 from chalicelib.sources.pool import ConnectionPool
 from chalicelib.sources.resilience import (
+    BreakerState,
     CircuitBreaker,
     RateLimit,
     TokenBucket,
@@ -86,6 +89,8 @@ class HttpProvider:
         if any(not (record.get(name) or "").strip() for name in self._config.required_fields()):
             return EnricherResult(status=AttributeStatus.RUN_CONDITION_FAILED)
         if not self._breaker.allow():
+            metrics.count("VendorBreakerRefused", source=self.name)
+            metrics.gauge("VendorBreakerOpen", 1, source=self.name)
             return _error("circuit open")
         available = False
         try:
@@ -93,6 +98,8 @@ class HttpProvider:
                 result, available = self._call(self._request(record))
         finally:
             self._breaker.record(available)
+            metrics.gauge("VendorBreakerOpen", int(self._breaker.state is BreakerState.OPEN),
+                          source=self.name)
         return replace(result, lookup=Lookup.VENDOR)
 
     @property
@@ -130,7 +137,11 @@ class HttpProvider:
         reason = ""
         for attempt in range(cfg.max_retries + 1):
             self._limit.acquire()
-            reply = self._send(request)
+            started = time.perf_counter()
+            with traced("vendor", source=self.name) as annotate:
+                reply = self._send(request)
+                annotate("status_code", reply.status if isinstance(reply, _Reply) else 0)
+            self._measure(reply, started)
             if isinstance(reply, RefusedDestination):  # never retried: the answer will not change
                 return _error(f"destination refused: {reply}"), True
             if isinstance(reply, _Reply) and not self._retryable(reply.status):
@@ -163,6 +174,18 @@ class HttpProvider:
             return f"timeout ({self._config.timeout_seconds:g}s)"
         except (OSError, http.client.HTTPException) as exc:
             return f"connection error: {type(exc).__name__}"
+
+    def _measure(self, reply: _Reply | RefusedDestination | str, started: float) -> None:
+        """One exchange's metrics (a refused destination never left this process)."""
+        if isinstance(reply, RefusedDestination):
+            return
+        metrics.count("VendorCalls", source=self.name)
+        metrics.sample("VendorLatency", round((time.perf_counter() - started) * 1000, 1),
+                       source=self.name)
+        if isinstance(reply, str) or reply.status >= 500:
+            metrics.count("VendorErrors", source=self.name)
+        elif reply.status in self._config.throttle_statuses:
+            metrics.count("VendorThrottled", source=self.name)
 
     def _retryable(self, status: int) -> bool:
         cfg = self._config

@@ -44,3 +44,12 @@ def test_newest_first_pages_by_position_and_filters_by_kind_and_batch(ports: Por
     assert [e["credits"] for e in ports.ledger.newest_first("t_1", 1, batch_id=batch_id)] == [-4]
     assert ports.ledger.newest_first("t_1", 10, kind="topup", batch_id=batch_id) == []
     assert [e["tenant_id"] for e in ports.ledger.newest_first("t_2", 10)] == ["t_2"]
+
+
+def test_the_charges_of_one_batch_are_its_own_only(ports: Ports) -> None:
+    batch_id = _history(ports)
+
+    charges = ports.ledger.charges("t_1", batch_id)
+    assert sorted(e["credits"] for e in charges) == [-4, -3]
+    assert {e["batch_id"] for e in charges} == {batch_id}
+    assert ports.ledger.charges("t_1", "b_0") == ports.ledger.charges("t_2", batch_id) == []

@@ -32,3 +32,11 @@ def test_a_counter_counts_up_to_its_limit(ports: Ports) -> None:
     assert ports.markers.count_up_to("rate#t#2", 3, expires_at=62)
     got = ports.markers.get("rate#t#1")
     assert got is not None and got["hits"] == 3
+
+
+def test_add_sums_amounts_into_a_counter(ports: Ports) -> None:
+    ports.markers.add("stats#rows#7", 500, expires_at=70)
+    ports.markers.add("stats#rows#7", 23, expires_at=71)
+
+    got = ports.markers.get("stats#rows#7")
+    assert got is not None and (got["hits"], got["expires_at"]) == (523, 71)

@@ -1,11 +1,13 @@
-"""Every log line of a whole local batch (pause, top-up, resume, reprocess, a poison message):
-JSON, carrying the ids of the request and the invocation it belongs to, and no personal data."""
+"""Every line ``serve`` writes during a whole local batch (pause, top-up, resume, reprocess, a
+poison message): JSON, carrying the ids of the request and the invocation it belongs to, no
+personal data; and the metrics (EMF lines) of the batch's known outcomes."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +68,22 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.fixture
-def logged_batch(tmp_path: Path) -> Iterator[tuple[list[dict[str, Any]], str, dict[str, str], str]]:
+@dataclass(frozen=True)
+class Logged:
+    """What a run of the batch wrote and answered."""
+
+    lines: list[dict[str, Any]]
+    batch_id: str
+    ids: dict[str, str]
+    tenant_id: str
+    timeline: dict[str, Any]
+    stats: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def logged_batch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
     """Run a batch through pause, top-up, resume and reprocess on ``serve``; its stderr as lines."""
-    log = tmp_path / "serve.stderr"
+    log = tmp_path_factory.mktemp("serve") / "serve.stderr"
     with log.open("wb") as stderr, serving(free_port(PORTS), ADMIN, stderr=stderr) as served:
         http = Http(network_transport(served.base))
         created = http.post_json("/v1/admin/tenants", ADMIN, {"name": "Acme", "credits": 2}).json()
@@ -86,12 +100,14 @@ def logged_batch(tmp_path: Path) -> Iterator[tuple[list[dict[str, Any]], str, di
         ids["reprocess"] = again.headers["x-request-id"]
         done = _wait(http, key, batch_id, "completed")
         assert done["counts"]["not_found"] == 2 and done["credits_spent"] == 5
+        timeline = http.get(f"/v1/batches/{batch_id}/timeline", key).json()
+        stats = http.get("/v1/admin/stats", ADMIN).json()
         _poison(served.aws_endpoint, tenant_id, batch_id)
         for _ in range(300):
             if '"record failed"' in log.read_text():
                 break
             time.sleep(0.1)
-    yield _lines(log), batch_id, ids, tenant_id
+    yield Logged(_lines(log), batch_id, ids, tenant_id, timeline, stats)
 
 
 def _poison(endpoint: str, tenant_id: str, batch_id: str) -> None:
@@ -105,16 +121,16 @@ def _poison(endpoint: str, tenant_id: str, batch_id: str) -> None:
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
 
 
-def test_every_line_is_json_with_its_ids_and_no_personal_data(
-    logged_batch: tuple[list[dict[str, Any]], str, dict[str, str], str],
-) -> None:
-    lines, batch_id, ids, tenant_id = logged_batch
-    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).lower()
+def test_every_line_is_json_with_its_ids_and_no_personal_data(logged_batch: Logged) -> None:
+    every, batch_id, ids, tenant_id = logged_batch.lines, logged_batch.batch_id, logged_batch.ids, \
+        logged_batch.tenant_id
+    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in every).lower()
     leaked = sorted(value for value in _personal() if value.lower() in text)
     assert not leaked, f"personal data in the log lines: {leaked}"
 
-    assert all(line.get("function_request_id") and line.get("function_name") for line in lines), [
-        line for line in lines if not line.get("function_request_id")]
+    assert all(line.get("function_request_id") and line.get("function_name") for line in every), [
+        line for line in every if not line.get("function_request_id")]
+    lines = [line for line in every if "_aws" not in line]  # log lines (the rest are metrics)
     ticks = {line["function_request_id"] for line in lines if line["function_name"] == "tick"}
     api_calls = {line["request_id"] for line in lines if line["message"] == "request"}
     assert set(ids.values()) <= api_calls
@@ -141,3 +157,60 @@ def test_every_line_is_json_with_its_ids_and_no_personal_data(
     failed = [line for line in ours if line["message"] == "record failed"]
     assert failed and all(line["exception_name"] == "ValidationError" and line.get("message_id")
                           for line in failed)
+
+
+def _emf_totals(lines: list[dict[str, Any]]) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every metric of the EMF lines, summed per name and dimension values (service aside)."""
+    totals: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for line in lines:
+        if "_aws" not in line:
+            continue
+        (declared,) = line["_aws"]["CloudWatchMetrics"]
+        assert declared["Namespace"] == "BatchEnrich"
+        dimensions = max(declared["Dimensions"], key=len)  # by value (the others are totals)
+        labels = tuple(sorted((name, line[name]) for name in dimensions if name != "service"))
+        for metric in declared["Metrics"]:
+            key = (metric["Name"], labels)
+            totals[key] = totals.get(key, 0) + sum(line[metric["Name"]])
+    return totals
+
+
+def test_the_metrics_count_what_happened_to_the_batch(logged_batch: Logged) -> None:
+    # GIVEN 7 rows (5 match, 2 find nothing) and 2 credits: 2 rows settle, 5 park, the batch
+    # pauses; a top-up resumes it (3 more match), then the 2 not found are reprocessed.
+    totals = _emf_totals(logged_batch.lines)
+    counted = {name: value for (name, labels), value in totals.items() if not labels}
+    # THEN the EMF lines say exactly that
+    assert counted["RowsMatched"] == 5 and counted["CreditsCharged"] == 5
+    assert counted["RowsNotFound"] == 4  # twice the same 2 rows: the run, then the reprocess
+    assert counted["RowsParked"] == 5 and counted["ChunksParked"] == 1
+    assert counted["ChunksSettled"] == 2  # the resumed part, the reprocessed part
+    assert "RowsFailed" not in counted and "RowsSkipped" not in counted  # zero is not written
+    assert totals[("BatchesPaused", (("reason", "balance"),))] == 1
+    assert counted["BatchesCreated"] == counted["BatchesResumed"] == counted["BatchesReprocessed"] == 1
+    assert counted["BatchesCompleted"] == 2  # completed, then completed again after the reprocess
+    assert counted["SplitRows"] == 7 and counted["SplitRowsPerSecond"] > 0
+
+
+def test_the_timeline_of_the_paused_and_resumed_batch_sums_to_its_credits_spent(
+        logged_batch: Logged) -> None:
+    timeline = logged_batch.timeline
+    steps = [step["step"] for step in timeline["steps"]]
+    assert steps[:4] == ["created", "split", "charged", "paused"]
+    assert steps[-4:] == ["charged", "completed", "reprocess", "completed"]  # nothing charged again
+    resumed = steps.index("resumed")
+    by = timeline["steps"][resumed]["by"]
+    # the top-up resumed it (its step first), or a tick got there between the top-up and its resume
+    assert (by == "top_up" and steps[resumed - 1] == "topped_up") or by == "tick"
+    paused = timeline["steps"][3]
+    assert (paused["reason"], paused["balance"], paused["rows"]) == ("balance", 0, 5)
+    charged = [step["credits"] for step in timeline["steps"] if step["step"] == "charged"]
+    assert charged == [2, 3]
+    assert sum(step["credits"] for step in timeline["steps"]) == timeline["credits_spent"] == 5
+
+
+def test_admin_stats_answer_live_counts(logged_batch: Logged) -> None:
+    stats = logged_batch.stats
+    assert set(stats["queues"]) == set(stats["dead_letters"]) == {"ingest", "work", "finalize"}
+    assert stats["open_batches"] == {"total": 0, "by_status": {}}  # the one batch has completed
+    assert isinstance(stats["rows_per_second"], float | int) and stats["rows_per_second"] >= 0

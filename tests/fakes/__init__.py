@@ -24,6 +24,7 @@ from tests.fakes.result_cache import InMemoryResultCache
 from tests.fakes.secrets import InMemorySecrets
 from tests.fakes.settlements import InMemorySettlements
 from tests.fakes.tables import Tables
+from tests.fakes.timeline import InMemoryTimeline
 
 __all__ = ["fake_ports", "s3_event"]
 
@@ -52,5 +53,6 @@ def fake_ports(settings: Settings | None = None, clock: Clock | None = None) -> 
         settlement=InMemorySettlements(tables), blobs=InMemoryBlobs(settings.bucket, created),
         queue=queue, secrets=InMemorySecrets(settings.admin_api_key), rate_limits=InMemoryRateLimits(),
         result_cache=InMemoryResultCache(),
+        timeline=InMemoryTimeline(),
         clock=clock or Clock(sleep=lambda _: None),
     )

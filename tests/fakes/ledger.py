@@ -21,6 +21,10 @@ class InMemoryLedger:
             held = self._t.ledger.get(tenant_id, {})
             return [copy.deepcopy(held[entry_id]) for entry_id in sorted(held)]
 
+    def charges(self, tenant_id: str, batch_id: str) -> list[LedgerEntry]:
+        """Every charge of one batch."""
+        return [e for e in self.entries(tenant_id) if str(e["entry_id"]).startswith(charge_prefix(batch_id))]
+
     def spent_in_month(self, tenant_id: str, month: str) -> int:
         """Credits charged in one UTC month (``YYYY-MM``)."""
         return -sum(int(e["credits"]) for e in self.entries(tenant_id)

@@ -40,6 +40,13 @@ class InMemoryMarkers:
             held["expires_at"] = expires_at
             return True
 
+    def add(self, marker: str, amount: int, expires_at: int) -> None:
+        """Add ``amount`` to a counter."""
+        with self._t.lock:
+            held = self._t.markers.setdefault(marker, {"marker": marker})
+            held["hits"] = held.get("hits", 0) + amount
+            held["expires_at"] = expires_at
+
     def get(self, marker: str) -> dict[str, Any] | None:
         """A marker's attributes, or None."""
         with self._t.lock:

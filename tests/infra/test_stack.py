@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk.assertions import Match, Template
 
 from chalicelib import topology
+from chalicelib.observability import catalog
 from chalicelib.settings import Settings
 from infra.functions import logical_id
 from tests.infra.conftest import resources
@@ -133,7 +134,8 @@ def test_alarms_watch_every_dlq_function_and_queue_age_on_the_topic(template: di
     expected = [f"{PREFIX}-{q.dlq_name}-messages" for q in topology.QUEUES]
     expected += [f"{PREFIX}-{q.name}-oldest-message" for q in topology.QUEUES]
     expected += [f"{PREFIX}-{f.name.replace('_', '-')}-{kind}" for f in topology.FUNCTIONS
-                 for kind in ("errors", "throttles")]
+                 for kind in ("errors", "throttles", "error-rate")]
+    expected += [f"{PREFIX}-vendor-429-rate", f"{PREFIX}-batches-stalled"]
     assert sorted(alarms) == sorted(expected)
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]
@@ -158,3 +160,54 @@ def test_the_tick_runs_on_its_schedule_and_secrets_reach_functions_by_name_only(
         assert "BATCH_ENRICH_ADMIN_API_KEY" not in env
     cdk.has_resource_properties("AWS::SecretsManager::Secret", {
         "Name": f"{PREFIX}-admin-api-key", "GenerateSecretString": Match.object_like({})})
+
+
+def test_rate_alarms_divide_errors_by_invocations_and_429s_by_vendor_calls(template: dict[str, Any]) -> None:
+    alarms = {a["Properties"]["AlarmName"]: a["Properties"]
+              for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    work = alarms[f"{PREFIX}-work-error-rate"]
+    names = {q["Id"]: q.get("MetricStat", {}).get("Metric", {}).get("MetricName") for q in work["Metrics"]}
+    assert names == {"part": "Errors", "whole": "Invocations", "rate": None}
+    assert work["Threshold"] == 5
+    vendor = alarms[f"{PREFIX}-vendor-429-rate"]
+    stats = {q["Id"]: q["MetricStat"]["Metric"] for q in vendor["Metrics"] if "MetricStat" in q}
+    assert (stats["part"]["MetricName"], stats["whole"]["MetricName"]) == ("VendorThrottled", "VendorCalls")
+    assert stats["part"]["Namespace"] == "BatchEnrich"
+    assert stats["part"]["Dimensions"] == [{"Name": "service", "Value": "batch-enrich"}]
+    stalled = alarms[f"{PREFIX}-batches-stalled"]
+    assert (stalled["MetricName"], stalled["Statistic"]) == ("BatchesStalled", "Maximum")
+    assert stalled["Threshold"] == 1
+
+
+def test_functions_and_the_api_are_traced_and_may_write_traces(template: dict[str, Any]) -> None:
+    roles = _by_name(template, "AWS::IAM::Role", "RoleName")
+    for spec in topology.FUNCTIONS:
+        assert template["Resources"][logical_id(spec)]["Properties"]["Tracing"] == "Active"
+        role = template["Resources"][roles[f"{PREFIX}-{spec.name.replace('_', '-')}"]]
+        granted = json.dumps(role["Properties"]["Policies"])
+        assert "xray:PutTraceSegments" in granted and "xray:PutTelemetryRecords" in granted
+    assert template["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
+def test_the_api_reads_every_queue_and_dlq_depth_for_its_stats(template: dict[str, Any]) -> None:
+    roles = _by_name(template, "AWS::IAM::Role", "RoleName")
+    queues = _by_name(template, "AWS::SQS::Queue", "QueueName")
+    statements = template["Resources"][roles[f"{PREFIX}-api-handler"]]["Properties"]["Policies"][0][
+        "PolicyDocument"]["Statement"]
+    watching = [s for s in statements if s["Action"] == ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]]
+    (watch,) = watching
+    expected = [{"Fn::GetAtt": [queues[f"{PREFIX}-{name}"], "Arn"]}
+                for q in topology.QUEUES for name in (q.name, q.dlq_name)]
+    assert watch["Resource"] == expected
+
+
+def test_the_dashboard_shows_every_metric_of_the_catalog_and_every_queue(template: dict[str, Any]) -> None:
+    (board,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    body = board["Properties"]["DashboardBody"]
+    text = "".join(part for part in body["Fn::Join"][1] if isinstance(part, str)) if isinstance(
+        body, dict) else body
+    assert board["Properties"]["DashboardName"] == f"{PREFIX}-operations"
+    for spec in catalog.METRICS:
+        assert spec.name in text, spec.name
+    for queue in topology.QUEUES:
+        assert f"{PREFIX}-{queue.dlq_name}" in text

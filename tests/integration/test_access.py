@@ -51,7 +51,7 @@ def api(aws: Aws, log: AccessLog) -> Iterator[Http]:
 
 def _customer_flows(aws: Aws, api: Http, log: AccessLog) -> None:
     """Admin, create (JSON, multipart, idempotent, anonymous), pause, top-up, results, reprocess,
-    cancel, datasets and the advanced waterfall, keys, the tick."""
+    cancel, datasets and the advanced waterfall, keys, timeline, stats, the tick."""
     created = api.post_json("/v1/admin/tenants", ADMIN_KEY, {"name": "Acme", "credits": 120}).json()
     tenant, key = created["tenant_id"], created["api_key"]
     records = [{"email": f"p{i}@example.com"} for i in range(150)]
@@ -86,8 +86,10 @@ def _customer_flows(aws: Aws, api: Http, log: AccessLog) -> None:
     key_id = api.post_json(f"/v1/admin/tenants/{tenant}/api-keys", ADMIN_KEY, {}).json()["key_id"]
     api.get(f"/v1/admin/tenants/{tenant}/api-keys", ADMIN_KEY)
     api.send("DELETE", f"/v1/admin/tenants/{tenant}/api-keys/{key_id}", ADMIN_KEY)
-    for path in ("/v1/batches?limit=5", "/v1/credits", "/v1/credits/ledger", "/v1/datasets"):
+    for path in ("/v1/batches?limit=5", "/v1/credits", "/v1/credits/ledger", "/v1/datasets",
+                 f"/v1/batches/{batch}/timeline"):
         assert api.get(path, key).status == 200, path
+    assert api.get("/v1/admin/stats", ADMIN_KEY).status == 200
     with log.running("tick"):
         entry_points.tick(scheduled_event(topology.TICK, "us-east-1", "2026-11-25T00:00:00Z"),
                           LambdaContext("tick"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from functools import lru_cache
 
 from chalicelib.domain.enrich.base import AttributeStatus, Enricher, EnricherResult
@@ -53,7 +54,8 @@ class Pipeline:
         width = min(self._width, len(waiting))
         if width > 1:
             with ThreadPoolExecutor(max_workers=width, thread_name_prefix="waterfall") as pool:
-                list(pool.map(lambda one: self._run_waterfall(*one), waiting))
+                # each row's thread sees the invocation's context (log ids, metrics)
+                list(pool.map(lambda one: copy_context().run(self._run_waterfall, *one), waiting))
         else:
             for one in waiting:
                 self._run_waterfall(*one)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from chalicelib import topology
 from chalicelib.domain.models import BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.keys import input_key
+from chalicelib.observability import metrics
 from chalicelib.services.batches import cancel_batch, patch_batch, resume_batch, start_batch
 from chalicelib.services.input_rows import NOT_PROCESSED
 from chalicelib.services.lifecycle import tick, top_up_and_resume
@@ -221,3 +223,24 @@ def test_rows_and_preview_agree_with_the_counters_during_and_after_the_run(ports
     assert after["total"] == 120 and len(after["rows"]) == 20
     assert (looked["matched"], looked["not_found"]) == (60, 60)
     assert rows_page(ports, done, None, 1000, 0)["rows"][7]["row_index"] == 7
+
+
+def test_the_tick_reports_open_batches_and_those_processing_without_progress_for_15_minutes(
+        ports: Ports, ticking: Ticking) -> None:
+    tenant = create_tenant(ports, "Acme", 1000)
+    batch = create_batch(ports, tenant.tenant_id, leads(30))
+    deliver(ports, (topology.INGEST,))
+    take_messages(ports, topology.WORK)  # its chunks are lost: no settlement will come
+    ports.batches.transition(tenant.tenant_id, batch.batch_id, BatchStatus.PROCESSING,
+                             (BatchStatus.QUEUED,), ports.clock.now())
+    lines: list[dict[str, Any]] = []
+    metrics.emit_to(lines.append)
+    try:
+        for wait in (0, ports.settings.stalled_after_seconds):
+            ticking.at += wait
+            with metrics.measured():
+                tick(ports)
+    finally:
+        metrics.emit_to(metrics.to_stdout)
+    assert [line["BatchesNeedingAttention"] for line in lines] == [[1.0], [1.0]]
+    assert [line["BatchesStalled"] for line in lines] == [[0.0], [1.0]]

@@ -1,0 +1,26 @@
+"""What happened and what is happening: a batch's timeline (its tenant), the service's stats (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.handlers.http import ApiRoutes
+from chalicelib.services.ports import get_ports
+from chalicelib.services.stats import service_stats
+from chalicelib.services.tenants import authenticate_admin
+from chalicelib.services.timeline import batch_timeline
+
+insight = ApiRoutes(__name__)
+
+
+@insight.route("/v1/batches/{batch_id}/timeline", methods=["GET"])
+def timeline(batch_id: str) -> dict[str, Any]:
+    """The batch's steps in order with the credits of each; they add up to ``credits_spent``."""
+    return batch_timeline(get_ports(), insight.tenant(), batch_id)
+
+
+@insight.route("/v1/admin/stats", methods=["GET"])
+def stats() -> dict[str, Any]:
+    """Open batches by status, rows per second over the last minute, queue and DLQ depths."""
+    authenticate_admin(get_ports(), insight.current_request.headers.get("authorization"))
+    return service_stats(get_ports())
