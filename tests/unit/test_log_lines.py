@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from chalicelib.local.devserver import LoggedHTTPServer
 from chalicelib.observability import bind, correlated, current, fresh, logger
 from chalicelib.observability.formats import SERIALIZERS, use_format
 
@@ -106,3 +107,18 @@ def test_text_lines_read_as_time_level_message_and_fields(capsys: pytest.Capture
     [line] = capsys.readouterr().err.splitlines()
     assert " WARNING parked  " in line and f"parked=7 batch_id={BATCH} chunk=2" in line
     assert SERIALIZERS["json"]({"a": "é"}) == '{"a":"é"}'
+
+
+def test_the_local_server_logs_a_failed_request_as_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a client that gave up before its answer (under load: a readiness probe's timeout)
+    server = LoggedHTTPServer.__new__(LoggedHTTPServer)  # no socket: only its error handling
+    for failure in (BrokenPipeError(32, "Broken pipe"), ValueError("ann@example.com")):
+        try:
+            raise failure
+        except Exception:
+            server.handle_error(None, ("127.0.0.1", 40000))
+    # THEN no dashed traceback on standard error: JSON lines, the address scrubbed
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["message"] for line in lines] == [
+        "http client closed the connection before its answer", "http request failed in the local server"]
+    assert lines[1]["exception_name"] == "ValueError" and "ann@example.com" not in json.dumps(lines)
