@@ -16,11 +16,14 @@ insight = ApiRoutes(__name__)
 @insight.route("/v1/batches/{batch_id}/timeline", methods=["GET"])
 def timeline(batch_id: str) -> dict[str, Any]:
     """The batch's steps in order with the credits of each; they add up to ``credits_spent``."""
-    return batch_timeline(get_ports(), insight.tenant(), batch_id)
+    tenant_id = insight.tenant()
+    insight.no_query()
+    return batch_timeline(get_ports(), tenant_id, batch_id)
 
 
 @insight.route("/v1/admin/stats", methods=["GET"])
 def stats() -> dict[str, Any]:
     """Open batches by status, rows per second over the last minute, queue and DLQ depths."""
     authenticate_admin(get_ports(), insight.current_request.headers.get("authorization"))
+    insight.no_query()
     return service_stats(get_ports())
