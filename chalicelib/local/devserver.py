@@ -34,10 +34,10 @@ class LoggedHTTPServer(ThreadedHTTPServer):
     """
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Log the request's failure (a client gone before its answer is only noted)."""
+        """Log the request's failure (a client gone before its answer: at DEBUG, it is no fault)."""
         failure = sys.exc_info()[1]
         if isinstance(failure, ConnectionError):
-            local_logger.info("http client closed the connection before its answer")
+            local_logger.debug("http client closed the connection before its answer")
         else:
             local_logger.exception("http request failed in the local server")
 

@@ -95,7 +95,7 @@ def logged_batch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
         topped = http.post_json(f"/v1/admin/tenants/{tenant_id}/credits", ADMIN, {"amount": 50})
         ids["top_up"] = topped.headers["x-request-id"]
         _wait(http, key, batch_id, "completed")
-        again = http.post_json(f"/v1/batches/{batch_id}/reprocess", key, {"incomplete_only": True})
+        again = http.post_json(f"/v1/batches/{batch_id}/reprocess", key, {"failed_only": False})
         assert again.status == 202, again.raw
         ids["reprocess"] = again.headers["x-request-id"]
         done = _wait(http, key, batch_id, "completed")

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from chalicelib.local.devserver import LoggedHTTPServer
-from chalicelib.observability import bind, correlated, current, fresh, logger
+from chalicelib.observability import bind, correlated, current, fresh, local_logger, logger
 from chalicelib.observability.formats import SERIALIZERS, use_format
 
 BATCH, TENANT, REQUEST = "b_0190aa01bc", "t_00ff00ff00ff00ff", "5b0c61f2-7d6e-4c1e-9d0a-111122223333"
@@ -112,12 +112,14 @@ def test_text_lines_read_as_time_level_message_and_fields(capsys: pytest.Capture
 def test_the_local_server_logs_a_failed_request_as_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
     # GIVEN a client that gave up before its answer (under load: a readiness probe's timeout)
     server = LoggedHTTPServer.__new__(LoggedHTTPServer)  # no socket: only its error handling
+    local_logger.setLevel("DEBUG")
     for failure in (BrokenPipeError(32, "Broken pipe"), ValueError("ann@example.com")):
         try:
             raise failure
         except Exception:
             server.handle_error(None, ("127.0.0.1", 40000))
     # THEN no dashed traceback on standard error: JSON lines, the address scrubbed
+    local_logger.setLevel("INFO")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert [line["message"] for line in lines] == [
         "http client closed the connection before its answer", "http request failed in the local server"]
