@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 
-.PHONY: install browser demo test lint bench clean synth deploy destroy
+.PHONY: install browser demo test lint bench clean synth deploy destroy openapi
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt infra/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP)
 
 test: lint browser
 	$(BIN)/pytest
+
+# The OpenAPI 3.1 document, from the routes' declarations (a test fails when it is stale).
+openapi: $(STAMP)
+	$(BIN)/python -c 'import app; from chalicelib.handlers.openapi import render; print(render(), end="")' > docs/openapi.json
 
 # AWS: the CDK app in infra/ (Python libraries in the venv, the CDK CLI from npm: infra/package.json).
 STAGE ?= dev

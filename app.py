@@ -15,6 +15,7 @@ from chalicelib.handlers.credits_api import credits_api
 from chalicelib.handlers.datasets_api import datasets
 from chalicelib.handlers.fallback import register_fallbacks
 from chalicelib.handlers.insight_api import insight
+from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.settings import Settings
 
 # The service's loggers are chalicelib.observability's (JSON, correlated, filtered): Chalice's own
@@ -29,6 +30,7 @@ app.register_blueprint(admin)
 app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
 app.register_blueprint(insight)  # GET /v1/batches/{id}/timeline, GET /v1/admin/stats
+app.register_blueprint(openapi_api)  # GET /v1/openapi.json, built from every route's declaration
 app.register_blueprint(console)  # the web console: GET /console and its static files
 register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path does not take
 

@@ -209,10 +209,12 @@ class Cases:
         assert not self.failures, "\n".join(["failed cases:", *self.failures])
 
 
-def api_routes() -> list[tuple[str, str]]:
+def api_routes(keyed_only: bool = False) -> list[tuple[str, str]]:
     """(method, path) of every /v1 route, its path parameters filled with ids that exist nowhere
-    (the 404 and 405 answers of ``handlers.fallback`` are no routes)."""
+    (the 404 and 405 answers of ``handlers.fallback`` are no routes); ``keyed_only``: only those
+    whose declaration asks for a key (``GET /v1/openapi.json`` does not)."""
     from app import app
+    from chalicelib.handlers.declare import DECLARED
     from chalicelib.handlers.fallback import is_fallback
 
     found = []
@@ -220,5 +222,6 @@ def api_routes() -> list[tuple[str, str]]:
         if path.startswith("/v1/"):
             concrete = re.sub(r"\{(\w+)\}", lambda m: f"{m.group(1)}-0", path)
             found += [(method, concrete) for method, entry in methods.items()
-                      if not is_fallback(entry.view_function)]
+                      if not is_fallback(entry.view_function) and not (
+                          keyed_only and DECLARED[(path, method)].auth == "none")]
     return sorted(found)

@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.limits import MAX_CREDITS, MAX_NAME_CHARS
 from chalicelib.domain.models import BillingKind
-from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
+from chalicelib.handlers.declare import Answer
+from chalicelib.handlers.http import ApiRoutes, NoFields, NoQuery, json_body, parse_model
+from chalicelib.handlers.responses import (
+    ApiKeyCreated,
+    ApiKeyList,
+    TenantConfigBody,
+    TenantCreated,
+    TopUpBody,
+)
 from chalicelib.services import tenants as service
 from chalicelib.services.lifecycle import top_up_and_resume
 from chalicelib.services.ports import get_ports
@@ -41,7 +49,9 @@ def _admin() -> None:
     admin.no_query()
 
 
-@admin.route("/v1/admin/tenants", methods=["POST"], content_types=["*/*"])
+@admin.route("/v1/admin/tenants", methods=["POST"], content_types=["*/*"], auth="admin",
+             query=NoQuery, body=NewTenantRequest,
+             responses={201: Answer("Created.", TenantCreated)})
 def create_tenant() -> Response:
     """Create a tenant; the API key in the answer is shown this once."""
     _admin()
@@ -54,7 +64,9 @@ def create_tenant() -> Response:
     )
 
 
-@admin.route("/v1/admin/tenants/{tenant_id}/config", methods=["PUT"], content_types=["*/*"])
+@admin.route("/v1/admin/tenants/{tenant_id}/config", methods=["PUT"], content_types=["*/*"],
+             auth="admin", query=NoQuery, body=TenantConfig,
+             responses={200: Answer("Stored.", TenantConfigBody)})
 def configure(tenant_id: str) -> dict[str, Any]:
     """Set a tenant's advanced waterfall (datasets, vendor APIs) and price overrides."""
     _admin()
@@ -62,7 +74,9 @@ def configure(tenant_id: str) -> dict[str, Any]:
     return {"tenant_id": tenant_id, **configure_sources(get_ports(), tenant_id, body)}
 
 
-@admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"])
+@admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"],
+             auth="admin", query=NoQuery, body=TopUpRequest,
+             responses={200: Answer("Topped up.", TopUpBody)})
 def top_up(tenant_id: str) -> dict[str, Any]:
     """Add credits to a tenant; batches paused for credits resume by themselves (unless opted out)."""
     _admin()
@@ -71,7 +85,9 @@ def top_up(tenant_id: str) -> dict[str, Any]:
     return {"tenant_id": tenant_id, "balance": balance, "resumed_batches": resumed}
 
 
-@admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["POST"], content_types=["*/*"])
+@admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["POST"], content_types=["*/*"],
+             auth="admin", query=NoQuery, body=NoFields, body_required=False,
+             responses={201: Answer("Created.", ApiKeyCreated)})
 def create_api_key(tenant_id: str) -> Response:
     """Give a tenant another API key; the key in the answer is shown this once."""
     _admin()
@@ -84,14 +100,16 @@ def create_api_key(tenant_id: str) -> Response:
     )
 
 
-@admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["GET"])
+@admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["GET"], auth="admin",
+             query=NoQuery, responses={200: Answer("The keys.", ApiKeyList)})
 def list_api_keys(tenant_id: str) -> dict[str, Any]:
     """A tenant's keys: ``key_id``, ``created_at``, ``revoked_at`` (never the key)."""
     _admin()
     return {"tenant_id": tenant_id, "api_keys": service.list_api_keys(get_ports(), tenant_id)}
 
 
-@admin.route("/v1/admin/tenants/{tenant_id}/api-keys/{key_id}", methods=["DELETE"])
+@admin.route("/v1/admin/tenants/{tenant_id}/api-keys/{key_id}", methods=["DELETE"], auth="admin",
+             query=NoQuery, responses={204: Answer("Revoked.")})
 def revoke_api_key(tenant_id: str, key_id: str) -> Response:
     """Revoke one key: 401 for it from now on; the tenant's other keys keep working."""
     _admin()

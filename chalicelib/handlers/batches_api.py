@@ -7,12 +7,26 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.domain.models import Batch
-from chalicelib.domain.options import BatchPatch, LinkRequest, ReprocessRequest
+from chalicelib.domain.options import (
+    BatchOptions,
+    BatchPatch,
+    JsonBatchRequest,
+    LinkRequest,
+    ReprocessRequest,
+)
 from chalicelib.domain.status import status_body
 from chalicelib.handlers.batch_access import readable_batch
-from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
+from chalicelib.handlers.declare import Answer
+from chalicelib.handlers.http import ApiRoutes, NoFields, NoQuery, json_body, parse_model
 from chalicelib.handlers.queries import BATCHES_PAGE as _PAGE
 from chalicelib.handlers.queries import BatchListQuery, StatusQuery, page_limit
+from chalicelib.handlers.responses import (
+    BatchBody,
+    BatchPage,
+    CreatedBatchBody,
+    IntakeBody,
+    ReprocessBody,
+)
 from chalicelib.handlers.submission import read_submission
 from chalicelib.services import batches as service
 from chalicelib.services import claims
@@ -31,7 +45,10 @@ def _accepted(batch: Batch, status_code: int = 202) -> Response:
     return Response(body=status_body(batch), status_code=status_code)
 
 
-@api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED)
+@api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED, auth="tenant_or_anonymous",
+           query=NoQuery, form=BatchOptions, body=JsonBatchRequest,
+           responses={202: Answer("Created; it starts at once.", CreatedBatchBody),
+                      200: Answer("Already created with this Idempotency-Key.", BatchBody)})
 def create_batch() -> Response:
     """Create a batch from a multipart CSV upload, a JSON list of records, or ids of a dataset."""
     ports = get_ports()
@@ -66,7 +83,9 @@ def _create_unclaimed() -> Response:
     return Response(body=body, status_code=202)
 
 
-@api.route("/v1/batches/{batch_id}/link", methods=["POST"], content_types=ACCEPTED)
+@api.route("/v1/batches/{batch_id}/link", methods=["POST"], content_types=ACCEPTED,
+           query=NoQuery, body=LinkRequest,
+           responses={202: Answer("Claimed; it starts.", BatchBody)})
 def link(batch_id: str) -> Response:
     """Claim an anonymous upload with a tenant key and its ``upload_token``; it starts then."""
     tenant_id = api.tenant()
@@ -76,7 +95,9 @@ def link(batch_id: str) -> Response:
     return Response(body=status_body(submitted.batch), status_code=202)
 
 
-@api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED)
+@api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED, query=NoQuery,
+           form=BatchOptions, body=JsonBatchRequest,
+           responses={200: Answer("What a create would find.", IntakeBody)})
 def preflight() -> dict[str, Any]:
     """Read a file as create would: mapping, counts, cost estimate, warnings; stores nothing."""
     tenant_id = api.tenant()
@@ -85,7 +106,8 @@ def preflight() -> dict[str, Any]:
     return take_in(get_ports(), tenant_id, sent.data, sent.options).to_json()
 
 
-@api.route("/v1/batches", methods=["GET"])
+@api.route("/v1/batches", methods=["GET"], query=BatchListQuery,
+           responses={200: Answer("A page of batches.", BatchPage)})
 def list_batches() -> dict[str, Any]:
     """The tenant's batches, newest first, a page at a time (by ``cursor`` or by ``offset``)."""
     tenant_id = api.tenant()
@@ -97,7 +119,8 @@ def list_batches() -> dict[str, Any]:
             "offset": query.offset, **paging}
 
 
-@api.route("/v1/batches/{batch_id}", methods=["GET"])
+@api.route("/v1/batches/{batch_id}", methods=["GET"], auth="tenant_or_upload", query=StatusQuery,
+           responses={200: Answer("The batch's status.", BatchBody)})
 def get_batch(batch_id: str) -> dict[str, Any]:
     """A batch's status, from its counters (``Authorization: Batch <upload_token>`` if unclaimed);
     ``include=row_ids`` adds its row ids grouped by row status (bounded)."""
@@ -108,7 +131,8 @@ def get_batch(batch_id: str) -> dict[str, Any]:
     return body
 
 
-@api.route("/v1/batches/{batch_id}", methods=["PATCH"], content_types=ACCEPTED)
+@api.route("/v1/batches/{batch_id}", methods=["PATCH"], content_types=ACCEPTED, query=NoQuery,
+           body=BatchPatch, responses={200: Answer("The changed batch.", BatchBody)})
 def patch_batch(batch_id: str) -> dict[str, Any]:
     """Change a batch's name, metadata or max_credits (then resume a batch paused at its cap)."""
     tenant_id = api.tenant()
@@ -117,7 +141,9 @@ def patch_batch(batch_id: str) -> dict[str, Any]:
     return status_body(service.patch_batch(get_ports(), tenant_id, batch_id, patch))
 
 
-@api.route("/v1/batches/{batch_id}/resume", methods=["POST"], content_types=ACCEPTED)
+@api.route("/v1/batches/{batch_id}/resume", methods=["POST"], content_types=ACCEPTED,
+           query=NoQuery, body=NoFields, body_required=False,
+           responses={202: Answer("Resumed.", BatchBody)})
 def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
     tenant_id = api.tenant()
@@ -126,7 +152,9 @@ def resume(batch_id: str) -> Response:
     return _accepted(service.resume_batch(get_ports(), tenant_id, batch_id))
 
 
-@api.route("/v1/batches/{batch_id}/reprocess", methods=["POST"], content_types=ACCEPTED)
+@api.route("/v1/batches/{batch_id}/reprocess", methods=["POST"], content_types=ACCEPTED,
+           query=NoQuery, body=ReprocessRequest, body_required=False,
+           responses={202: Answer("Rows enriched again.", ReprocessBody)})
 def reprocess(batch_id: str) -> Response:
     """Enrich again a batch's failed rows (or not-found ones, or all with refresh, or those not
     yet settled with incomplete_only)."""
@@ -139,7 +167,9 @@ def reprocess(batch_id: str) -> Response:
     return Response(body=status_body(batch) | {"reprocessing_rows": rows}, status_code=202)
 
 
-@api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED)
+@api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED,
+           query=NoQuery, body=NoFields, body_required=False,
+           responses={202: Answer("Cancelled.", BatchBody)})
 def cancel(batch_id: str) -> Response:
     """Stop a batch; rows not yet settled are never charged."""
     tenant_id = api.tenant()

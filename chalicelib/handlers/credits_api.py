@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.handlers.http import ApiRoutes
+from chalicelib.handlers.declare import Answer
+from chalicelib.handlers.http import ApiRoutes, NoQuery
 from chalicelib.handlers.queries import LEDGER_PAGE, LedgerQuery, page_limit
+from chalicelib.handlers.responses import CreditsBody, LedgerPage
 from chalicelib.services import credits as service
 from chalicelib.services.ports import get_ports
 
 credits_api = ApiRoutes(__name__)
 
 
-@credits_api.route("/v1/credits", methods=["GET"])
+@credits_api.route("/v1/credits", methods=["GET"], query=NoQuery,
+                   responses={200: Answer("Balance and spend.", CreditsBody)})
 def balance() -> dict[str, Any]:
     """Balance, billing kind, spent this month and ever, topped up ever."""
     tenant_id = credits_api.tenant()
@@ -20,7 +23,8 @@ def balance() -> dict[str, Any]:
     return service.credit_summary(get_ports(), tenant_id)
 
 
-@credits_api.route("/v1/credits/ledger", methods=["GET"])
+@credits_api.route("/v1/credits/ledger", methods=["GET"], query=LedgerQuery,
+                   responses={200: Answer("A page of the ledger.", LedgerPage)})
 def ledger() -> dict[str, Any]:
     """Ledger entries, newest first: ``limit`` (clamped to 200), ``cursor``, ``kind``, ``batch_id``."""
     tenant_id = credits_api.tenant()

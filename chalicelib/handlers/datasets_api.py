@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.errors import PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.limits import MAX_NAME_CHARS, MAX_OPTIONS_BYTES
-from chalicelib.handlers.http import ApiRoutes, content_type, form_with_file, parse_model
+from chalicelib.handlers.declare import Answer
+from chalicelib.handlers.http import ApiRoutes, NoQuery, content_type, form_with_file, parse_model
+from chalicelib.handlers.responses import DatasetBody, DatasetList
 from chalicelib.services import datasets as service
 from chalicelib.services.ports import get_ports
 
@@ -30,7 +32,8 @@ class DatasetFields(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
 
 
-@datasets.route("/v1/datasets", methods=["POST"], content_types=["*/*"])
+@datasets.route("/v1/datasets", methods=["POST"], content_types=["*/*"], query=NoQuery,
+                form=DatasetFields, responses={201: Answer("Stored.", DatasetBody)})
 def create_dataset() -> Response:
     """Upload a CSV of your own records (multipart ``file``, optional ``name``)."""
     tenant_id = _tenant()
@@ -49,7 +52,8 @@ def create_dataset() -> Response:
     return Response(body=created.to_json(), status_code=201)
 
 
-@datasets.route("/v1/datasets", methods=["GET"])
+@datasets.route("/v1/datasets", methods=["GET"], query=NoQuery,
+                responses={200: Answer("The datasets.", DatasetList)})
 def list_datasets() -> dict[str, Any]:
     """The tenant's datasets."""
     return {"datasets": service.list_datasets(get_ports(), _tenant())}

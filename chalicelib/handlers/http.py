@@ -27,6 +27,7 @@ from chalicelib.domain.limits import (
     MAX_QUERY_VALUE_CHARS,
     json_depth,
 )
+from chalicelib.handlers.declare import declare, split_keywords
 from chalicelib.observability import bind, correlation
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import tenant_request
@@ -70,7 +71,10 @@ class ApiRoutes(Blueprint):
     """
 
     def route(self, path: str, **kwargs: Any) -> Callable[[View], View]:
-        """Register a view like ``Blueprint.route``, its domain errors mapped to their 4xx."""
+        """Register a view like ``Blueprint.route``, its domain errors mapped to their 4xx, and
+        record its declaration (``handlers/declare.py``: ``auth``, ``query``, ``body``, ``form``,
+        ``responses``) for the OpenAPI document."""
+        kwargs, spec = split_keywords(kwargs)
         register = super().route(path, **kwargs)
 
         def decorate(view: View) -> View:
@@ -82,6 +86,8 @@ class ApiRoutes(Blueprint):
                     return error_response(self.current_request, error)
 
             register(answered)
+            if spec:
+                declare(path, kwargs.get("methods", ["GET"]), view, spec)
             return view
 
         return decorate

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.handlers.http import ApiRoutes
+from chalicelib.handlers.declare import Answer
+from chalicelib.handlers.http import ApiRoutes, NoQuery
+from chalicelib.handlers.responses import StatsBody, TimelineBody
 from chalicelib.services.ports import get_ports
 from chalicelib.services.stats import service_stats
 from chalicelib.services.tenants import authenticate_admin
@@ -13,7 +15,8 @@ from chalicelib.services.timeline import batch_timeline
 insight = ApiRoutes(__name__)
 
 
-@insight.route("/v1/batches/{batch_id}/timeline", methods=["GET"])
+@insight.route("/v1/batches/{batch_id}/timeline", methods=["GET"], query=NoQuery,
+               responses={200: Answer("The steps, in order.", TimelineBody)})
 def timeline(batch_id: str) -> dict[str, Any]:
     """The batch's steps in order with the credits of each; they add up to ``credits_spent``."""
     tenant_id = insight.tenant()
@@ -21,7 +24,8 @@ def timeline(batch_id: str) -> dict[str, Any]:
     return batch_timeline(get_ports(), tenant_id, batch_id)
 
 
-@insight.route("/v1/admin/stats", methods=["GET"])
+@insight.route("/v1/admin/stats", methods=["GET"], auth="admin", query=NoQuery,
+               responses={200: Answer("The service now.", StatsBody)})
 def stats() -> dict[str, Any]:
     """Open batches by status, rows per second over the last minute, queue and DLQ depths."""
     authenticate_admin(get_ports(), insight.current_request.headers.get("authorization"))
