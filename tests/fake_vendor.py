@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from chalicelib.local.fake_vendor import send_json
+
 # What the fake vendor answers by default: a person it knows.
 HIT: dict[str, Any] = {
     "person": {"id": "p_981", "skills": ["sales", "sql"],
@@ -139,13 +141,7 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         """Send ``payload`` as JSON with ``status`` and extra headers."""
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in {**(headers or {}), "Content-Type": "application/json",
-                            "Content-Length": str(len(body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, status, payload, headers)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -144,16 +144,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.answered()
 
     def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            for name, value in {**(headers or {}), "Content-Type": "application/json",
-                                "Content-Length": str(len(payload))}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:
-            pass  # the client gave up and hung up
+        send_json(self, status, body, headers)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: Any,
+              headers: dict[str, str] | None = None) -> None:
+    """Answer ``body`` as JSON; a client that already hung up is not an error."""
+    payload = json.dumps(body).encode()
+    try:
+        handler.send_response(status)
+        for name, value in {**(headers or {}), "Content-Type": "application/json",
+                            "Content-Length": str(len(payload))}.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+    except OSError:
+        pass  # the client gave up and hung up

@@ -29,7 +29,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))  # bounded in make test; 
 PIECES = [b",", b";", b"\t", b"|", b'"', b'""', b"\r\n", b"\n", b"\r", b"\n\n", b" ", b"\x00",
           b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xe9", b"\x80", b"\xc3", b"\xe2\x82",
           b"caf\xc3\xa9", b"=cmd|' /C calc'!A0", b"+1 415 555 0100", b"-", b"@SUM(1)", b"\x0b",
-          b"\u2028".decode("unicode_escape").encode(), b"email", b"Email Address", b"phone",
+          "\u2028".encode(), b"email", b"Email Address", b"phone",
           b"first_name", b"company", b"website", b"name", b"id", b"zip", b"x" * 300,
           b"person@example.com", b"a@b", b"https://example.com", b"#", b"Report 2024"]
 HEADERS = [b"email", b"Email Address", b"phone", b"first_name", b"company", b"website", b"name",
