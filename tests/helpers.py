@@ -19,9 +19,10 @@ from chalicelib.handlers.events import uploaded_objects
 from chalicelib.keys import results_key
 from chalicelib.services.batches import submit
 from chalicelib.services.finalizing import finalize_batch
+from chalicelib.services.invocation import Invocation
 from chalicelib.services.ports import Ports
 from chalicelib.services.splitting import split_upload
-from chalicelib.services.working import Invocation, work_chunk
+from chalicelib.services.working import work_chunk
 from tests.csvs import read_rows
 
 if TYPE_CHECKING:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.dynamo import from_dynamo, to_dynamo
@@ -27,7 +28,8 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         "default_country": batch.default_country, "platform": batch.platform,
         "auto_resume": batch.auto_resume,
         "escape_formulas": batch.escape_formulas,
-        "max_credits": batch.max_credits, "total_rows": batch.total_rows,
+        "max_credits": batch.max_credits, "max_failed_percent": _number(batch.max_failed_percent),
+        "total_rows": batch.total_rows,
         "chunks_total": batch.chunks_total, "chunks_done": batch.chunks_done,
         "credits_spent": batch.credits_spent, "parked_cost": batch.parked_cost,
         "started_at": batch.started_at,
@@ -60,7 +62,8 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         dedupe=item.get("dedupe", False), default_country=item.get("default_country"),
         platform=item.get("platform"),
         auto_resume=item.get("auto_resume", True), escape_formulas=item.get("escape_formulas", True),
-        max_credits=item.get("max_credits"), total_rows=item.get("total_rows"),
+        max_credits=item.get("max_credits"), max_failed_percent=_float(item.get("max_failed_percent")),
+        total_rows=item.get("total_rows"),
         chunks_total=item.get("chunks_total"), chunks_done=item.get("chunks_done", 0),
         credits_spent=item.get("credits_spent", 0), parked_cost=item.get("parked_cost", 0),
         started_at=item.get("started_at"),
@@ -74,6 +77,15 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},
         refresh_after=item.get("refresh_after"),
     )
+
+
+def _number(v: float | None) -> Decimal | None:
+    """A float as DynamoDB takes it (boto3 refuses floats)."""
+    return None if v is None else Decimal(str(v))
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None else float(v)
 
 
 def stored(name: str, v: Any) -> Any:

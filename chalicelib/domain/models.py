@@ -117,6 +117,7 @@ class Batch:
     auto_resume: bool = True
     escape_formulas: bool = True  # results files neutralize cells a spreadsheet would run
     max_credits: int | None = None
+    max_failed_percent: float | None = None  # the batch fails once more of its rows failed
     total_rows: int | None = None  # known once the file is split
     chunks_total: int | None = None
     chunks_done: int = 0

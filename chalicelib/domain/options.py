@@ -67,6 +67,9 @@ class BatchOptions(BaseModel):
     column_map: dict[ColumnName, str | None] = Field(default_factory=dict,
                                                      max_length=MAX_COLUMN_MAP_ENTRIES)
     max_credits: Credits | None = None
+    # The batch stops as failed once more than this share of its rows failed (as Step
+    # Functions' tolerated failure percentage); rows not enriched by then are not charged.
+    max_failed_percent: float | None = Field(default=None, ge=0, le=100)
     row_limit: int | None = Field(default=None, ge=1, le=MAX_ROW_LIMIT)
     dedupe: bool = False
     # Region for phone numbers a row gives without a country (ISO 3166 alpha-2).

@@ -42,6 +42,7 @@ def status_body(batch: Batch) -> dict[str, Any]:
         "credits_spent": batch.credits_spent,
         "price_per_match": batch.price,
         "max_credits": batch.max_credits,
+        "max_failed_percent": batch.max_failed_percent,
         "progress": round(counts.settled / total, 4) if total else 0.0,
         "success_rate": _success_rate(batch),
         "message": batch.message,

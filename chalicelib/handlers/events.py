@@ -24,10 +24,11 @@ from chalicelib.keys import upload_ids
 from chalicelib.observability import bind, correlated, current, logger
 from chalicelib.services.failures import finalize_subject, noting_failures, part_subject, split_subject
 from chalicelib.services.finalizing import finalize_batch
+from chalicelib.services.invocation import Invocation
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import get_ports
 from chalicelib.services.splitting import UploadedObject, split_upload
-from chalicelib.services.working import Invocation, work_chunk
+from chalicelib.services.working import work_chunk
 
 
 class _S3Object(BaseModel):

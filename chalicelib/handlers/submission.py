@@ -19,7 +19,7 @@ from chalicelib.handlers.http import content_type, decode_json_fields, form_with
 from chalicelib.services.datasets import dataset_records
 from chalicelib.services.ports import Ports
 
-JSON_FIELDS = ("metadata", "column_map", "max_credits", "row_limit")
+JSON_FIELDS = ("metadata", "column_map", "max_credits", "row_limit", "max_failed_percent")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from chalicelib.domain.models import (
     BillingKind,
     ChunkMessage,
     PartRecord,
-    RowResult,
     RowStatus,
 )
 from chalicelib.observability import logger
@@ -29,9 +28,8 @@ from chalicelib.services import history
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
-from chalicelib.services.working import part_rows_of, store_final_rows
+from chalicelib.services.working import not_processed, part_rows_of, store_final_rows
 
-NOT_PROCESSED = "not_processed"
 _ATTEMPTS = 5
 
 
@@ -41,7 +39,7 @@ def give_up_part(ports: Ports, message: ChunkMessage, reason: str) -> str:
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "closed"
     loaded, before = part_rows_of(ports, message, batch.price)
-    rows = [_failed(row) for row in loaded]
+    rows = [not_processed(row) for row in loaded]
     failure = (f"{sum(r.status is RowStatus.FAILED for r in rows)} rows could not be processed: "
                f"chunk {message.chunk} kept failing ({reason}). They are failed and were not "
                "charged; reprocess the batch's failed rows once the cause is fixed.")
@@ -69,14 +67,6 @@ def give_up_part(ports: Ports, message: ChunkMessage, reason: str) -> str:
         _finalize_if_done(ports, batch)
         return "settled"
     raise SettleConflict(f"could not give up chunk {message.chunk} of {message.batch_id}")
-
-
-def _failed(row: RowResult) -> RowResult:
-    """A row as it ends when its part is given up (a skipped row stays skipped)."""
-    if row.status is RowStatus.SKIPPED:
-        return row
-    return RowResult(i=row.i, v=row.v, row_id=row.row_id, status=RowStatus.FAILED,
-                     error=NOT_PROCESSED)
 
 
 def _finalize_if_done(ports: Ports, batch: Batch) -> None:

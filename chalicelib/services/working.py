@@ -12,7 +12,7 @@ from chalicelib.domain.billing import (
     park_everything,
     plan_settlement,
 )
-from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
+from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
@@ -22,7 +22,6 @@ from chalicelib.domain.models import (
     BillingKind,
     ChunkMessage,
     ChunkRow,
-    Mode,
     PartRecord,
     RowResult,
     RowStatus,
@@ -32,16 +31,16 @@ from chalicelib.domain.models import (
 from chalicelib.domain.records import canonical_record, row_id
 from chalicelib.domain.rendering import part_body
 from chalicelib.keys import part_key
-from chalicelib.observability import correlated, logger, request_id
+from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services import history
-from chalicelib.services.batches import request_finalize
+from chalicelib.services.failing import check_failed_share, stop_reason
+from chalicelib.services.invocation import Invocation
 from chalicelib.services.ports import Ports
-from chalicelib.services.sources import for_batch, waterfall_for
 from chalicelib.services.stats import count_settled_rows
-from chalicelib.services.tenants import get_tenant
 
 MAX_SETTLE_ATTEMPTS = 12
+NOT_PROCESSED = "not_processed"  # a row's error when its batch stopped before working it
 # Rows whose outcome an earlier part already paid the provider for: reused on resume.
 _REUSABLE = (RowStatus.COMPLETED, RowStatus.NOT_FOUND, RowStatus.SKIPPED)
 
@@ -59,81 +58,7 @@ class _Part:
     key: str | None = None
     before: Counted = field(default_factory=Counted)  # as counted when an earlier part parked them
     refresh: bool = False  # enrich again even the rows an earlier part kept an outcome for
-
-
-class Invocation:
-    """What one invocation of the work function has read, shared by the chunk parts it works.
-
-    The batch and the tenant are read once per invocation instead of once per part: the
-    settle transaction's conditions (status, cap, balance) refuse a plan made from a stale
-    read, and the refusal carries the current item, so nothing stale is ever written. Which
-    batches settled a part is kept so the finalize check runs once per batch at the end.
-    """
-
-    def __init__(self, ports: Ports) -> None:
-        self._ports = ports
-        self._batches: dict[tuple[str, str], Batch] = {}
-        self._tenants: dict[str, Tenant] = {}
-        self._pipelines: dict[tuple[str, str], Pipeline] = {}
-        # batches to check for finalize, with the request whose work settled their last part
-        self._settled: dict[tuple[str, str], str | None] = {}
-
-    def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
-        """The batch as last read or written by this invocation."""
-        key = (tenant_id, batch_id)
-        if key not in self._batches:
-            batch = self._ports.batches.get(tenant_id, batch_id)
-            if batch is None:
-                return None
-            self._batches[key] = batch
-        return self._batches[key]
-
-    def remember(self, batch: Batch) -> Batch:
-        """Keep a fresher copy of a batch."""
-        self._batches[(batch.tenant_id, batch.batch_id)] = batch
-        return batch
-
-    def tenant(self, tenant_id: str) -> Tenant:
-        """The tenant as last read by this invocation, its balance less what it since charged."""
-        if tenant_id not in self._tenants:
-            self._tenants[tenant_id] = get_tenant(self._ports, tenant_id)
-        return self._tenants[tenant_id]
-
-    def balance_is(self, tenant_id: str, balance: int) -> None:
-        """Record the balance a refused settlement reported (or one this invocation left)."""
-        if tenant_id in self._tenants:
-            self._tenants[tenant_id] = replace(self._tenants[tenant_id], balance=balance)
-
-    def pipeline(self, batch: Batch) -> Pipeline:
-        """The batch's pipeline (built once per invocation: the waterfall keeps rate state)."""
-        key = (batch.tenant_id, batch.batch_id)
-        if key not in self._pipelines:
-            self._pipelines[key] = _pipeline(self._ports, batch, self.tenant(batch.tenant_id))
-        return self._pipelines[key]
-
-    def duplicate(self, batch: Batch) -> None:
-        """A part was found settled already: its winner may have died before the finalize check."""
-        self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
-
-    def settled(self, batch: Batch, settlement: Settlement) -> None:
-        """A part settled: keep the spend and balance it left; check for finalize at the end."""
-        tenant = self._tenants.get(batch.tenant_id)
-        if tenant is not None and tenant.billing is BillingKind.PREPAID:
-            self.balance_is(batch.tenant_id, tenant.balance - settlement.cost)
-        if not settlement.done:  # the batch paused (or was paused): read it afresh next time
-            self._batches.pop((batch.tenant_id, batch.batch_id), None)
-            return
-        self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
-        self.remember(replace(batch, credits_spent=batch.credits_spent + settlement.cost))
-
-    def finish(self) -> None:
-        """Ask for finalize for every batch of this invocation whose chunks have all settled."""
-        for (tenant_id, batch_id), cause in sorted(self._settled.items()):
-            with correlated(tenant_id=tenant_id, batch_id=batch_id, request_id=cause):
-                fresh = self._ports.batches.get(tenant_id, batch_id)
-                if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
-                    request_finalize(self._ports, tenant_id, batch_id)
-        self._settled.clear()
+    stopped: bool = False  # its batch is past max_failed_percent: rows settle not processed
 
 
 def work_chunk(ports: Ports, message: ChunkMessage, attempt: str,
@@ -159,20 +84,17 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
             batch = seen.remember(_start(ports, batch))
-        paused = batch.status in PAUSED_STATUSES
-        if not paused and not part.enriched:
-            part = _enrich(seen.pipeline(batch), part, message.fields)
-        if part.key is None:  # results are stored before the transaction, under the attempt
-            part = replace(part, key=_store(ports, message, part, attempt, batch))
+        part = _ready(ports, seen, batch, part, message, attempt)
         assert part.key is not None
         tenant = seen.tenant(batch.tenant_id)
+        paused = batch.status in PAUSED_STATUSES
         settlement = (park_everything(part.rows, batch.price) if paused
                       else _plan(tenant, batch, part.rows))
         request = SettleRequest(
             batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
             record=PartRecord(part.key, message.start, settlement.settled),
             prepaid=tenant.billing is BillingKind.PREPAID, before=part.before,
-            now=ports.clock.now(),
+            now=ports.clock.now(), failure=stop_reason(batch) if part.stopped else None,
         )
         try:
             ports.settlement.settle(request)
@@ -186,13 +108,40 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
                 return "closed"
             batch = fresh
             continue
-        seen.settled(batch, settlement)
-        _counted(ports, seen, batch, settlement, request.now)
-        if not settlement.done:
-            logger.info("parked", extra={"batch_id": batch.batch_id, "parked": settlement.parked})
-            return "parked"
-        return "settled"
+        return _settled(ports, seen, batch, part, request)
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
+
+
+def _ready(ports: Ports, seen: Invocation, batch: Batch, part: _Part, message: ChunkMessage,
+           attempt: str) -> _Part:
+    """The part as the batch now takes it (enriched; not worked if the batch is paused; not
+    processed if it stopped), its rows stored before the transaction, under the attempt."""
+    paused = batch.status in PAUSED_STATUSES
+    if not paused and not part.stopped and stop_reason(batch):
+        # past max_failed_percent: nothing more is worked, nothing more is charged
+        part = replace(part, rows=[not_processed(row) for row in part.rows], enriched=True,
+                       stopped=True, key=None)
+    if not paused and not part.enriched:
+        part = _enrich(seen.pipeline(batch), part, message.fields)
+    if part.key is None:
+        part = replace(part, key=_store(ports, message, part, attempt, batch))
+    return part
+
+
+def _settled(ports: Ports, seen: Invocation, batch: Batch, part: _Part,
+             request: SettleRequest) -> str:
+    """After the part settled: what the invocation learns, its metrics, and the outcome."""
+    settlement = request.settlement
+    seen.settled(batch, settlement)
+    _counted(ports, seen, batch, settlement, request.now)
+    if settlement.failed and batch.max_failed_percent is not None and not part.stopped:
+        fresh = check_failed_share(ports, batch)  # past it, the parts that follow stop
+        if fresh is not None and fresh.status not in TERMINAL_STATUSES:
+            seen.remember(fresh)
+    if not settlement.done:
+        logger.info("parked", extra={"batch_id": batch.batch_id, "parked": settlement.parked})
+        return "parked"
+    return "settled"
 
 
 def _counted(ports: Ports, seen: Invocation, batch: Batch, settlement: Settlement, at: str) -> None:
@@ -221,17 +170,6 @@ def _after_refusal(ports: Ports, seen: Invocation, batch: Batch, refusal: Except
     return seen.remember(fresh)
 
 
-def _pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
-    """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
-    region = batch.default_country or ports.settings.default_phone_region
-    pipeline = built_in_pipeline(batch.entity_type or "person", region,
-                                 frozenset(batch.fields or {}), batch.platform)
-    if batch.mode is not Mode.ADVANCED:
-        return pipeline
-    steps = for_batch(ports, batch, waterfall_for(ports, tenant))
-    return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
-
-
 def part_rows_of(ports: Ports, message: ChunkMessage, price: int) -> tuple[list[RowResult], Counted]:
     """A chunk part's rows as its message carries them (or the object it points at holds them),
     and how they were counted when an earlier part parked them."""
@@ -255,6 +193,14 @@ def _load_part(ports: Ports, message: ChunkMessage, price: int) -> _Part:
     before = Counted() if message.reprocess else counted_before(rows, price)
     reuse = not message.refresh and all(row.status in _REUSABLE for row in rows)
     return _Part(rows, enriched=reuse, before=before, refresh=message.refresh)
+
+
+def not_processed(row: RowResult) -> RowResult:
+    """A row as it settles when its batch stopped before working it (a skipped row stays skipped)."""
+    if row.status is RowStatus.SKIPPED:
+        return row
+    return RowResult(i=row.i, v=row.v, row_id=row.row_id, status=RowStatus.FAILED,
+                     error=NOT_PROCESSED)
 
 
 def _pending(row: ChunkRow, fields: dict[str, int]) -> RowResult:

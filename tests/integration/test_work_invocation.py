@@ -11,9 +11,10 @@ import pytest
 from chalicelib import topology
 from chalicelib.domain.models import Batch, BatchStatus, ChunkMessage
 from chalicelib.domain.options import BatchOptions, BatchPatch
-from chalicelib.services import working
+from chalicelib.services import invocation
 from chalicelib.services.batches import patch_batch, request_finalize
-from chalicelib.services.working import Invocation, work_chunk
+from chalicelib.services.invocation import Invocation
+from chalicelib.services.working import work_chunk
 from tests.conftest import Aws
 from tests.csvs import leads
 from tests.helpers import charged, create_batch, reload, take_messages
@@ -99,7 +100,7 @@ def test_a_crash_in_the_end_of_invocation_finalize_check_is_retried_until_result
             raise RuntimeError("finalize queue unreachable")
         real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(working, "request_finalize", fails_once)
+    monkeypatch.setattr(invocation, "request_finalize", fails_once)
     aws.drain()
 
     done = reload(aws.ports, batch)

@@ -1,0 +1,100 @@
+"""What one invocation of the work function shares between the chunk parts it works."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chalicelib.domain.billing import Settlement
+from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
+from chalicelib.domain.models import TERMINAL_STATUSES, Batch, BillingKind, Mode, Tenant
+from chalicelib.observability import correlated, request_id
+from chalicelib.services.batches import request_finalize
+from chalicelib.services.ports import Ports
+from chalicelib.services.sources import for_batch, waterfall_for
+from chalicelib.services.tenants import get_tenant
+
+
+class Invocation:
+    """What one invocation of the work function has read, shared by the chunk parts it works.
+
+    The batch and the tenant are read once per invocation instead of once per part: the
+    settle transaction's conditions (status, cap, balance) refuse a plan made from a stale
+    read, and the refusal carries the current item, so nothing stale is ever written. Which
+    batches settled a part is kept so the finalize check runs once per batch at the end.
+    """
+
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+        self._batches: dict[tuple[str, str], Batch] = {}
+        self._tenants: dict[str, Tenant] = {}
+        self._pipelines: dict[tuple[str, str], Pipeline] = {}
+        # batches to check for finalize, with the request whose work settled their last part
+        self._settled: dict[tuple[str, str], str | None] = {}
+
+    def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
+        """The batch as last read or written by this invocation."""
+        key = (tenant_id, batch_id)
+        if key not in self._batches:
+            batch = self._ports.batches.get(tenant_id, batch_id)
+            if batch is None:
+                return None
+            self._batches[key] = batch
+        return self._batches[key]
+
+    def remember(self, batch: Batch) -> Batch:
+        """Keep a fresher copy of a batch."""
+        self._batches[(batch.tenant_id, batch.batch_id)] = batch
+        return batch
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant as last read by this invocation, its balance less what it since charged."""
+        if tenant_id not in self._tenants:
+            self._tenants[tenant_id] = get_tenant(self._ports, tenant_id)
+        return self._tenants[tenant_id]
+
+    def balance_is(self, tenant_id: str, balance: int) -> None:
+        """Record the balance a refused settlement reported (or one this invocation left)."""
+        if tenant_id in self._tenants:
+            self._tenants[tenant_id] = replace(self._tenants[tenant_id], balance=balance)
+
+    def pipeline(self, batch: Batch) -> Pipeline:
+        """The batch's pipeline (built once per invocation: the waterfall keeps rate state)."""
+        key = (batch.tenant_id, batch.batch_id)
+        if key not in self._pipelines:
+            self._pipelines[key] = build_pipeline(self._ports, batch, self.tenant(batch.tenant_id))
+        return self._pipelines[key]
+
+    def duplicate(self, batch: Batch) -> None:
+        """A part was found settled already: its winner may have died before the finalize check."""
+        self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
+
+    def settled(self, batch: Batch, settlement: Settlement) -> None:
+        """A part settled: keep the spend and balance it left; check for finalize at the end."""
+        tenant = self._tenants.get(batch.tenant_id)
+        if tenant is not None and tenant.billing is BillingKind.PREPAID:
+            self.balance_is(batch.tenant_id, tenant.balance - settlement.cost)
+        if not settlement.done:  # the batch paused (or was paused): read it afresh next time
+            self._batches.pop((batch.tenant_id, batch.batch_id), None)
+            return
+        self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
+        self.remember(replace(batch, credits_spent=batch.credits_spent + settlement.cost))
+
+    def finish(self) -> None:
+        """Ask for finalize for every batch of this invocation whose chunks have all settled."""
+        for (tenant_id, batch_id), cause in sorted(self._settled.items()):
+            with correlated(tenant_id=tenant_id, batch_id=batch_id, request_id=cause):
+                fresh = self._ports.batches.get(tenant_id, batch_id)
+                if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
+                    request_finalize(self._ports, tenant_id, batch_id)
+        self._settled.clear()
+
+
+def build_pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
+    """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
+    region = batch.default_country or ports.settings.default_phone_region
+    pipeline = built_in_pipeline(batch.entity_type or "person", region,
+                                 frozenset(batch.fields or {}), batch.platform)
+    if batch.mode is not Mode.ADVANCED:
+        return pipeline
+    steps = for_batch(ports, batch, waterfall_for(ports, tenant))
+    return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
