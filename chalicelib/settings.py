@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     # overrides it, 0 keeps nothing.
     result_cache_days: int = Field(default=30, ge=0, le=3650)
 
+    # A row's waterfall may take this long across all its sources (seed 004: 10 s per
+    # profile); past it the row fails alone, uncharged. A work invocation starts no row once
+    # less than this plus work_reserve_seconds (storing and settling what it did, handing the
+    # rest on as the chunk's next part) is left before the function's timeout.
+    row_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
+    work_reserve_seconds: float = Field(default=5.0, ge=0, le=300)
+
     def outbound_policy(self) -> Policy:
         """Which special addresses outbound calls may reach (``chalicelib.netguard``)."""
         return Policy(allow_loopback=self.outbound_allow_loopback,

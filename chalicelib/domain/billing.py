@@ -124,6 +124,13 @@ def park_everything(rows: Sequence[RowResult], price: int) -> Settlement:
     return _settlement(rows, settled, price, PauseReason.PAUSED if settled < len(rows) else None)
 
 
+def prefix_settlement(rows: Sequence[RowResult], settled: int, price: int,
+                      pause: PauseReason | None) -> Settlement:
+    """Settle the first ``settled`` rows and park the rest (``pause``: why, None: the batch
+    goes on, as when a work invocation ran short of time and hands the rest on)."""
+    return _settlement(rows, settled, price, pause)
+
+
 def _settlement(rows: Sequence[RowResult], settled: int, price: int,
                 pause: PauseReason | None) -> Settlement:
     prefix, rest = rows[:settled], rows[settled:]

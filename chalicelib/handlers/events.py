@@ -165,11 +165,17 @@ def handle_work(event: SQSEvent) -> dict[str, Any]:
     end (if that check fails, the whole batch is retried: its parts are found settled and the
     check runs again).
     """
-    invocation = Invocation(get_ports())
+    invocation = Invocation(get_ports(), _seconds_left(event.context))
     try:
         return _partial(event, _work_records(invocation))
     finally:  # the parts that settled may complete their batch even when a neighbour failed
         invocation.finish()
+
+
+def _seconds_left(context: Any) -> Callable[[], float] | None:
+    """The invocation's time left, in seconds, from Lambda's context (None without one)."""
+    millis = getattr(context, "get_remaining_time_in_millis", None)
+    return None if millis is None else lambda: float(millis()) / 1000
 
 
 def handle_finalize(event: SQSEvent) -> dict[str, Any]:

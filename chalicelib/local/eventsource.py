@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,10 +58,12 @@ class LambdaContext:
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = ""
     timeout_seconds: int = 60
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left (locally: the whole timeout)."""
-        return self.timeout_seconds * 1000
+        """Milliseconds left before the timeout, counted from the invocation's start (as on
+        Lambda; locally nothing kills the invocation when it reaches 0)."""
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
 def sqs_event(messages: list[Any], queue_arn: str, region: str) -> dict[str, Any]:

@@ -33,11 +33,13 @@ ROWS = (
     _count("RowsFailed", "rows settled failed (free)"),
     _count("RowsSkipped", "rows settled skipped (free)"),
     _count("RowsParked", "rows parked: their batch paused before they could be paid for"),
+    _count("RowsHandedOn", "rows a work invocation short of time sent on as the chunk's next part"),
 )
 MONEY = (_count("CreditsCharged", "credits charged by settlements"),)
 CHUNKS = (
     _count("ChunksSettled", "chunk parts settled whole"),
     _count("ChunksParked", "chunk parts with parked rows"),
+    _count("ChunksHandedOn", "chunk parts whose invocation ran short of time and handed rows on"),
 )
 BATCHES = (
     _count("BatchesCreated", "batches created"),

@@ -68,6 +68,9 @@ def settled(settlement: Settlement) -> None:
     metrics.count("RowsNotFound", settlement.not_found)
     metrics.count("RowsFailed", settlement.failed)
     metrics.count("RowsSkipped", settlement.skipped)
-    metrics.count("RowsParked", settlement.parked)
+    # rows left without a pause were not parked: the invocation ran short of time and handed
+    # them on as the chunk's next part (issue 16's deadline-aware work)
+    handed_on = not settlement.done and settlement.pause is None
+    metrics.count("RowsHandedOn" if handed_on else "RowsParked", settlement.parked)
     metrics.count("CreditsCharged", settlement.cost)
-    metrics.count("ChunksSettled" if settlement.done else "ChunksParked")
+    metrics.count("ChunksSettled" if settlement.done else "ChunksHandedOn" if handed_on else "ChunksParked")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from chalicelib.domain.billing import Settlement
@@ -21,10 +22,15 @@ class Invocation:
     settle transaction's conditions (status, cap, balance) refuse a plan made from a stale
     read, and the refusal carries the current item, so nothing stale is ever written. Which
     batches settled a part is kept so the finalize check runs once per batch at the end.
+
+    ``seconds_left`` is the time left before the function's timeout (Lambda's context): no row
+    starts once less than a row's deadline plus the work reserve is left (``out_of_time``).
     """
 
-    def __init__(self, ports: Ports) -> None:
+    def __init__(self, ports: Ports, seconds_left: Callable[[], float] | None = None) -> None:
         self._ports = ports
+        self._seconds_left = seconds_left
+        self._started_a_row = False
         self._batches: dict[tuple[str, str], Batch] = {}
         self._tenants: dict[str, Tenant] = {}
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
@@ -40,6 +46,21 @@ class Invocation:
                 return None
             self._batches[key] = batch
         return self._batches[key]
+
+    def out_of_time(self) -> bool:
+        """True once no more row may start in this invocation (asked before each row starts).
+
+        The invocation's first row always starts, so every invocation makes progress even if
+        it began late; every later one needs the row's deadline and the reserve still left.
+        """
+        if self._seconds_left is None:
+            return False
+        settings = self._ports.settings
+        late = self._seconds_left() < settings.row_deadline_seconds + settings.work_reserve_seconds
+        if late and self._started_a_row:
+            return True
+        self._started_a_row = True
+        return False
 
     def remember(self, batch: Batch) -> Batch:
         """Keep a fresher copy of a batch."""
@@ -97,4 +118,6 @@ def build_pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     if batch.mode is not Mode.ADVANCED:
         return pipeline
     steps = for_batch(ports, batch, waterfall_for(ports, tenant))
-    return pipeline.with_waterfall(steps, batch.price) if steps else pipeline
+    if not steps:
+        return pipeline
+    return pipeline.with_waterfall(steps, batch.price, ports.settings.row_deadline_seconds)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from chalicelib import topology
 from chalicelib.domain.billing import (
     Counted,
     PauseReason,
@@ -11,6 +13,7 @@ from chalicelib.domain.billing import (
     counted_before,
     park_everything,
     plan_settlement,
+    prefix_settlement,
 )
 from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
@@ -90,6 +93,7 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
         paused = batch.status in PAUSED_STATUSES
         settlement = (park_everything(part.rows, batch.price) if paused
                       else _plan(tenant, batch, part.rows))
+        handed_on = 0 if paused else len(part.rows) - _worked(part.rows)
         request = SettleRequest(
             batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
             record=PartRecord(part.key, message.start, settlement.settled),
@@ -108,7 +112,11 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
                 return "closed"
             batch = fresh
             continue
-        return _settled(ports, seen, batch, part, request)
+        outcome = _settled(ports, seen, batch, part, request)
+        if handed_on and settlement.pause is None:  # out of time, not out of credits
+            _hand_on(ports, message, part.key, settlement.settled)
+            return "continued"
+        return outcome
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
 
 
@@ -122,7 +130,7 @@ def _ready(ports: Ports, seen: Invocation, batch: Batch, part: _Part, message: C
         part = replace(part, rows=[not_processed(row) for row in part.rows], enriched=True,
                        stopped=True, key=None)
     if not paused and not part.enriched:
-        part = _enrich(seen.pipeline(batch), part, message.fields)
+        part = _enrich(seen.pipeline(batch), part, message.fields, seen.out_of_time)
     if part.key is None:
         part = replace(part, key=_store(ports, message, part, attempt, batch))
     return part
@@ -210,12 +218,39 @@ def _pending(row: ChunkRow, fields: dict[str, int]) -> RowResult:
     return RowResult(i=row.i, v=row.v, row_id=rid, status=RowStatus.PENDING)
 
 
-def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int]) -> _Part:
+def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int],
+            out_of_time: Callable[[], bool]) -> _Part:
+    """The part's rows worked in order until the invocation runs out of time (the rows it did
+    not reach stay pending: they go on as the chunk's next part)."""
     kept = (RowStatus.SKIPPED,) if part.refresh else _REUSABLE
     todo = [row for row in part.rows if row.status not in kept]
-    fresh = iter(pipeline.enrich_rows([ChunkRow(i=row.i, v=row.v) for row in todo], fields))
-    rows = [row if row.status in kept else next(fresh) for row in part.rows]
-    return replace(part, rows=rows, enriched=True)
+    fresh = iter(pipeline.enrich_until([ChunkRow(i=row.i, v=row.v) for row in todo], fields,
+                                       out_of_time))
+    rows = [row if row.status in kept else next(fresh, None) or _not_reached(row)
+            for row in part.rows]
+    return replace(part, rows=rows, enriched=True, key=None)
+
+
+def _not_reached(row: RowResult) -> RowResult:
+    """A row the invocation had no time for: pending again (its next part enriches it)."""
+    return RowResult(i=row.i, v=row.v, row_id=row.row_id, status=RowStatus.PENDING)
+
+
+def _worked(rows: list[RowResult]) -> int:
+    """How many of a part's rows, from its first, were worked (the rest were not reached)."""
+    return next((n for n, row in enumerate(rows) if row.status is RowStatus.PENDING), len(rows))
+
+
+def _hand_on(ports: Ports, message: ChunkMessage, key: str, settled: int) -> None:
+    """Send the rows after a part's settled ones as the chunk's next part, to be worked at once
+    by a fresh invocation (they were counted parked by the settle; a lost message is sent
+    again by the tick, as for a paused batch)."""
+    later = ChunkMessage(tenant_id=message.tenant_id, batch_id=message.batch_id,
+                         chunk=message.chunk, fields=message.fields, part=message.part + 1,
+                         start=message.start + settled, source_key=key, source_skip=settled)
+    ports.queue.send(ports.queue_name(topology.WORK), [later.model_dump_json(exclude_none=True)])
+    logger.info("handed on", extra={"batch_id": message.batch_id, "chunk": message.chunk,
+                                    "rows": settled})
 
 
 def _store(ports: Ports, message: ChunkMessage, part: _Part, attempt: str, batch: Batch) -> str:
@@ -229,9 +264,14 @@ def _store(ports: Ports, message: ChunkMessage, part: _Part, attempt: str, batch
 
 
 def _plan(tenant: Tenant, batch: Batch, rows: list[RowResult]) -> Settlement:
+    """Settle the worked rows the balance and the cap cover; park the rest (rows not reached
+    included: a settlement parked by a limit pauses the batch, one parked for time does not)."""
     balance = tenant.balance if tenant.billing is BillingKind.PREPAID else None
     cap_left = None if batch.max_credits is None else batch.max_credits - batch.credits_spent
-    return plan_settlement(rows, batch.price, balance, cap_left)
+    worked = _worked(rows)
+    plan = plan_settlement(rows[:worked], batch.price, balance, cap_left)
+    return plan if worked == len(rows) else prefix_settlement(rows, plan.settled, batch.price,
+                                                              plan.pause)
 
 
 def _start(ports: Ports, batch: Batch) -> Batch:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult, Lookup
+from chalicelib.domain.enrich.deadline import expired, time_left
 from chalicelib.observability import logger, metrics
 from chalicelib.ports.result_cache import Answer, CacheEntry, ResultCache
 from chalicelib.sources.http_provider import HttpProvider
@@ -85,7 +86,10 @@ class CachedSource:
                 return self._reused(known)
             if waiting is None:
                 return self._resolve(key, record)
-            waiting.wait()  # another thread of this part asks: its answer (or its failure) first
+            # another thread of this part asks: its answer (or its failure) first, within the
+            # row's deadline
+            if not waiting.wait(time_left()):
+                return _timed_out()
 
     def _key(self, record: CanonicalRecord) -> str | None:
         inputs = normalized_input(self._source.config, record, self._scope.region)
@@ -117,7 +121,9 @@ class CachedSource:
                 assert entry.answer is not None
                 return self._reused(entry.answer), entry.answer
             if entry is not None and entry.claimed(now) and now < give_up:
-                self._sleep(poll)  # another worker is asking the vendor this very question
+                if expired():  # the row cannot wait any longer for another worker's answer
+                    return _timed_out(), None
+                self._sleep(min(poll, time_left() or poll))  # another worker asks the vendor this
                 poll = min(poll * 2, _POLL_MOST)
             else:
                 owner = uuid.uuid4().hex
@@ -160,3 +166,8 @@ class CachedSource:
         except Exception as exc:  # no claim, no wait: ask the vendor
             logger.warning("result cache claim failed", extra={"source": self.name, "error": str(exc)})
             return True
+
+
+def _timed_out() -> EnricherResult:
+    return EnricherResult(status=AttributeStatus.ERROR,
+                          error="timeout: the row's deadline passed waiting for another row's answer")

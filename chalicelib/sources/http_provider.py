@@ -15,6 +15,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult, Lookup
+from chalicelib.domain.enrich.deadline import bounded, expired, time_left
 from chalicelib.netguard import Policy, RefusedDestination
 from chalicelib.observability import metrics
 from chalicelib.observability.tracing import traced
@@ -132,11 +133,16 @@ class HttpProvider:
         return urllib.request.Request(url, data=data, headers=headers, method=cfg.method)
 
     def _call(self, request: urllib.request.Request) -> tuple[EnricherResult, bool]:
-        """The record's result, and whether the vendor was reachable (what the breaker counts)."""
+        """The record's result, and whether the vendor was reachable (what the breaker counts).
+
+        No attempt starts, and no wait outlasts, the row's deadline (``deadline.row_deadline``).
+        """
         cfg = self._config
         reason = ""
         for attempt in range(cfg.max_retries + 1):
             self._limit.acquire()
+            if expired():
+                return _error(f"timeout: the row's deadline passed{_after(reason)}"), True
             started = time.perf_counter()
             with traced("vendor", source=self.name) as annotate:
                 reply = self._send(request)
@@ -151,14 +157,18 @@ class HttpProvider:
                 # The vendor's limit is the tenant's, not this caller's: every caller waits.
                 self._limit.hold(delay)
             elif attempt < cfg.max_retries:
+                left = time_left()
+                if left is not None and delay >= left:  # no time for another attempt
+                    return _error(f"timeout: the row's deadline passed{_after(reason)}"), False
                 self._sleep(delay)
         attempts = cfg.max_retries + 1
         return _error(reason if attempts == 1 else f"{reason} after {attempts} attempts"), False
 
     def _send(self, request: urllib.request.Request) -> _Reply | RefusedDestination | str:
         """One HTTP exchange: a reply of any status, a refused destination, or why there was none."""
+        timeout = max(0.001, bounded(self._config.timeout_seconds))
         try:
-            with self._opener.open(request, timeout=self._config.timeout_seconds) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 return _Reply(response.status, response.read(MAX_RESPONSE_BYTES + 1))
         except HTTPError as exc:
             with exc:  # urllib raises non-2xx answers; they are replies all the same
@@ -168,10 +178,10 @@ class HttpProvider:
             if isinstance(exc.reason, RefusedDestination):
                 return exc.reason
             if isinstance(exc.reason, TimeoutError):
-                return f"timeout ({self._config.timeout_seconds:g}s)"
+                return f"timeout ({timeout:g}s)"
             return f"connection error: {exc.reason}"
         except TimeoutError:
-            return f"timeout ({self._config.timeout_seconds:g}s)"
+            return f"timeout ({timeout:g}s)"
         except (OSError, http.client.HTTPException) as exc:
             return f"connection error: {type(exc).__name__}"
 
@@ -252,6 +262,10 @@ def _server_now(date: str | None) -> float:
     # so a skewed worker clock neither skips nor stretches the wait.
     sent = http_date_epoch(date) if date else None
     return time.time() if sent is None else sent
+
+
+def _after(reason: str) -> str:
+    return f" (after {reason})" if reason else ""
 
 
 def _error(reason: str) -> EnricherResult:

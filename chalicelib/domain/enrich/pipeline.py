@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from functools import lru_cache
@@ -10,6 +11,7 @@ from functools import lru_cache
 from chalicelib.domain.enrich.base import AttributeStatus, Enricher, EnricherResult
 from chalicelib.domain.enrich.company import CompanyEnricher
 from chalicelib.domain.enrich.creator import CreatorEnricher
+from chalicelib.domain.enrich.deadline import row_deadline
 from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.enrich.name import NameEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
@@ -19,24 +21,29 @@ from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
 
 WATERFALL = "waterfall"
+_Started = tuple[RowResult, list[str], dict[str, str] | None]  # a row after its built-ins
 
 
 class Pipeline:
     """The built-in enrichers of one batch, then (advanced mode) the waterfall of its sources."""
 
     def __init__(self, enrichers: Sequence[Enricher], billable: frozenset[str] | None = None,
-                 waterfall: Sequence[PricedSource] = (), price: int | None = None) -> None:
+                 waterfall: Sequence[PricedSource] = (), price: int | None = None,
+                 row_seconds: float | None = None) -> None:
         self._enrichers = tuple(enrichers)
         # Enrichers whose match is what a row is billed for; the others derive extras for free.
         self._billable = billable if billable is not None else frozenset(e.name for e in enrichers)
         self._waterfall = tuple(waterfall)
         self._price = price
+        self._row_seconds = row_seconds  # a row's waterfall deadline, across all its sources
         # Rows whose waterfalls run at once: enough to keep the widest source's calls in flight.
         self._width = max((step.max_in_flight for step in self._waterfall), default=1)
 
-    def with_waterfall(self, steps: Sequence[PricedSource], price: int) -> Pipeline:
-        """The same built-ins followed by a waterfall; ``price`` is the mode's price per match."""
-        return Pipeline(self._enrichers, self._billable, steps, price)
+    def with_waterfall(self, steps: Sequence[PricedSource], price: int,
+                       row_seconds: float | None = None) -> Pipeline:
+        """The same built-ins followed by a waterfall; ``price`` is the mode's price per match,
+        ``row_seconds`` how long one row's waterfall may take (past it the row fails)."""
+        return Pipeline(self._enrichers, self._billable, steps, price, row_seconds)
 
     def enrich_row(self, row: ChunkRow, fields: dict[str, int]) -> RowResult:
         """Enrich one row; an enricher that raises marks only this row's attribute ERROR."""
@@ -46,24 +53,52 @@ class Pipeline:
         """Enrich rows, in order: the built-ins one row after another, then the waterfalls of
         up to the widest source's ``max_in_flight`` rows at once (vendor calls wait on the
         network, not on this process)."""
+        return self.enrich_until(rows, fields, None)
+
+    def enrich_until(self, rows: Sequence[ChunkRow], fields: dict[str, int],
+                     stop: Callable[[], bool] | None) -> list[RowResult]:
+        """Enrich rows as ``enrich_rows`` does, starting their waterfalls in row order until
+        ``stop`` says no more may start; the enriched rows: a prefix of ``rows``, each finished."""
         started = [self._built_ins(row, fields) for row in rows]
-        waiting = [one for one in started if one[2] is not None]
+        waiting = [(n, one) for n, one in enumerate(started) if one[2] is not None]
         for step in self._waterfall:
             if waiting and isinstance(step.source, Preparing):
-                step.source.prepare([record for _, _, record in waiting if record is not None])
+                step.source.prepare([record for _, (_, _, record) in waiting if record is not None])
+        taken = self._run_waterfalls([one for _, one in waiting], stop)
+        cut = waiting[taken][0] if taken < len(waiting) else len(rows)
+        return [result if row.skip else _settle_status(result, errors)
+                for row, (result, errors, _) in zip(rows[:cut], started[:cut], strict=True)]
+
+    def _run_waterfalls(self, waiting: list[_Started], stop: Callable[[], bool] | None) -> int:
+        """Run the waterfalls, up to the pipeline's width at once, each row started only after
+        the one before it; how many started (``stop`` asked before each start)."""
+        lock = threading.Lock()
+        taken = 0
+
+        def take() -> _Started | None:
+            nonlocal taken
+            with lock:
+                if taken == len(waiting) or (stop is not None and stop()):
+                    return None
+                taken += 1
+                return waiting[taken - 1]
+
+        def run() -> None:
+            while (one := take()) is not None:
+                with row_deadline(self._row_seconds):
+                    self._run_waterfall(*one)
+
         width = min(self._width, len(waiting))
         if width > 1:
             with ThreadPoolExecutor(max_workers=width, thread_name_prefix="waterfall") as pool:
-                # each row's thread sees the invocation's context (log ids, metrics)
-                list(pool.map(lambda one: copy_context().run(self._run_waterfall, *one), waiting))
+                # each thread sees a copy of the invocation's context (log ids, metrics)
+                for running in [pool.submit(copy_context().run, run) for _ in range(width)]:
+                    running.result()
         else:
-            for one in waiting:
-                self._run_waterfall(*one)
-        return [result if row.skip else _settle_status(result, errors)
-                for row, (result, errors, _) in zip(rows, started, strict=True)]
+            run()
+        return taken
 
-    def _built_ins(self, row: ChunkRow, fields: dict[str, int]
-                   ) -> tuple[RowResult, list[str], dict[str, str] | None]:
+    def _built_ins(self, row: ChunkRow, fields: dict[str, int]) -> _Started:
         """The row after the built-in enrichers, its errors, and its record if a waterfall follows."""
         record = canonical_record(row.v, fields)
         result = RowResult(i=row.i, v=row.v, row_id=row_id(row.v, record), status=RowStatus.SKIPPED)
@@ -89,6 +124,10 @@ class Pipeline:
         result.attributes.update(filled.attributes)
         result.lookups = dict(filled.lookups)
         errors.extend(filled.errors)
+        if filled.timed_out:  # seed 004: a row past its deadline fails alone, and costs nothing
+            errors.append(f"timeout: the row took more than {self._row_seconds:g} s")
+            result.matched = False
+            return
         if filled.fields:
             # rows.jsonl and results.csv name the source of every field it filled.
             result.outputs[WATERFALL] = filled.fields

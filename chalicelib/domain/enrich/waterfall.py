@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, Enricher, EnricherResult
+from chalicelib.domain.enrich.deadline import expired
 
 
 @runtime_checkable
@@ -42,6 +43,7 @@ class WaterfallResult:
     attributes: dict[str, str]
     errors: list[str]
     lookups: dict[str, str]  # vendor source -> how it answered (``base.Lookup``)
+    timed_out: bool = False  # the row's deadline passed before every source had answered
 
 
 def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
@@ -50,7 +52,8 @@ def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
 
     Wanted fields are every field any source can give; a source is asked only while one of its
     fields is still empty. A source that fills at least one field is billed once at its price;
-    a source that misses costs nothing.
+    a source that misses costs nothing. Once the row's deadline (``deadline.row_deadline``)
+    passed by the time a source answered, the row is timed out and no later source is asked.
     """
     fields: dict[str, Any] = {}
     filled_by: dict[str, str] = {}
@@ -58,12 +61,14 @@ def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
     errors: list[str] = []
     lookups: dict[str, str] = {}
     credits = 0
+    timed_out = False
     for step in steps:
         name = step.source.name
-        if step.fields <= fields.keys():
+        if step.fields <= fields.keys() or timed_out:
             attributes[name] = AttributeStatus.NOT_RUN.value
             continue
         outcome = _ask(step.source, record)
+        timed_out = expired()
         attributes[name] = outcome.status.value
         if outcome.lookup:
             lookups[name] = outcome.lookup.value
@@ -75,7 +80,7 @@ def run_waterfall(steps: Sequence[PricedSource], record: CanonicalRecord,
             fields.update(new)
             filled_by.update(dict.fromkeys(new, name))
             credits += mode_price if step.price is None else step.price
-    return WaterfallResult(fields, filled_by, credits, attributes, errors, lookups)
+    return WaterfallResult(fields, filled_by, credits, attributes, errors, lookups, timed_out)
 
 
 def _ask(source: Enricher, record: CanonicalRecord) -> EnricherResult:
