@@ -79,6 +79,29 @@ def sqs_event(messages: list[Any], queue_arn: str, region: str) -> dict[str, Any
     ]}
 
 
+@dataclass
+class Timings:
+    """How long a mapping's invocations ran, against the function's timeout (nothing kills an
+    invocation locally, so this is where one that would have been killed on Lambda shows)."""
+
+    invocations: int = 0
+    longest_seconds: float = 0.0
+    over_timeout: int = 0
+
+    def add(self, seconds: float, timeout: float) -> None:
+        """Count one invocation that ran ``seconds``."""
+        self.invocations += 1
+        self.longest_seconds = max(self.longest_seconds, seconds)
+        if seconds > timeout:
+            self.over_timeout += 1
+            logger.warning("invocation ran over its timeout", extra={"seconds": round(seconds, 1),
+                                                                      "timeout": timeout})
+
+    def reset(self) -> None:
+        """Start counting again."""
+        self.invocations, self.longest_seconds, self.over_timeout = 0, 0.0, 0
+
+
 class EventSourceMapping:
     """One queue feeding one handler, as Lambda's SQS event source mapping does."""
 
@@ -94,6 +117,7 @@ class EventSourceMapping:
         self.report_batch_item_failures = True
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         self._arn = arn["Attributes"]["QueueArn"]
+        self.timings = Timings()
 
     def poll_once(self) -> int:
         """Receive one batch and deliver it; returns how many messages it held."""
@@ -118,6 +142,7 @@ class EventSourceMapping:
             with correlated(function_request_id=context.aws_request_id, function_name=context.function_name):
                 logger.exception("handler crashed", extra={"handler": self.spec.handler})
             failed = {m["MessageId"] for m in messages}
+        self.timings.add(time.monotonic() - context.started, self.spec.function_timeout)
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             entries: Any = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}

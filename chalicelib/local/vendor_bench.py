@@ -11,15 +11,18 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from chalicelib import topology
 from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.results import vendor_lookups
 from chalicelib.local.datagen import lead_rows, write_rows
 from chalicelib.local.fake_vendor import FakeVendor
 from chalicelib.local.runtime import LocalRuntime
+from chalicelib.local.workers import WorkerProcess
 from chalicelib.services.batches import start_batch
 from chalicelib.services.ports import Ports, get_ports
 from chalicelib.services.sources import configure
@@ -61,9 +64,13 @@ def _finished(ports: Ports, batch: Batch) -> Batch:
         time.sleep(min(0.5, max(0.05, (time.perf_counter() - started) / 50)))
 
 
-def one_batch(ports: Ports, vendor: FakeVendor, tenant_id: str, source: Path) -> dict[str, Any]:
-    """One advanced-mode batch of ``source``, upload to results, with the vendor's figures."""
+def one_batch(ports: Ports, vendor: FakeVendor, tenant_id: str, source: Path,
+              workers: Sequence[WorkerProcess] = ()) -> dict[str, Any]:
+    """One advanced-mode batch of ``source``, upload to results, with the vendor's figures and
+    the work invocations' (how long they ran against the timeout; parts handed on for time)."""
     vendor.reset()
+    for worker in workers:
+        worker.reset_counts()
     started = time.perf_counter()
     with source.open("rb") as stream:
         batch = start_batch(ports, tenant_id, stream, source.name, BatchOptions(mode="advanced"))
@@ -74,7 +81,18 @@ def one_batch(ports: Ports, vendor: FakeVendor, tenant_id: str, source: Path) ->
             "rows_by_status": {"completed": counts.completed, "not_found": counts.not_found,
                                "failed": counts.failed, "skipped": counts.skipped},
             "credits_spent": done.credits_spent, "lookups": vendor_lookups(done.lookups),
-            "vendor": vendor.stats.to_json(vendor.limit)}
+            "vendor": vendor.stats.to_json(vendor.limit),
+            "work_invocations": _invocations(ports, done, workers)}
+
+
+def _invocations(ports: Ports, batch: Batch, workers: Sequence[WorkerProcess]) -> dict[str, Any]:
+    timings = [worker.timings() for worker in workers]
+    parts = [len(chunk.parts) for chunk in ports.batches.chunks(batch.batch_id)]
+    return {"count": sum(t["invocations"] for t in timings),
+            "longest_seconds": round(max((t["longest_seconds"] for t in timings), default=0.0), 2),
+            "over_timeout": sum(t["over_timeout"] for t in timings),
+            "timeout_seconds": topology.WORK.function_timeout,
+            "parts_handed_on": sum(parts) - len(parts)}
 
 
 def run_vendor_bench(latencies: list[float], workers: list[int], rows: int, limit: float,
@@ -100,9 +118,11 @@ def run_vendor_bench(latencies: list[float], workers: list[int], rows: int, limi
                               TenantConfig.model_validate({"sources": [vendor_source(vendor.url, limit)]}))
                     figure: dict[str, Any] = {"workers": count, "latency_ms": round(latency * 1000),
                                               "repeat_share": repeat_share,
-                                              **one_batch(ports, vendor, tenant.tenant_id, source)}
+                                              **one_batch(ports, vendor, tenant.tenant_id, source,
+                                                          runtime.workers)}
                     if again:  # the identical file again, for the same tenant
-                        figure["second_batch"] = one_batch(ports, vendor, tenant.tenant_id, source)
+                        figure["second_batch"] = one_batch(ports, vendor, tenant.tenant_id, source,
+                                                           runtime.workers)
                     figures.append(figure)
             finally:
                 runtime.stop()

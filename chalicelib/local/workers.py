@@ -3,7 +3,8 @@
 A worker process polls one declared queue and feeds its handler until its standard input
 closes. Its standard input also takes commands, each answered with one line on the pipe that
 was its standard output (the process's own output goes to standard error): ``counts`` (the
-AWS requests it made, when started with ``--count``) and ``reset``.
+AWS requests it made, when started with ``--count``), ``timings`` (its invocations' durations) and
+``reset``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import os
 import subprocess
 import sys
 import threading
-from typing import IO
+from dataclasses import asdict
+from typing import IO, Any
 
 from chalicelib.local.counting import Counts, RequestCounter, merged
 from chalicelib.local.emulator import stop_child
-from chalicelib.local.eventsource import mappings, poll_until
+from chalicelib.local.eventsource import Timings, mappings, poll_until
 from chalicelib.local.logs import setup_child_logging
 
 
@@ -60,8 +62,14 @@ class WorkerProcess:
         return answer
 
     def reset_counts(self) -> None:
-        """Start this worker's counts from zero."""
+        """Start this worker's counts (requests and invocations) from zero."""
         self._ask("reset")
+
+    def timings(self) -> dict[str, Any]:
+        """How many invocations this worker ran since it started or was last reset, the longest,
+        and how many ran over the function's timeout."""
+        answer: dict[str, Any] = json.loads(self._ask("timings"))
+        return answer
 
     def kill(self) -> None:
         """End the process at once (SIGKILL), as a sandbox that lost its endpoint is thrown away."""
@@ -76,14 +84,17 @@ class WorkerProcess:
 
 
 def _answer(commands: IO[str], answers: IO[str], stop: threading.Event,
-            counter: RequestCounter | None) -> None:
+            counter: RequestCounter | None, timings: Timings) -> None:
     for line in commands:
         command = line.strip()
         if command == "counts":
             answers.write(json.dumps(counter.snapshot() if counter else merged([])) + "\n")
+        elif command == "timings":
+            answers.write(json.dumps(asdict(timings)) + "\n")
         elif command == "reset":
             if counter:
                 counter.reset()
+            timings.reset()
             answers.write("ok\n")
         answers.flush()
     stop.set()  # standard input closed: the parent asks this worker to stop
@@ -98,7 +109,8 @@ def main(argv: list[str]) -> None:
     counter = RequestCounter().attach() if "--count" in argv else None
     mapping = next(m for m in mappings(retry_delay=retry_delay) if m.spec.name == queue)
     stop = threading.Event()
-    threading.Thread(target=_answer, args=(sys.stdin, answers, stop, counter), daemon=True).start()
+    threading.Thread(target=_answer, args=(sys.stdin, answers, stop, counter, mapping.timings),
+                     daemon=True).start()
     poll_until(mapping, stop)
 
 

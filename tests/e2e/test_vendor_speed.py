@@ -31,6 +31,9 @@ def test_two_worker_processes_keep_calls_in_flight_under_one_shared_limit(
     assert vendor["throttled_429"] <= 0.05 * vendor["calls"]  # scheduling jitter, not a 2x overrun
     assert vendor["max_in_flight"] > 2
     assert vendor["connections"] <= 2 * 16  # kept alive: not one connection per call
+    invocations = figure["work_invocations"]
+    assert invocations["count"] >= 2 and invocations["over_timeout"] == 0
+    assert 0 < invocations["longest_seconds"] < invocations["timeout_seconds"]
 
 
 def test_repeated_inputs_are_asked_once_across_worker_processes_and_never_again(
