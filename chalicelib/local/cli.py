@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="--vendor: share of rows repeating an earlier row's email")
     bench.add_argument("--again", action="store_true",
                        help="--vendor: send the identical batch a second time")
+    bench.add_argument("--in-flight", type=int, nargs="*", default=[],
+                       help="--vendor: the source's max_in_flight, each side by side "
+                       "(1: one call at a time per worker; default: the source's default)")
     add_log_options(parser, top_level=True)
     for command in (run, serve, bench):
         add_log_options(command)
@@ -109,7 +112,8 @@ def bench_vendor(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         figures = run_vendor_bench([ms / 1000 for ms in args.latency_ms], args.workers,
                                    args.vendor_rows, args.limit, args.repeat_percent / 100,
-                                   args.again, Path(folder))
+                                   args.again, Path(folder),
+                                   in_flight=args.in_flight or [None])
     return _emit({"vendor": figures}, args.out)
 
 

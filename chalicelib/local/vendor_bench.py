@@ -8,6 +8,7 @@ the rate it was used at against its limit, calls in flight, connections opened.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
@@ -97,8 +98,10 @@ def _invocations(ports: Ports, batch: Batch, workers: Sequence[WorkerProcess]) -
 
 def run_vendor_bench(latencies: list[float], workers: list[int], rows: int, limit: float,
                      repeat_share: float, again: bool, folder: Path,
-                     port: int = VENDOR_PORT) -> list[dict[str, Any]]:
-    """Figures for every worker count and latency, side by side in one run."""
+                     port: int = VENDOR_PORT,
+                     in_flight: Sequence[int | None] = (None,)) -> list[dict[str, Any]]:
+    """Figures for every worker count, latency and source ``max_in_flight`` (None: its default;
+    1: one call at a time per worker, as before concurrent calls), side by side in one run."""
     os.environ["BATCH_ENRICH_OUTBOUND_ALLOW_LOOPBACK"] = "true"  # the vendor is on this machine
     os.environ["BATCH_ENRICH_MAX_ROWS_PER_BATCH"] = str(rows + 1)
     source = vendor_leads(folder / f"vendor-leads-{rows}.csv", rows, repeat_share)
@@ -111,12 +114,13 @@ def run_vendor_bench(latencies: list[float], workers: list[int], rows: int, limi
                 for worker in runtime.workers:  # answers once it polls: start-up is not measured
                     worker.counts()
                 ports = get_ports()
-                for latency in latencies:
+                for latency, width in itertools.product(latencies, in_flight):
                     vendor.reset(latency=latency)
                     tenant = create_tenant(ports, "vendor-bench", 10**9)
-                    configure(ports, tenant.tenant_id,
-                              TenantConfig.model_validate({"sources": [vendor_source(vendor.url, limit)]}))
+                    configure(ports, tenant.tenant_id, TenantConfig.model_validate(
+                        {"sources": [vendor_source(vendor.url, limit, width)]}))
                     figure: dict[str, Any] = {"workers": count, "latency_ms": round(latency * 1000),
+                                              "max_in_flight": width or "default",
                                               "repeat_share": repeat_share,
                                               **one_batch(ports, vendor, tenant.tenant_id, source,
                                                           runtime.workers)}
