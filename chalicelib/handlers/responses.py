@@ -63,6 +63,8 @@ class BatchBody(BaseModel):
     credits_spent: int
     price_per_match: int
     max_credits: int | None
+    max_failed_percent: float | None = Field(
+        default=None, description="The batch stops as failed once more than this share of its rows failed.")
     progress: float
     success_rate: float | None
     message: str | None
