@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from chalicelib.local.eventsource import LambdaContext
+from chalicelib.observability import metrics
 from chalicelib.services.tenants import NewTenant
 from tests.api_client import Http
 from tests.conftest import ADMIN_KEY, Aws
@@ -73,8 +75,13 @@ def test_an_invocation_short_of_time_settles_its_rows_and_hands_the_rest_on(
         return int((needed + (1 if asked["n"] <= 4 else -1)) * 1000)
 
     monkeypatch.setattr(LambdaContext, "get_remaining_time_in_millis", time_left)
-    tenant, batch_id = _advanced(aws, http, vendor, rows=8)
-    aws.drain()
+    written: list[dict[str, Any]] = []
+    metrics.emit_to(written.append)
+    try:
+        tenant, batch_id = _advanced(aws, http, vendor, rows=8)
+        aws.drain()
+    finally:
+        metrics.emit_to(metrics.to_stdout)
 
     results = _books(aws, tenant, batch_id, 8)
     assert all(r["enrich_status"] == "completed" for r in results if r["email"] != SLOW)
@@ -82,6 +89,14 @@ def test_an_invocation_short_of_time_settles_its_rows_and_hands_the_rest_on(
     # four rows in the first invocation; every later one starts one row (it always makes
     # progress) and hands the rest on at once, without waiting for the tick
     assert [part.settled for part in chunk.parts] == [4, 1, 1, 1, 1]
+    # the metrics count every row once where it settled, and the rows handed on as such
+    # (not as parked: no pause)
+    def total(name: str) -> float:
+        return float(sum(value for line in written if name in line for value in line[name]))
+
+    assert total("RowsMatched") + total("RowsFailed") == 8
+    assert (total("RowsHandedOn"), total("ChunksHandedOn"), total("ChunksSettled")) == (10, 4, 1)
+    assert total("RowsParked") == total("ChunksParked") == 0
 
 
 def test_a_row_slower_than_its_deadline_fails_alone_uncharged(

@@ -46,6 +46,9 @@ def test_past_max_failed_percent_the_batch_stops_failed_and_charges_only_enriche
     assert (counts.completed, counts.failed) == (completed, 40 - completed)
     # only the rows enriched before the stop were charged, and the books agree
     assert batch.credits_spent == completed == charged(aws.ports, tenant_id) == 1000 - aws.balance(tenant_id)
+    # its timeline says why it stopped
+    steps = http.send("GET", f"/v1/batches/{batch_id}/timeline", tenant.api_key).body["steps"]
+    assert steps[-1]["step"] == "failed" and "max_failed_percent" in steps[-1]["reason"]
 
     monkeypatch.undo()  # the cause is fixed: reprocess picks up every failed row
     monkeypatch.setattr(aws.ports, "settings", aws.ports.settings.model_copy(update={"chunk_rows": 5}))
