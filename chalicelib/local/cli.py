@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="only the recovery figure: a batch of ROWS undisturbed and with one "
                        "worker killed (SIGKILL), side by side")
     bench.add_argument("--out", type=Path, help="also write the figures here")
+    bench.add_argument("--enrichers", action="store_true",
+                       help="only the enrichers' cost per row (generated and realistic files, lean loop)")
+    bench.add_argument("--enricher-rows", type=int, default=20_000, help="--enrichers: rows per file")
     bench.add_argument("--vendor", action="store_true",
                        help="advanced mode against a loopback fake vendor (its own figures only)")
     bench.add_argument("--latency-ms", type=int, nargs="*", default=[100, 300],
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         if args.worker_death:
             return bench_worker_death(args)
+        if args.enrichers:
+            return bench_enrichers(args)
         return bench_vendor(args) if args.vendor else bench_all(args)
     return serve_api(args)
 
@@ -90,6 +95,17 @@ def bench_all(args: argparse.Namespace) -> int:
         figures["end_to_end"] = [figure for rows in args.chunk_rows
                                  for figure in run_throughput(args.rows, Path(folder), 2, rows or None)]
     return _emit(figures, args.out)
+
+
+def bench_enrichers(args: argparse.Namespace) -> int:
+    """Run the enrichers' per-row benchmark and print its figures."""
+    import tempfile
+
+    from chalicelib.local.enricher_bench import run_enricher_costs
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = run_enricher_costs(args.enricher_rows, Path(folder))
+    return _emit({"enrichers": figures}, args.out)
 
 
 def bench_worker_death(args: argparse.Namespace) -> int:

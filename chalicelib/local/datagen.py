@@ -40,6 +40,44 @@ def lead_rows(count: int, seed: int = 7) -> list[list[str]]:
     return rows
 
 
+_WORDS = ["Apex", "Blue", "Cedar", "Delta", "Echo", "Fern", "Granite", "Harbor", "Iris", "Juniper",
+          "Keystone", "Lumen", "Maple", "North", "Orbit", "Pine", "Quartz", "River", "Summit", "Tide"]
+_KINDS = [("Systems", "Inc."), ("Logistics", "GmbH"), ("Analytics", "Ltd"), ("Foods", "S.A."),
+          ("Health", "LLC"), ("Partners", ""), ("Labs", "Corp."), ("Media", "SARL")]
+_FREE_MAIL = ["gmail.com", "outlook.com", "yahoo.com"]
+
+
+def _company(n: int, rng: random.Random) -> tuple[str, str, str, str, str]:
+    """A made-up company: its name as a CRM writes it, domain, country, switchboard number and
+    the pattern of its staff's numbers."""
+    word, (kind, form) = _WORDS[n % len(_WORDS)], rng.choice(_KINDS)
+    name = f"{word} {kind} {n}" + (f" {form}" if form else "")
+    _, _, country, template = _COMPANIES[n % len(_COMPANIES)]
+    return name, f"{word.lower()}{kind.lower()}{n}.com", country, _phone(template, rng), template
+
+
+def realistic_rows(count: int, seed: int = 11) -> list[list[str]]:
+    """Leads as a real B2B export repeats them: ~8 contacts a company (a few companies hold
+    most), a third of the phones the company's switchboard, one email in ten on free mail,
+    3% of the rows the same person exported twice."""
+    rng = random.Random(seed)
+    companies = [_company(n, rng) for n in range(max(1, count // 8))]
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(companies))]
+    rows: list[list[str]] = []
+    for n in range(count):
+        if rows and rng.random() < 0.03:
+            rows.append([f"L-{n}", *rng.choice(rows)[1:]])
+            continue
+        name, domain, country, switchboard, staff = rng.choices(companies, weights)[0]
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        host = rng.choice(_FREE_MAIL) if rng.random() < 0.1 else domain
+        roll = rng.random()
+        phone = switchboard if roll < 0.35 else _phone(staff, rng) if roll < 0.7 else ""
+        rows.append([f"L-{n}", first, last, f"{first}.{last}{n}@{host}".lower(), phone, name,
+                     country, rng.choice(["", "webinar", "inbound"])])
+    return rows
+
+
 def write_leads(path: Path, rows: int) -> Path:
     """Write a leads CSV of ``rows`` rows."""
     return write_rows(path, lead_rows(rows))

@@ -15,6 +15,7 @@ from chalicelib.domain.enrich.base import (
     EnricherResult,
 )
 from chalicelib.domain.enrich.email import FREE_MAIL_DOMAINS
+from chalicelib.domain.enrich.memo import memo
 
 # Where a domain may come from, most trusted first; the email is the fallback of last resort.
 DOMAIN_SOURCES: tuple[str, ...] = ("website", "domain")
@@ -91,6 +92,7 @@ class CompanyEnricher:
         return None, None
 
 
+@memo(maxsize=16_384)  # a file names few domains, each on many rows (every row's email host)
 def registrable_domain(text: str) -> str | None:
     """The registrable domain of a URL or host, ASCII lower-case ("bbc.co.uk"), else None."""
     found = _suffix_list()(text.strip()).top_domain_under_public_suffix
@@ -111,6 +113,7 @@ def _suffix_list() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=True)
 
 
+@memo(maxsize=16_384)  # a company's name repeats on the rows of each of its contacts
 def clean_company_name(name: str) -> str:
     """Strip legal-form suffixes ("Initech, Inc." -> "Initech"), keeping the rest as written."""
     cleaned = " ".join(name.split())

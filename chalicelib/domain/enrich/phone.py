@@ -12,6 +12,7 @@ from chalicelib.domain.enrich.base import (
     CanonicalRecord,
     EnricherResult,
 )
+from chalicelib.domain.enrich.memo import fresh, memo
 
 # Country names people type into a CSV, lower-cased, -> ISO 3166-1 alpha-2 region.
 COUNTRY_NAMES: dict[str, str] = {
@@ -80,14 +81,23 @@ class PhoneEnricher:
         if not raw:
             return EnricherResult(status=AttributeStatus.RUN_CONDITION_FAILED)
         region = region_for_country(record.get("country")) or self.default_region
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException as exc:
-            return _invalid(PARSE_REASONS.get(exc.error_type, "not a phone number"))
-        if not phonenumbers.is_valid_number(number):
-            length = phonenumbers.is_possible_number_with_reason(number)
-            return _invalid(LENGTH_REASONS.get(length, "not an assigned number"))
-        return EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=_describe(number))
+        return fresh(phone_outcome(raw, region))
+
+
+# Numbers repeat in real files (a company's switchboard on each of its contacts' rows); what
+# phonenumbers answers depends on the whole number, not only its area code, so the memo is by
+# number and region.
+@memo(maxsize=16_384)
+def phone_outcome(raw: str, region: str) -> EnricherResult:
+    """The phone enricher's answer for a non-empty number typed in a region."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        return _invalid(PARSE_REASONS.get(exc.error_type, "not a phone number"))
+    if not phonenumbers.is_valid_number(number):
+        length = phonenumbers.is_possible_number_with_reason(number)
+        return _invalid(LENGTH_REASONS.get(length, "not an assigned number"))
+    return EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=_describe(number))
 
 
 def region_for_country(country: str | None) -> str | None:
