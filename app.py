@@ -6,7 +6,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib import topology
-from chalicelib.handlers import events, observed
+from chalicelib.handlers import observed
 from chalicelib.handlers.admin_api import admin
 from chalicelib.handlers.batch_results_api import results_api
 from chalicelib.handlers.batches_api import api
@@ -38,6 +38,10 @@ register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path d
 # local runtime bind the same queues from the topology).
 _names = Settings()
 
+# Each event function imports its handlers on its first invocation, not here: every function
+# (the API's too) imports this module, and the work path alone loads the enrichers' data
+# (phonenumbers' geocoder, ~0.3 s). ``batch-enrich bench --cold-start`` measures each.
+
 
 def _consumes(spec: topology.QueueSpec) -> Callable[[Callable[[SQSEvent], dict[str, Any]]], Any]:
     return app.on_sqs_message(queue=_names.name(spec.name), batch_size=spec.batch_size,
@@ -47,22 +51,30 @@ def _consumes(spec: topology.QueueSpec) -> Callable[[Callable[[SQSEvent], dict[s
 @_consumes(topology.INGEST)
 def split(event: SQSEvent) -> dict[str, Any]:
     """S3 object-created events (through the ingest queue) -> chunks on the work queue."""
+    from chalicelib.handlers import events
+
     return events.handle_split(event)
 
 
 @_consumes(topology.WORK)
 def work(event: SQSEvent) -> dict[str, Any]:
     """Chunks -> enriched, stored, settled; answers a partial batch response."""
+    from chalicelib.handlers import events
+
     return events.handle_work(event)
 
 
 @_consumes(topology.FINALIZE)
 def finalize(event: SQSEvent) -> dict[str, Any]:
     """Settled batches -> results files, status completed."""
+    from chalicelib.handlers import events
+
     return events.handle_finalize(event)
 
 
 @app.schedule(Rate(topology.TICK.rate_minutes, unit=Rate.MINUTES), name=topology.TICK.name)
 def tick(event: CloudWatchEvent) -> dict[str, Any]:
     """Every minute: auto-resume paused batches that can go on, finalize missed batches."""
+    from chalicelib.handlers import events
+
     return events.handle_tick(event)

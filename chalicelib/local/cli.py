@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="only the recovery figure: a batch of ROWS undisturbed and with one "
                        "worker killed (SIGKILL), side by side")
     bench.add_argument("--out", type=Path, help="also write the figures here")
+    bench.add_argument("--cold-start", action="store_true",
+                       help="only the cold-start figures: each function's imports in fresh processes")
+    bench.add_argument("--repeats", type=int, default=5,
+                       help="--cold-start: fresh processes per function (minimum and median reported)")
     bench.add_argument("--enrichers", action="store_true",
                        help="only the enrichers' cost per row (generated and realistic files, lean loop)")
     bench.add_argument("--enricher-rows", type=int, default=20_000, help="--enrichers: rows per file")
@@ -77,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         if args.worker_death:
             return bench_worker_death(args)
+        if args.cold_start:
+            from chalicelib.local.coldstart import run_cold_starts
+
+            return _emit({"cold_start": run_cold_starts(args.repeats)}, args.out)
         if args.enrichers:
             return bench_enrichers(args)
         return bench_vendor(args) if args.vendor else bench_all(args)
@@ -88,9 +96,11 @@ def bench_all(args: argparse.Namespace) -> int:
     import tempfile
 
     from chalicelib.local.bench import run_split_memory
+    from chalicelib.local.coldstart import run_cold_starts
     from chalicelib.local.throughput import run_throughput
 
-    figures: dict[str, object] = {"split_memory": run_split_memory(args.split_mb)}
+    figures: dict[str, object] = {"cold_start": run_cold_starts(args.repeats),
+                                  "split_memory": run_split_memory(args.split_mb)}
     with tempfile.TemporaryDirectory() as folder:
         figures["end_to_end"] = [figure for rows in args.chunk_rows
                                  for figure in run_throughput(args.rows, Path(folder), 2, rows or None)]

@@ -10,9 +10,7 @@ from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
 from chalicelib.observability import correlated, logger, metrics
 from chalicelib.services import history
 from chalicelib.services.batches import resume_batch
-from chalicelib.services.healing import heal_batches
 from chalicelib.services.ports import Ports
-from chalicelib.services.redrive import redrive_dead_letters
 from chalicelib.services.tenants import get_tenant, top_up
 
 
@@ -63,6 +61,10 @@ def tick(ports: Ports) -> dict[str, list[str]]:
 
     Every step is safe to repeat, so a tick that dies is simply followed by the next one.
     """
+    # Only the tick function heals: the API (top-ups resume here too) never loads the work path.
+    from chalicelib.services.healing import heal_batches
+    from chalicelib.services.redrive import redrive_dead_letters
+
     report = redrive_dead_letters(ports)
     open_batches = ports.batches.needing_attention()
     _measure(ports, open_batches)

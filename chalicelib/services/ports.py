@@ -11,20 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib import topology
-from chalicelib.adapters.accounts import AccountStore
-from chalicelib.adapters.batches import BatchStore
-from chalicelib.adapters.blobs import BlobStore
-from chalicelib.adapters.ledger import LedgerReader
-from chalicelib.adapters.markers import MarkerStore
-from chalicelib.adapters.queue import MessageQueue
-from chalicelib.adapters.rate_limits import RateLimitStore
-from chalicelib.adapters.result_cache import ResultCacheStore
-from chalicelib.adapters.secrets import SecretStore
-from chalicelib.adapters.settlement import SettlementStore
-from chalicelib.adapters.timeline import TimelineStore
-from chalicelib.clients import Clients, get_clients
 from chalicelib.ports.accounts import Accounts
 from chalicelib.ports.batches import Batches
 from chalicelib.ports.blobs import Blobs
@@ -37,6 +26,9 @@ from chalicelib.ports.secrets import Secrets
 from chalicelib.ports.settlements import Settlements
 from chalicelib.ports.timeline import Timeline
 from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.clients import Clients
 
 
 @dataclass(frozen=True)
@@ -76,6 +68,19 @@ class Ports:
 
 def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None) -> Ports:
     """Wire every adapter to its client and physical resource name."""
+    # boto3 and the adapters load here, on first use: a function that never reaches AWS
+    # (or the API before its first request) does not pay for them at import.
+    from chalicelib.adapters.accounts import AccountStore
+    from chalicelib.adapters.batches import BatchStore
+    from chalicelib.adapters.blobs import BlobStore
+    from chalicelib.adapters.ledger import LedgerReader
+    from chalicelib.adapters.markers import MarkerStore
+    from chalicelib.adapters.queue import MessageQueue
+    from chalicelib.adapters.rate_limits import RateLimitStore
+    from chalicelib.adapters.result_cache import ResultCacheStore
+    from chalicelib.adapters.secrets import SecretStore
+    from chalicelib.adapters.settlement import SettlementStore
+    from chalicelib.adapters.timeline import TimelineStore
     name = settings.name
     db = clients.dynamodb
     return Ports(
@@ -104,6 +109,8 @@ def get_ports() -> Ports:
     """The process-wide ports (built on first use, never at import)."""
     global _ports
     if _ports is None:
+        from chalicelib.clients import get_clients
+
         _ports = build_ports(get_clients(), get_settings())
     return _ports
 

@@ -14,11 +14,7 @@ from chalicelib.domain.models import Batch, Tenant
 from chalicelib.keys import dataset_key
 from chalicelib.netguard import RefusedDestination, check_url
 from chalicelib.services.ports import Ports
-from chalicelib.sources.cached import CachedSource, CacheScope
 from chalicelib.sources.config import HttpSourceConfig
-from chalicelib.sources.dataset import ReferenceDataset
-from chalicelib.sources.http_provider import HttpProvider
-from chalicelib.sources.shared_limit import SharedRateLimit
 from chalicelib.sources.spec import DatasetSource, HttpSource, PresetSource, TenantConfig
 
 
@@ -66,6 +62,9 @@ def waterfall_for(ports: Ports, tenant: Tenant) -> list[PricedSource]:
 def for_batch(ports: Ports, batch: Batch, steps: list[PricedSource]) -> list[PricedSource]:
     """The tenant's sources as one batch asks them: each vendor source behind the tenant's result
     cache (unless its ``cache_days`` is 0), answers kept before a refresh not reused."""
+    from chalicelib.sources.cached import CachedSource, CacheScope
+    from chalicelib.sources.http_provider import HttpProvider
+
     settings = ports.settings
     region = batch.default_country or settings.default_phone_region
     fresh_after = datetime.fromisoformat(batch.refresh_after).timestamp() if batch.refresh_after else 0.0
@@ -84,6 +83,11 @@ def for_batch(ports: Ports, batch: Batch, steps: list[PricedSource]) -> list[Pri
 
 
 def _build(ports: Ports, tenant_id: str, source: DatasetSource | HttpSource | PresetSource) -> PricedSource:
+    # The sources themselves load on the work path only: the API (``configure``) never calls them.
+    from chalicelib.sources.dataset import ReferenceDataset
+    from chalicelib.sources.http_provider import HttpProvider
+    from chalicelib.sources.shared_limit import SharedRateLimit
+
     if isinstance(source, HttpSource | PresetSource):
         cfg = source.http_config()
         settings = ports.settings

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import idna
-import tldextract
 
 from chalicelib.domain.enrich.base import (
     AttributeStatus,
@@ -16,6 +15,9 @@ from chalicelib.domain.enrich.base import (
 )
 from chalicelib.domain.enrich.email import FREE_MAIL_DOMAINS
 from chalicelib.domain.enrich.memo import memo
+
+if TYPE_CHECKING:
+    import tldextract
 
 # Where a domain may come from, most trusted first; the email is the fallback of last resort.
 DOMAIN_SOURCES: tuple[str, ...] = ("website", "domain")
@@ -109,7 +111,11 @@ def registrable_domain(text: str) -> str | None:
 def _suffix_list() -> tldextract.TLDExtract:
     # No suffix-list URLs and no cache dir: tldextract uses the snapshot in its wheel and never
     # touches the network or the (read-only on Lambda) file system. Built once, on first use:
-    # loading the snapshot takes ~30 ms, too much to repeat per enricher or at import.
+    # loading the snapshot takes ~30 ms, too much to repeat per enricher or at import; importing
+    # tldextract (requests, urllib3, filelock: ~0.1 s) waits for it too, so the API loads neither
+    # until a dataset is indexed.
+    import tldextract
+
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=True)
 
 

@@ -1,0 +1,104 @@
+"""Cold starts: what each function's sandbox loads before its first call, in fresh processes.
+
+Every Lambda function of a Chalice app imports ``app`` (that is Chalice's one shape); an event
+function then imports its handlers on its first invocation (``app.py``), and every function
+builds its boto3 clients when it first reaches AWS. Per function, in a fresh interpreter:
+*import*: ``import app`` and the function's handler module (the issue's figure); *ready*: that
+plus the first invocation's set-up before its first request (the boto3 clients; for ``work``
+also one generated row through the enrichers, which load their data on first use).
+``python -X importtime`` names the biggest imports of each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+# Each function's own handler module, imported by its function in app.py on first invocation.
+HANDLERS: dict[str, tuple[str, ...]] = {
+    "api_handler": (),
+    "split": ("chalicelib.handlers.events",),
+    "work": ("chalicelib.handlers.events",),
+    "finalize": ("chalicelib.handlers.events",),
+    "tick": ("chalicelib.handlers.events",),
+}
+
+_PROBE = """
+import time
+started = time.perf_counter()
+import app
+{imports}
+imported = time.perf_counter() - started
+from chalicelib.local.coldstart import set_up
+print(set_up({function!r}, imported, started))
+"""
+
+
+def set_up(function: str, imported: float, started: float) -> str:
+    """In the probe: the first invocation's set-up, then the figures as one JSON line."""
+    from chalicelib.services.ports import get_ports
+
+    get_ports()  # boto3, the adapters and the clients: what any first call to AWS builds
+    if function == "work":
+        _enrich_one_row()
+    return json.dumps({"import_s": imported, "ready_s": time.perf_counter() - started})
+
+
+def _enrich_one_row() -> None:
+    from chalicelib.domain.enrich.pipeline import built_in_pipeline
+    from chalicelib.domain.models import ChunkRow
+
+    fields = {"email": 3, "phone": 4, "first_name": 1, "last_name": 2, "company": 5, "country": 6}
+    row = ["L-1", "Ada", "Lovelace", "ada@acme.com", "+1 415 555 0100", "Acme Corp", "US", ""]
+    pipeline = built_in_pipeline("person", "US", frozenset(fields))
+    pipeline.enrich_row(ChunkRow(i=0, v=row), fields)
+
+
+def _probe(function: str) -> tuple[dict[str, float], dict[str, int]]:
+    """One fresh interpreter: its figures and its imports' self time by package."""
+    imports = "\n".join(f"import {module}" for module in HANDLERS[function])
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "cold",
+           "AWS_SECRET_ACCESS_KEY": "cold", **os.environ}
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                           _PROBE.format(imports=imports, function=function)],
+                          env=env, capture_output=True, text=True, check=True, timeout=120)
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures, import_costs(done.stderr)
+
+
+def import_costs(importtime: str) -> dict[str, int]:
+    """Self time (µs) of a process's imports by package, from ``-X importtime`` lines
+    (``chalicelib`` by its sub-package: ``chalicelib.domain`` …)."""
+    totals: dict[str, int] = {}
+    for line in importtime.splitlines():
+        parts = line.split("|")
+        if not line.startswith("import time:") or len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        names = parts[2].strip().split(".")
+        package = ".".join(names[:2]) if names[0] == "chalicelib" else names[0]
+        totals[package] = totals.get(package, 0) + int(parts[0].split(":")[1])
+    return totals
+
+
+def cold_start(function: str, repeats: int) -> dict[str, Any]:
+    """The function's figures over ``repeats`` fresh interpreters (minimum and median)."""
+    runs = [_probe(function) for _ in range(repeats)]
+    imports = [run[0]["import_s"] for run in runs]
+    ready = [run[0]["ready_s"] for run in runs]
+    fastest = min(runs, key=lambda run: run[0]["ready_s"])[1]
+    biggest = sorted(fastest.items(), key=lambda item: -item[1])[:8]
+    return {"function": function, "handler_modules": list(HANDLERS[function]),
+            "import_s": {"min": round(min(imports), 3), "median": round(statistics.median(imports), 3)},
+            "ready_s": {"min": round(min(ready), 3), "median": round(statistics.median(ready), 3)},
+            "biggest_imports_ms": {name: round(us / 1000, 1) for name, us in biggest}}
+
+
+def run_cold_starts(repeats: int = 5) -> dict[str, Any]:
+    """Every function's cold-start figures, with the machine's load average when they ran."""
+    figures = [cold_start(function, repeats) for function in HANDLERS]
+    return {"repeats": repeats, "load_average": list(os.getloadavg()), "functions": figures}
