@@ -111,6 +111,19 @@ def test_a_batch_paused_for_credits_is_resumed_from_the_page_after_a_top_up(
     assert page.is_hidden("#alert")
     page.wait_for_selector("#balance:has-text('Credits: 75')")
 
+    # the timeline: why it cost what it did, counts and credits only
+    page.wait_for_selector("#timeline [data-step='completed']")
+    steps = api.call("GET", f"/v1/batches/{done['batch_id']}/timeline", key).json()["steps"]
+    on_page = [int(n.replace(",", "")) for n in page.locator("#timeline [data-credits]").all_inner_texts()]
+    assert sum(on_page) == done["credits_spent"] == ROWS and on_page == [s["credits"] for s in steps]
+    names = page.locator("#timeline [data-step]").evaluate_all("items => items.map(i => i.dataset.step)")
+    assert names == [s["step"] for s in steps]
+    assert names.index("paused") < names.index("resumed") < names.index("completed")
+    assert "out of credits" in page.inner_text("#timeline [data-step='paused']")
+    text = page.inner_text("#timeline")
+    assert "acme.com" not in text and "Person0" not in text and "555" not in text
+    console.shoot("batch-timeline")
+
 
 def test_a_batch_paused_at_its_credit_cap_goes_on_once_the_page_raises_the_cap(
     console: Console, api: Http, tenant: dict[str, Any], tmp_path: Path,

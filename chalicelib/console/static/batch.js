@@ -4,6 +4,7 @@ import { call, download, get, post } from "./api.js";
 import { clearError, count, h, page, percent, progressBar, showError, statusBadge, when } from "./dom.js";
 import { FILES, countCards, creditCards, foundList } from "./batchviews.js";
 import { refreshBalance } from "./shell.js";
+import { timelineSection } from "./timeline.js";
 
 const ACTIVE_MS = 1000; // while rows move
 const PAUSED_MS = 4000; // a top-up elsewhere may resume it
@@ -35,6 +36,7 @@ export function batchPage(batchId, { signal }) {
   const filesSection = h("section", { "aria-labelledby": "files-title", hidden: true },
     h("h2", { id: "files-title" }, "Results files"), files);
   const times = h("dl", { class: "facts", id: "times" });
+  const timeline = timelineSection();
   let timer = null;
   let previewed = "";
   let previewedAt = 0;
@@ -110,11 +112,12 @@ export function batchPage(batchId, { signal }) {
       if (document.getElementById("alert").dataset.from === "poll") clearError();
       update(batch);
       // The found counts follow the settled rows: at once when still, every few seconds when moving.
-      const seen = `${batch.status} ${batch.counts.completed} ${batch.counts.not_found}`;
+      const seen = `${batch.status} ${batch.counts.completed} ${batch.counts.not_found} ${batch.credits_spent}`;
       if (seen !== previewed && (!RUNNING.has(batch.status) || Date.now() - previewedAt > 2500)) {
         previewed = seen;
         previewedAt = Date.now();
         preview();
+        timeline.show(path, batch);
       }
       next(batch);
     } catch (error) {
@@ -153,7 +156,10 @@ export function batchPage(batchId, { signal }) {
     if (confirm(`Cancel ${name}? Rows not enriched yet are never charged.`)) act(() => post(`${path}/cancel`));
   });
   reprocess.addEventListener("click", () => act(() => post(`${path}/reprocess`, { json: { failed_only: true } })));
-  signal.addEventListener("abort", () => clearTimeout(timer));
+  signal.addEventListener("abort", () => {
+    clearTimeout(timer);
+    timeline.stop();
+  });
 
   page(batchId, subtitle,
     h("section", { class: "panel", "aria-label": "Progress" }, bar, progressLine, notice),
@@ -162,6 +168,7 @@ export function batchPage(batchId, { signal }) {
     h("section", { "aria-labelledby": "found-title" }, h("h2", { id: "found-title" }, "Found"), found),
     filesSection,
     h("div", { class: "actions" }, reprocess, cancel),
-    times);
+    times,
+    timeline.section);
   poll();
 }
