@@ -9,6 +9,7 @@ import { timelineSection } from "./timeline.js";
 const ACTIVE_MS = 1000; // while rows move
 const PAUSED_MS = 4000; // a top-up elsewhere may resume it
 const RUNNING = new Set(["validating", "queued", "processing"]);
+const TITLES = { failed: "Why it failed:" };
 
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text; // live regions speak changes only
@@ -21,12 +22,13 @@ export function batchPage(batchId, { signal }) {
   const bar = progressBar("Rows settled");
   const progressLine = h("p", { id: "progress-line", class: "status-line", "aria-live": "polite" }, "Reading…");
   const message = h("p", { id: "batch-message" });
+  const why = h("strong", { id: "notice-title", class: "notice-title" });
   const resume = h("button", { type: "button", class: "primary", id: "resume", hidden: true }, "Resume");
   const capInput = h("input", { id: "new-cap", type: "number", min: "1", inputmode: "numeric" });
   const capForm = h("form", { class: "inline-form", id: "raise-cap", hidden: true },
     h("label", { for: "new-cap" }, "New credit cap"), capInput,
     h("button", { type: "submit", class: "primary" }, "Raise the cap and resume"));
-  const notice = h("div", { class: "notice", id: "notice", hidden: true }, message, resume, capForm);
+  const notice = h("div", { class: "notice", id: "notice", hidden: true }, why, message, resume, capForm);
   const counts = h("div", { class: "cards", id: "counts" });
   const credits = h("div", { class: "cards", id: "credits" });
   const found = h("div", { id: "found" });
@@ -62,6 +64,8 @@ export function batchPage(batchId, { signal }) {
     notice.hidden = !batch.message && !paused;
     notice.className = `notice notice-${paused ? "paused" : batch.status}`;
     setText(message, batch.message || "");
+    setText(why, TITLES[batch.status] || "");
+    why.hidden = !TITLES[batch.status];
     resume.hidden = batch.status !== "paused_insufficient_credits";
     capForm.hidden = batch.status !== "paused_credit_cap";
     if (capForm.hidden) capInput.value = "";
@@ -69,15 +73,18 @@ export function batchPage(batchId, { signal }) {
     counts.replaceChildren(...countCards(batch));
     credits.replaceChildren(...creditCards(batch));
     cancel.hidden = !(RUNNING.has(batch.status) || paused);
-    reprocess.hidden = !(batch.status === "completed" && c.failed > 0);
+    reprocess.hidden = !(batch.results && ["completed", "failed"].includes(batch.status) && c.failed > 0);
     setText(reprocess, `Enrich the ${count(c.failed)} failed rows again`);
     filesSection.hidden = !batch.results;
     if (batch.results && !files.children.length) files.replaceChildren(...downloadItems(batch.results));
     if (!batch.results) files.replaceChildren();
+    const limit = batch.max_failed_percent;
     times.replaceChildren(
       h("div", {}, h("dt", {}, "Created"), h("dd", {}, when(batch.created_at))),
       h("div", {}, h("dt", {}, "Started"), h("dd", {}, when(batch.started_at))),
-      h("div", {}, h("dt", {}, "Finished"), h("dd", {}, when(batch.finished_at))));
+      h("div", {}, h("dt", {}, "Finished"), h("dd", {}, when(batch.finished_at))),
+      ...(limit === null || limit === undefined ? []
+        : [h("div", {}, h("dt", {}, "Stops when failed rows pass"), h("dd", {}, `${limit}%`))]));
   }
 
   function downloadItems(results) {

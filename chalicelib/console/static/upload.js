@@ -23,6 +23,8 @@ function optionsForm() {
       ["company", "Companies"], ["place", "Places"], ["creator", "Creators"]]),
     row_limit: input("row_limit", { type: "number", min: "1", inputmode: "numeric" }),
     max_credits: input("max_credits", { type: "number", min: "1", inputmode: "numeric" }),
+    max_failed_percent: input("max_failed_percent", { type: "number", min: "0", max: "100", step: "any",
+                                                      inputmode: "decimal" }),
     default_country: input("default_country", { type: "text", maxlength: "2", autocomplete: "off" }),
     dedupe: input("dedupe", { type: "checkbox" }),
     auto_resume: input("auto_resume", { type: "checkbox", checked: true }),
@@ -40,6 +42,7 @@ function formData(state, options) {
   if (options.entity_type.value) form.append("entity_type", options.entity_type.value);
   if (options.row_limit.value) form.append("row_limit", options.row_limit.value);
   if (options.max_credits.value) form.append("max_credits", options.max_credits.value);
+  if (options.max_failed_percent.value) form.append("max_failed_percent", options.max_failed_percent.value);
   if (options.default_country.value.trim()) form.append("default_country", options.default_country.value.trim());
   for (const flag of ["dedupe", "auto_resume", "escape_formulas"]) form.append(flag, String(options[flag].checked));
   if (Object.keys(state.overrides).length) form.append("column_map", JSON.stringify(state.overrides));
@@ -156,6 +159,9 @@ export function uploadPage({ signal }) {
       field("entity_type", "Records are", options.entity_type, "Inferred: read from the columns."),
       field("row_limit", "Row limit", options.row_limit, "Enrich at most this many rows."),
       field("max_credits", "Credit cap", options.max_credits, "The batch pauses rather than spend more."),
+      field("max_failed_percent", "Most failed rows (%)", options.max_failed_percent,
+        "0 to 100. Once more of the rows failed, the batch stops as failed: rows not processed by then "
+        + "cost nothing, and you can enrich the failed rows again. Empty: it never stops for failures."),
       field("default_country", "Phone region", options.default_country,
         "Two letters (US, GB, DE…) for numbers written without a country code."),
       h("div", { class: "field check" }, options.dedupe, h("label", { for: "dedupe" }, "Skip duplicate rows")),
