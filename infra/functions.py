@@ -15,6 +15,7 @@ from constructs import Construct
 
 from chalicelib import topology
 from chalicelib.settings import Settings
+from infra.bytecode import add_bytecode
 from infra.naming import function_name
 from infra.permissions import LOGS_WRITE, XRAY_WRITE, Arns, statements
 
@@ -43,6 +44,19 @@ def environment(settings: Settings, secret_names: dict[str, str]) -> dict[str, s
     } | {f"BATCH_ENRICH_{spec.setting.upper()}": secret_names[spec.name] for spec in topology.SECRETS}
 
 
+class _CompiledChalice(Chalice):
+    """Chalice's construct, its packages carrying compiled bytecode (``infra/bytecode.py``)."""
+
+    def _package_app(self) -> None:
+        # The construct packages here and makes its assets of the zips right after: the one
+        # place to add the bytecode before CDK hashes and uploads them.
+        super()._package_app()
+        for name in ("deployment.zip", "layer-deployment.zip"):
+            package = Path(self._sam_package_dir) / name
+            if package.exists():
+                add_bytecode(package)
+
+
 def chalice_app(scope: Construct, env: dict[str, str], placeholder_role: str) -> Chalice:
     """``chalice package`` of app.py, imported into the stack (functions, layer, REST API)."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # packaging needs a region, never AWS
@@ -50,7 +64,7 @@ def chalice_app(scope: Construct, env: dict[str, str], placeholder_role: str) ->
         "environment_variables": env, "manage_iam_role": False, "iam_role_arn": placeholder_role,
         "autogen_policy": False, "api_gateway_stage": "api", "automatic_layer": True,
     }
-    return Chalice(scope, "App", source_dir=str(ROOT), stage_config=stage_config)
+    return _CompiledChalice(scope, "App", source_dir=str(ROOT), stage_config=stage_config)
 
 
 def trace_api(app: Chalice) -> None:
