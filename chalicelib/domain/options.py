@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.columns import CANONICAL_FIELDS
@@ -33,6 +32,8 @@ def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _known_country(value: str | None) -> str | None:
+    import phonenumbers  # on first use: the API's sandboxes import this module at start
+
     if value is not None and value.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"{value!r} is not a country code phone numbers have; use an ISO 3166 "
                          "alpha-2 code such as US, GB or DE")

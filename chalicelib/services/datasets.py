@@ -15,7 +15,6 @@ from chalicelib.domain.upload import columns_and_rows, reject_binary
 from chalicelib.keys import dataset_key, datasets_prefix
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
-from chalicelib.sources.dataset import KEY_KINDS, build_index
 
 UNKNOWN_IDS_SHOWN = 20  # unknown ids a 422 names (and how many there were)
 
@@ -40,6 +39,10 @@ class Dataset:
 
 def create_dataset(ports: Ports, tenant_id: str, data: bytes, name: str) -> Dataset:
     """Index a tenant's CSV by email, phone, handle and domain (and its id column), and store it."""
+    # Indexing normalizes with the enrichers' libraries (phonenumbers, email-validator,
+    # tldextract): loaded here, on this rare route, not with every API sandbox.
+    from chalicelib.sources.dataset import KEY_KINDS, build_index
+
     get_tenant(ports, tenant_id)
     reject_binary(data)
     table = open_csv(io.BytesIO(data))

@@ -10,7 +10,7 @@ from chalicelib.local.coldstart import HANDLERS, cold_start, import_costs
 
 # Loaded only where they are used: the enrichers' data and libraries on the work path, boto3 on
 # the first call to AWS, healing in the tick.
-_NOT_AT_IMPORT = ("boto3", "botocore.client", "phonenumbers.geocoder", "phonenumbers.carrier", "tldextract",
+_NOT_AT_IMPORT = ("boto3", "botocore.client", "phonenumbers", "email_validator", "tldextract",
                   "nameparser", "usaddress", "chalicelib.services.working",
                   "chalicelib.domain.enrich.pipeline", "chalicelib.services.healing",
                   "chalicelib.sources.http_provider", "chalicelib.handlers.events")
