@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     # Limits of input files through the REST API.
     max_upload_bytes: int = 10 * 1024 * 1024
     max_rows_per_batch: int = 50_000
+    # The row limit of batches that come through the other doors (presigned uploads, the drop
+    # folder, schedules: a batch's ``origin`` other than "api"): big files, split in steps.
+    max_rows_per_file: int = Field(default=20_000_000, ge=1)
+
+    # A split hands over to its next invocation (its checkpoint written, a message to itself)
+    # once less than this is left before the function's timeout.
+    split_reserve_seconds: float = Field(default=20.0, ge=0, le=600)
 
     # Accept POST /v1/batches without a key: the batch waits until a tenant claims it.
     anonymous_uploads: bool = False

@@ -191,10 +191,12 @@ API = FunctionSpec(
     writes_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.DATASETS_PREFIX),
     secrets=(ADMIN_KEY, VENDOR_SECRETS),
 )
+# A big file splits in steps: a step that runs short of time hands the rest over to the next
+# invocation with a message to its own (ingest) queue (services/split_steps.py).
 SPLIT = FunctionSpec(
     "split", timeout=INGEST.function_timeout, memory=1024,
     reads=(TENANTS, COLUMN_MAPS), writes=(BATCHES, MARKERS, TIMELINE),
-    sends=(WORK, FINALIZE),
+    sends=(WORK, FINALIZE, INGEST),
     reads_objects=(keys.UPLOADS_PREFIX,), writes_objects=(keys.WORK_PREFIX,),
 )
 WORKER = FunctionSpec(

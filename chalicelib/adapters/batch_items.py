@@ -7,7 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.dynamo import from_dynamo, to_dynamo
-from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, ChunkState, Mode, PartRecord
+from chalicelib.domain.models import (
+    Batch,
+    BatchCounts,
+    BatchStatus,
+    ChunkState,
+    Mode,
+    PartRecord,
+    SplitCheckpoint,
+)
 
 _COUNTERS = ("completed", "not_found", "failed", "skipped", "parked")  # n_<status> attributes
 _JSON_ATTRIBUTES = ("metadata", "column_map", "fields")
@@ -39,7 +47,8 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         # the attention index holds a batch from its creation until it finishes
         "attention": ATTENTION_OPEN if batch.finished_at is None else None,
         "refresh_after": batch.refresh_after,
-        "request_id": batch.request_id,
+        "request_id": batch.request_id, "origin": batch.origin,
+        "split_checkpoint": checkpoint_text(batch.split_checkpoint),
     }
     item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
     item.update({f"f_{name}": count for name, count in batch.found.items()})
@@ -71,7 +80,9 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         failure=item.get("failure"), split_sent=item.get("split_sent", 0),
         dispatch_at=item.get("dispatch_at"), heals=item.get("heals", 0),
         healed_at=item.get("healed_at"),
-        request_id=item.get("request_id"),
+        request_id=item.get("request_id"), origin=item.get("origin", "api"),
+        split_checkpoint=SplitCheckpoint.model_validate_json(item["split_checkpoint"])
+        if item.get("split_checkpoint") else None,
         counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
         lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},
@@ -86,6 +97,11 @@ def _number(v: float | None) -> Decimal | None:
 
 def _float(v: Any) -> float | None:
     return None if v is None else float(v)
+
+
+def checkpoint_text(checkpoint: SplitCheckpoint | None) -> str | None:
+    """A split checkpoint as the item stores it (JSON text)."""
+    return None if checkpoint is None else checkpoint.model_dump_json()
 
 
 def stored(name: str, v: Any) -> Any:

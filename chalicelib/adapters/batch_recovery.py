@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import topology
-from chalicelib.adapters.batch_items import ATTENTION_OPEN, batch_from_item
+from chalicelib.adapters.batch_items import ATTENTION_OPEN, batch_from_item, checkpoint_text
 from chalicelib.adapters.dynamo import all_pages, conditional, value
-from chalicelib.domain.models import Batch
+from chalicelib.domain.models import Batch, SplitCheckpoint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -49,13 +49,18 @@ class BatchRecovery:
         return sorted(batches, key=lambda b: b.batch_id)
 
     def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,
-                      now: str) -> bool:
-        """Record that split sent chunks up to ``sent_now``, if no other split got further first."""
+                      now: str, checkpoint: SplitCheckpoint | None = None) -> bool:
+        """Record that split sent chunks up to ``sent_now`` (and where it stopped reading), if
+        no other split got further first."""
         condition = "split_sent = :before"
         if sent_before == 0:
             condition = "attribute_not_exists(split_sent) OR " + condition
-        return self._if(tenant_id, batch_id, "SET split_sent = :sent, updated_at = :now", condition,
-                        {":before": sent_before, ":sent": sent_now, ":now": now})
+        update = "SET split_sent = :sent, updated_at = :now"
+        values: dict[str, Any] = {":before": sent_before, ":sent": sent_now, ":now": now}
+        if checkpoint is not None:
+            update += ", split_checkpoint = :at"
+            values[":at"] = checkpoint_text(checkpoint)
+        return self._if(tenant_id, batch_id, update, condition, values)
 
     def dispatched(self, tenant_id: str, batch_id: str, since: int) -> None:
         """A resume or reprocess that began at ``since`` sent everything (if no later one began)."""

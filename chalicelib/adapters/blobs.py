@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import ClientError
@@ -32,13 +33,16 @@ class BlobStore:
         extra: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata or {}}
         self._s3.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra)
 
-    def open(self, key: str, bucket: str | None = None) -> BinaryIO:
-        """A streaming reader of an object."""
+    def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
+        """A streaming reader of an object from byte ``start`` on (a ranged GET)."""
         try:
-            got = self._s3.get_object(Bucket=bucket or self.bucket, Key=key)
+            got = self._s3.get_object(Bucket=bucket or self.bucket, Key=key, Range=f"bytes={start}-") \
+                if start else self._s3.get_object(Bucket=bucket or self.bucket, Key=key)
         except ClientError as exc:
             if error_code(exc) in ("NoSuchKey", "404"):
                 raise NotFound(f"No object {key!r}.") from exc
+            if start and error_code(exc) == "InvalidRange":  # from the end on: nothing left
+                return io.BytesIO()
             raise
         return got["Body"]  # type: ignore[return-value]
 

@@ -144,22 +144,36 @@ def detect_delimiter(sample_text: str) -> str:
     return best
 
 
-def open_csv(stream: BinaryIO) -> CsvTable:
-    """Open a binary CSV stream for row-by-row reading without loading it whole."""
+def sniff(stream: BinaryIO) -> tuple[bytes, str, str]:
+    """A file's first bytes (read from ``stream``), its encoding and its delimiter."""
     sample = stream.read(SAMPLE_BYTES)
     if not sample.strip():
         raise BadInput("The file is empty: upload a CSV with a header row and at least one row.")
     encoding = detect_encoding(sample)
     errors = FALLBACK_ERRORS if encoding.startswith("utf-8") else "replace"
-    raw = io.BufferedReader(_Prepended(sample, stream), buffer_size=SAMPLE_BYTES)
-    text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
-    delimiter = detect_delimiter(sample.decode(encoding, errors=errors).lstrip("\ufeff"))
-    rows = _data_rows(csv.reader(text, delimiter=delimiter))
+    return sample, encoding, detect_delimiter(sample.decode(encoding, errors=errors).lstrip("\ufeff"))
+
+
+def prepended(head: bytes, tail: BinaryIO) -> BinaryIO:
+    """A buffered stream that gives ``head`` and then the rest of ``tail``."""
+    return io.BufferedReader(_Prepended(head, tail), buffer_size=SAMPLE_BYTES)
+
+
+def table_of(rows: Iterator[list[str]], encoding: str, delimiter: str) -> CsvTable:
+    """The table whose header is the first row that is not a blank line."""
     header = next((row for row in rows if row), None)  # blank lines above the header are no rows
     if header is None:
         raise BadInput("The file has no header row: the first line must name the columns.")
     header[0] = header[0].lstrip("\ufeff")
     return CsvTable(header=header, rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+def open_csv(stream: BinaryIO) -> CsvTable:
+    """Open a binary CSV stream for row-by-row reading without loading it whole."""
+    sample, encoding, delimiter = sniff(stream)
+    errors = FALLBACK_ERRORS if encoding.startswith("utf-8") else "replace"
+    text = io.TextIOWrapper(prepended(sample, stream), encoding=encoding, errors=errors, newline="")
+    return table_of(_data_rows(csv.reader(text, delimiter=delimiter)), encoding, delimiter)
 
 
 def is_blank(row: list[str]) -> bool:

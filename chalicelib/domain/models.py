@@ -142,6 +142,11 @@ class Batch:
     heals: int = 0
     healed_at: int | None = None  # epoch seconds
     request_id: str | None = None  # the API request that created the batch (its split logs it)
+    # Where a split that goes in steps stopped (services/split_steps.py); written with split_sent.
+    split_checkpoint: SplitCheckpoint | None = None
+    # The door it came through: "api", or one whose files have the row limit max_rows_per_file
+    # ("upload": a presigned POST; "drop": the drop folder; "schedule").
+    origin: str = "api"
 
     @property
     def has_results(self) -> bool:
@@ -192,11 +197,34 @@ class ChunkMessage(BaseModel):
     request_id: str | None = None
 
 
+class SplitCheckpoint(BaseModel):
+    """Where a split stopped, so the next invocation goes on from there.
+
+    The reader's state (the byte ``offset`` of the next row's record, its ``line`` number, the
+    ``blanks`` blank-line rows still to give before it, the ``codec`` and ``delimiter``), the
+    next data row's index ``row``, the next ``chunk``'s number, the ``records`` (not blank
+    lines) counted before it for the row limits, and the steps and split seconds so far.
+    """
+
+    offset: int = Field(ge=0)
+    line: int = Field(default=0, ge=0)
+    blanks: int = Field(default=0, ge=0)
+    row: int = Field(ge=0)
+    chunk: int = Field(ge=0)
+    records: int = Field(ge=0)
+    codec: str
+    delimiter: str
+    steps: int = Field(default=1, ge=1)
+    seconds: float = Field(default=0.0, ge=0)
+
+
 class SplitRequest(BaseModel):
     """What an ingest-queue message asks beyond its S3 records (a message the tick sent)."""
 
     # send only these chunks again: their part-0 messages were lost (services/healing.py)
     only: frozenset[int] | None = Field(default=None, validation_alias="chunks")
+    # where reading starts for those chunks (a resend that went on in a next step)
+    start: SplitCheckpoint | None = None
     redrives: int = 0  # times the tick sent this message back from the DLQ
 
     @classmethod

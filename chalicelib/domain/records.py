@@ -54,7 +54,12 @@ class RowClassifier:
     row_limit: int | None = None
     dedupe: bool = False
     _seen: set[bytes] = field(default_factory=set)
-    _records: int = 0  # records (not blank lines) seen so far
+    _records: int = 0  # records (not blank lines) seen so far (a split step starts at its checkpoint's)
+
+    @property
+    def records(self) -> int:
+        """Records (not blank lines) classified so far."""
+        return self._records
 
     def skip_reason(self, values: list[str]) -> str | None:
         """The reason code the next row of the file is skipped, or None when it is to be enriched."""

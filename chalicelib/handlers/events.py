@@ -62,13 +62,16 @@ def uploaded_objects(body: str) -> list[UploadedObject]:
     ]
 
 
-def _split_record(record: SQSRecord) -> None:
-    ports = get_ports()
-    request = SplitRequest.from_body(record.body)
-    for obj in uploaded_objects(record.body):
-        ids = upload_ids(obj.key)
-        with noting_failures(ports, split_subject(ids[1]) if ids else None):
-            split_upload(ports, obj, request.only)
+def _split_records(seconds_left: Callable[[], float] | None) -> Callable[[SQSRecord], None]:
+    def split_record(record: SQSRecord) -> None:
+        ports = get_ports()
+        request = SplitRequest.from_body(record.body)
+        for obj in uploaded_objects(record.body):
+            ids = upload_ids(obj.key)
+            with noting_failures(ports, split_subject(ids[1]) if ids else None):
+                split_upload(ports, obj, request.only, seconds_left, request.start)
+
+    return split_record
 
 
 def _work_records(invocation: Invocation) -> Callable[[SQSRecord], None]:
@@ -154,8 +157,9 @@ def handle_tick(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 def handle_split(event: SQSEvent) -> dict[str, Any]:
-    """Split every uploaded file named by the S3 events in an ingest-queue batch."""
-    return _partial(event, _split_record)
+    """Split every uploaded file named by the S3 events in an ingest-queue batch (a big file
+    in steps that end before the invocation's deadline)."""
+    return _partial(event, _split_records(_seconds_left(event.context)))
 
 
 def handle_work(event: SQSEvent) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +41,12 @@ def split_memory(ports: Ports, emulator: Emulator, folder: Path, megabytes: int)
             "split_mb": round(figures["peak_mb"] - figures["baseline_mb"], 1)}
 
 
-def run_split_memory(sizes: list[int]) -> list[dict[str, Any]]:
-    """The split-memory figures for each file size, on one emulator."""
+@contextmanager
+def provisioned_emulator() -> Iterator[Emulator]:
+    """An embedded emulator with every declared resource, this process's clients pointed at it."""
     from chalicelib.clients import get_clients, reset_clients
     from chalicelib.local.provision import provision
-    from chalicelib.services.ports import get_ports, reset_ports
+    from chalicelib.services.ports import reset_ports
     from chalicelib.settings import get_settings
 
     emulator = Emulator().start()
@@ -52,7 +55,14 @@ def run_split_memory(sizes: list[int]) -> list[dict[str, Any]]:
     reset_ports()
     provision(get_clients(), get_settings())
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            return [split_memory(get_ports(), emulator, Path(folder), size) for size in sizes]
+        yield emulator
     finally:
         emulator.stop()
+
+
+def run_split_memory(sizes: list[int]) -> list[dict[str, Any]]:
+    """The split-memory figures for each file size, on one emulator."""
+    from chalicelib.services.ports import get_ports
+
+    with provisioned_emulator() as emulator, tempfile.TemporaryDirectory() as folder:
+        return [split_memory(get_ports(), emulator, Path(folder), size) for size in sizes]

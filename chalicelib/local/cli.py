@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--worker-death", type=int, metavar="ROWS",
                        help="only the recovery figure: a batch of ROWS undisturbed and with one "
                        "worker killed (SIGKILL), side by side")
+    bench.add_argument("--split-only", action="store_true",
+                       help="only the big-file figure: a generated file of --size-mb split in steps, "
+                       "undisturbed and with its split killed (SIGKILL) part-way")
+    bench.add_argument("--size-mb", type=int, default=1024, help="--split-only: the file's size")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     bench.add_argument("--cold-start", action="store_true",
                        help="only the cold-start figures: each function's imports in fresh processes")
@@ -87,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return _emit({"cold_start": run_cold_starts(args.repeats)}, args.out)
         if args.enrichers:
             return bench_enrichers(args)
+        if args.split_only:
+            return bench_big_split(args)
         return bench_vendor(args) if args.vendor else bench_all(args)
     return serve_api(args)
 
@@ -127,6 +133,17 @@ def bench_worker_death(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         figures = run_worker_death(args.worker_death, Path(folder))
     return _emit({"worker_death": figures}, args.out)
+
+
+def bench_big_split(args: argparse.Namespace) -> int:
+    """Run the big-file split benchmark (steps, a killed split) and print its figures."""
+    import tempfile
+
+    from chalicelib.local.big_split import run_big_split
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = run_big_split(args.size_mb, Path(folder))
+    return _emit({"big_split": figures}, args.out)
 
 
 def bench_vendor(args: argparse.Namespace) -> int:

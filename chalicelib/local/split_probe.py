@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _status_mb(field: str) -> float:
+def status_mb(field: str) -> float:
     """A memory figure of this process from /proc (Linux), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -22,7 +22,8 @@ def _status_mb(field: str) -> float:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _reset_peak() -> None:
+def reset_peak() -> None:
+    """Start this process's peak memory (VmHWM) again from its current RSS."""
     # getrusage's maxrss survives fork and exec (it starts at the parent's peak); VmHWM does
     # not, and writing 5 to clear_refs resets it to the current RSS.
     Path("/proc/self/clear_refs").write_text("5")
@@ -43,12 +44,12 @@ def main(argv: Sequence[str]) -> None:
 
     MessageQueue.send = count  # type: ignore[method-assign,assignment]
     ports = get_ports()
-    baseline = _status_mb("VmRSS")
-    _reset_peak()
+    baseline = status_mb("VmRSS")
+    reset_peak()
     started = time.perf_counter()
     chunks = split_upload(ports, UploadedObject(bucket, key, etag))
     seconds = time.perf_counter() - started
-    print(json.dumps({"baseline_mb": round(baseline, 1), "peak_mb": round(_status_mb("VmHWM"), 1),
+    print(json.dumps({"baseline_mb": round(baseline, 1), "peak_mb": round(status_mb("VmHWM"), 1),
                       "chunks": chunks, "messages": sent["messages"],
                       "message_bytes": sent["bytes"], "seconds": round(seconds, 2)}))
 

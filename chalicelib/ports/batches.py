@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
+from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus, SplitCheckpoint
 from chalicelib.domain.options import BatchPatch
 
 
@@ -56,8 +56,9 @@ class Batches(Protocol):
         """Every open (unfinished) batch of every tenant, from the sparse attention index."""
 
     def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,
-                      now: str) -> bool:
-        """Record that split sent chunks up to ``sent_now``; False if another split got further."""
+                      now: str, checkpoint: SplitCheckpoint | None = None) -> bool:
+        """Record that split sent chunks up to ``sent_now`` (and its checkpoint, if given);
+        False if another split got further."""
 
     def dispatched(self, tenant_id: str, batch_id: str, since: int) -> None:
         """Clear the dispatch mark set at ``since`` (a later one stays)."""

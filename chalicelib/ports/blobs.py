@@ -16,8 +16,8 @@ class Blobs(Protocol):
                metadata: dict[str, str] | None = None) -> None:
         """Stream a file-like object to a key."""
 
-    def open(self, key: str, bucket: str | None = None) -> BinaryIO:
-        """A streaming reader of an object; NotFound when there is none."""
+    def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
+        """A streaming reader of an object from byte ``start`` on; NotFound when there is none."""
 
     def read(self, key: str) -> bytes:
         """An object's bytes; NotFound when there is none."""

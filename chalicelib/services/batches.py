@@ -76,10 +76,12 @@ def _check_balance(ports: Ports, tenant: Tenant, intake: Intake) -> None:
 
 def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
                 options: BatchOptions, layout: Layout | None = None,
-                batch_id: str | None = None, created_at: str | None = None) -> Batch:
+                batch_id: str | None = None, created_at: str | None = None,
+                origin: str = "api") -> Batch:
     """Record a batch and stream its file to the uploads prefix (no size limit on this path).
 
-    Without a layout (a file too large to read here), split resolves the columns.
+    Without a layout (a file too large to read here), split resolves the columns. ``origin``:
+    the door the file came through (its row limit: ``Batch.origin``).
     """
     tenant = get_tenant(ports, tenant_id)
     now = ports.clock.now()
@@ -100,7 +102,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         escape_formulas=options.escape_formulas, refresh_after=now if options.refresh else None,
         default_country=options.default_country,
         platform=options.platform or (layout.platform if layout else None),
-        request_id=request_id(),
+        request_id=request_id(), origin=origin,
     )
     ports.batches.put_new(batch)
     ports.blobs.upload(batch.input_key, stream, "text/csv",

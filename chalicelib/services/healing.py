@@ -16,9 +16,7 @@ number of unfinished batches, never the table's. For each, in order:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from urllib.parse import quote_plus
 
 from chalicelib import topology
 from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchStatus
@@ -29,6 +27,7 @@ from chalicelib.services.dispatch import dispatch
 from chalicelib.services.finalizing import finalize_due
 from chalicelib.services.giving_up import fail_batch
 from chalicelib.services.ports import Ports
+from chalicelib.services.split_steps import split_request
 
 
 def heal_batches(ports: Ports, open_batches: list[Batch]) -> dict[str, list[str]]:
@@ -95,13 +94,8 @@ def continue_batch(ports: Ports, batch: Batch) -> None:
 
 def _request_split(ports: Ports, batch: Batch, chunks: list[int] | None) -> None:
     """An ingest message as S3 sends it for the batch's input (only some chunks, if named)."""
-    record = {"eventName": "ObjectCreated:Put", "s3": {
-        "bucket": {"name": ports.settings.bucket},
-        "object": {"key": quote_plus(batch.input_key, safe="/"), "eTag": ""}}}
-    body: dict[str, object] = {"Records": [record]}
-    if chunks is not None:
-        body["chunks"] = chunks
-    ports.queue.send(ports.queue_name(topology.INGEST), [json.dumps(body)])
+    ports.queue.send(ports.queue_name(topology.INGEST),
+                     [split_request(ports.settings.bucket, batch.input_key, chunks)])
 
 
 def _give_up(ports: Ports, batch: Batch) -> str:

@@ -30,6 +30,12 @@ def test_objects_read_back_whole_streamed_listed_and_described(ports: Ports) -> 
     assert "work/b_1/a.json" in ports.blobs.download_url("work/b_1/a.json", 60, "a.json")
 
 
+def test_an_object_is_read_from_any_byte_on_to_its_end(ports: Ports) -> None:
+    ports.blobs.put("uploads/t_1/b_1/input.csv", b"email\r\na@x.com\r\n")
+    assert ports.blobs.open("uploads/t_1/b_1/input.csv", start=7).read() == b"a@x.com\r\n"
+    assert ports.blobs.open("uploads/t_1/b_1/input.csv", start=16).read() == b""  # the end: nothing
+
+
 def test_a_missing_object_is_not_found(ports: Ports) -> None:
     with pytest.raises(NotFound):
         ports.blobs.read("work/none")

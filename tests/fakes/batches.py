@@ -14,6 +14,7 @@ from chalicelib.domain.models import (
     BatchStatus,
     ChunkState,
     RowStatus,
+    SplitCheckpoint,
 )
 from chalicelib.domain.options import BatchPatch
 from tests.fakes.tables import Tables
@@ -136,13 +137,14 @@ class InMemoryBatches:
         return sorted(open_batches, key=lambda b: b.batch_id)
 
     def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,
-                      now: str) -> bool:
+                      now: str, checkpoint: SplitCheckpoint | None = None) -> bool:
         """Record split's progress unless another split got further first."""
         with self._t.lock:
             batch = self._t.batches.get((tenant_id, batch_id))
             if batch is None or batch.split_sent != sent_before:
                 return False
-            self._replace(batch, split_sent=sent_now, updated_at=now)
+            at = {"split_checkpoint": checkpoint} if checkpoint is not None else {}
+            self._replace(batch, split_sent=sent_now, updated_at=now, **at)
             return True
 
     def dispatched(self, tenant_id: str, batch_id: str, since: int) -> None:

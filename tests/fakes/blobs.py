@@ -39,9 +39,9 @@ class InMemoryBlobs:
         """Store a stream's bytes under a key."""
         self.put(key, stream.read(), content_type, metadata)
 
-    def open(self, key: str, bucket: str | None = None) -> BinaryIO:
-        """A reader of an object; NotFound when there is none."""
-        return io.BytesIO(self._object(key, bucket)["body"])
+    def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
+        """A reader of an object from byte ``start`` on; NotFound when there is none."""
+        return io.BytesIO(self._object(key, bucket)["body"][start:])
 
     def read(self, key: str) -> bytes:
         """An object's bytes; NotFound when there is none."""

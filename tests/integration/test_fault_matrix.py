@@ -37,7 +37,7 @@ ERRORS: dict[str, dict[str, tuple[str, str]]] = {
 }
 DEATHS = ("dies before", "dies after")
 # Per step, the write whose crash windows matter most (a step missing here takes its first).
-KEY = {"split": ("sqs.SendMessageBatch", "work"),  # chunks sent, split_sent not recorded yet
+KEY = {"split": ("sqs.SendMessageBatch", "work"),  # the checkpoint committed, its chunks not sent yet
        "work": ("dynamodb.TransactWriteItems", "batches+chunks+ledger+tenants"),  # the charge
        "resume": ("dynamodb.UpdateItem", "batches"),  # resumed, nothing sent yet (finding 3)
        "reprocess": ("dynamodb.UpdateItem", "batches"),  # reopened, nothing sent yet (finding 3)
