@@ -45,6 +45,21 @@ def manifest_key(batch_id: str) -> str:
     return f"{WORK_PREFIX}{batch_id}/manifest.json"
 
 
+def seen_prefix(batch_id: str) -> str:
+    """The prefix of a deduplicating split's record digests, one object per ten chunks."""
+    return f"{WORK_PREFIX}{batch_id}/split/seen-"
+
+
+def seen_key(batch_id: str, chunk: int) -> str:
+    """Where split keeps the digests of the records first seen in the ten chunks from ``chunk``."""
+    return f"{seen_prefix(batch_id)}{chunk:09d}.bin"
+
+
+def seen_chunk(key: str) -> int:
+    """The first chunk of a digests object (``seen_key``'s inverse)."""
+    return int(key.rsplit("-", 1)[1].removesuffix(".bin"))
+
+
 def parts_prefix(batch_id: str) -> str:
     """The prefix of every part object of a batch."""
     return f"{WORK_PREFIX}{batch_id}/chunks/"

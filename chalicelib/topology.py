@@ -197,7 +197,8 @@ SPLIT = FunctionSpec(
     "split", timeout=INGEST.function_timeout, memory=1024,
     reads=(TENANTS, COLUMN_MAPS), writes=(BATCHES, MARKERS, TIMELINE),
     sends=(WORK, FINALIZE, INGEST),
-    reads_objects=(keys.UPLOADS_PREFIX,), writes_objects=(keys.WORK_PREFIX,),
+    # work/: a deduplicating split's digests, kept with each checkpoint, read by the next step
+    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.WORK_PREFIX,),
 )
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,

@@ -13,6 +13,7 @@ BLANK_LINE = "blank_line"
 OVER_MAX_ROWS = "over_max_rows"
 OVER_ROW_LIMIT = "over_row_limit"
 DUPLICATE = "duplicate"
+DIGEST_BYTES = 12  # a record's identity when deduplicating
 # Fields whose normalized value identifies a record when deduplicating.
 _IDENTITY_FIELDS = ("email", "phone", "linkedin", "handle", "domain", "website")
 
@@ -38,7 +39,7 @@ def identity(record: CanonicalRecord) -> bytes:
     """What makes two records the same one: their identifying fields, else all of them."""
     keys = [k for k in _IDENTITY_FIELDS if record.get(k)] or sorted(k for k in record if k != "id")
     text = "\x1f".join(f"{k}={''.join(record[k].lower().split())}" for k in keys)
-    return hashlib.blake2b(text.encode(), digest_size=12).digest()
+    return hashlib.blake2b(text.encode(), digest_size=DIGEST_BYTES).digest()
 
 
 @dataclass
@@ -55,11 +56,26 @@ class RowClassifier:
     dedupe: bool = False
     _seen: set[bytes] = field(default_factory=set)
     _records: int = 0  # records (not blank lines) seen so far (a split step starts at its checkpoint's)
+    _fresh: list[bytes] = field(default_factory=list)  # digests added since split last took them
 
     @property
     def records(self) -> int:
         """Records (not blank lines) classified so far."""
         return self._records
+
+    @property
+    def fresh(self) -> int:
+        """How many records' digests were first seen since they were last taken (dedupe)."""
+        return len(self._fresh)
+
+    def take_fresh(self, count: int) -> bytes:
+        """The first ``count`` fresh digests, joined, no longer fresh (a split keeps them)."""
+        taken, self._fresh = self._fresh[:count], self._fresh[count:]
+        return b"".join(taken)
+
+    def remember(self, digests: bytes) -> None:
+        """Digests a split kept before (joined): those records were seen."""
+        self._seen.update(digests[n:n + DIGEST_BYTES] for n in range(0, len(digests), DIGEST_BYTES))
 
     def skip_reason(self, values: list[str]) -> str | None:
         """The reason code the next row of the file is skipped, or None when it is to be enriched."""
@@ -79,4 +95,5 @@ class RowClassifier:
             if key in self._seen:
                 return DUPLICATE
             self._seen.add(key)
+            self._fresh.append(key)
         return None

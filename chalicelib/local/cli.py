@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--split-only", action="store_true",
                        help="only the big-file figure: a generated file of --size-mb split in steps, "
                        "undisturbed and with its split killed (SIGKILL) part-way")
-    bench.add_argument("--size-mb", type=int, default=1024, help="--split-only: the file's size")
+    bench.add_argument("--size-mb", type=int, nargs="*", default=[1024],
+                       help="--split-only: the files' sizes (each split undisturbed and killed)")
     bench.add_argument("--out", type=Path, help="also write the figures here")
     bench.add_argument("--cold-start", action="store_true",
                        help="only the cold-start figures: each function's imports in fresh processes")
@@ -142,7 +143,7 @@ def bench_big_split(args: argparse.Namespace) -> int:
     from chalicelib.local.big_split import run_big_split
 
     with tempfile.TemporaryDirectory() as folder:
-        figures = run_big_split(args.size_mb, Path(folder))
+        figures = [run_big_split(size, Path(folder)) for size in args.size_mb]
     return _emit({"big_split": figures}, args.out)
 
 

@@ -26,6 +26,7 @@ from chalicelib.domain.chunking import pack_chunks
 from chalicelib.domain.csvstream import CsvRows, Row
 from chalicelib.domain.models import Batch, ChunkMessage, ChunkRow, Mode, SplitCheckpoint
 from chalicelib.domain.records import RowClassifier
+from chalicelib.keys import seen_key
 from chalicelib.observability import logger, request_id
 from chalicelib.services.ports import Ports
 
@@ -77,7 +78,9 @@ class ChunkSender:
         self._queue = ports.queue_name(topology.WORK)
         self._sent = batch.split_sent  # chunks before this were sent by a split that died
         self._pending: list[str] = []
-        self._opening: tuple[Row, int, int] | None = None  # the last row read: index, records before
+        # the last row read, its index, and the records and fresh digests before it
+        self._opening: tuple[Row, int, int, int] | None = None
+        self._fresh = 0  # fresh digests before the checkpoint last made
         self._last = first  # the checkpoint of what this step sent last
         self._started = time.perf_counter()
 
@@ -92,7 +95,9 @@ class ChunkSender:
         def rows() -> Iterator[ChunkRow]:
             nonlocal rows_seen
             for index, row in enumerate(values, start=rows_seen):
-                self._opening = (row, index, self._classifier.records) if isinstance(row, Row) else None
+                classifier = self._classifier
+                self._opening = (row, index, classifier.records, classifier.fresh) \
+                    if isinstance(row, Row) else None
                 rows_seen = index + 1
                 yield ChunkRow(i=index, v=row, skip=self._classifier.skip_reason(row))
 
@@ -139,9 +144,9 @@ class ChunkSender:
         """Where chunk ``chunk`` begins: the row that opened it, or the end of the file."""
         end = self._reader.end
         if end is not None:
-            at, row, records = end, rows_seen, self._classifier.records
+            at, row, records, self._fresh = end, rows_seen, self._classifier.records, self._classifier.fresh
         elif self._opening is not None:
-            opener, row, records = self._opening
+            opener, row, records, self._fresh = self._opening
             at = opener.at
         else:
             return None
@@ -156,6 +161,7 @@ class ChunkSender:
         if not self._wait_for_room():
             return self._hand_over()
         if self._only is None:
+            self._keep_digests()
             if not self._ports.batches.advance_split(self._batch.tenant_id, self._batch.batch_id,
                                                      self._sent, through, self._ports.clock.now(),
                                                      here):
@@ -166,6 +172,13 @@ class ChunkSender:
         self._pending = []
         self._last = here
         return None
+
+    def _keep_digests(self) -> None:
+        """A deduplicating batch keeps the digests of the records first seen in these chunks,
+        before the checkpoint that covers them (the next step reads them back)."""
+        if self._batch.dedupe:
+            self._ports.blobs.put(seen_key(self._batch.batch_id, self._sent),
+                                  self._classifier.take_fresh(self._fresh))
 
     def _wait_for_room(self) -> bool:
         """Hold back while the work queue is full (if a bound is set); False once out of time."""

@@ -13,7 +13,7 @@ from chalicelib.domain.errors import BadInput
 from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, SplitCheckpoint
 from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
-from chalicelib.keys import manifest_key, upload_ids
+from chalicelib.keys import manifest_key, seen_chunk, seen_prefix, upload_ids
 from chalicelib.observability import bind, logger
 from chalicelib.services import history
 from chalicelib.services.batches import request_finalize
@@ -62,15 +62,10 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
         if batch.all_chunks_done:  # the split that finished may have died before asking
             request_finalize(ports, tenant_id, batch_id)
         return None
-    # A batch deduplicating its rows keeps every row's digest in memory: it cannot go on from
-    # a checkpoint, so it reads from the start and runs until it is done.
-    resumable = not batch.dedupe
-    first = (start if only is not None else batch.split_checkpoint) if resumable else None
+    first = start if only is not None else batch.split_checkpoint
     try:
         classifier, reader, values = _open(ports, batch, obj, first)
-        sender = ChunkSender(ports, batch, classifier, reader, first, only,
-                             seconds_left if resumable else None)
-        sent = sender.send(values)
+        sent = ChunkSender(ports, batch, classifier, reader, first, only, seconds_left).send(values)
     except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
         _fail(ports, tenant_id, batch_id, error.message)
         return None
@@ -95,6 +90,9 @@ def _open(ports: Ports, batch: Batch, obj: UploadedObject,
                          first.delimiter, Cursor(first.offset, first.line, first.blanks))
         classifier = RowClassifier(dict(batch.fields), batch.entity_type, max_rows, batch.row_limit,
                                    batch.dedupe, _records=first.records)
+        for key in ports.blobs.keys(seen_prefix(batch.batch_id)) if batch.dedupe else ():
+            if seen_chunk(key) < first.chunk:  # kept with a checkpoint up to this one
+                classifier.remember(ports.blobs.read(key))
         return classifier, reader, iter(reader)
     table, reader = open_rows(ports.blobs.open(obj.key, bucket=obj.bucket))
     layout, values = _layout(ports, batch, table)

@@ -18,6 +18,7 @@ import pytest
 from chalicelib import topology
 from chalicelib.clients import get_clients
 from chalicelib.domain.models import BatchStatus, ChunkMessage
+from chalicelib.domain.options import BatchOptions
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import Clock
 from tests.conftest import Aws
@@ -158,3 +159,25 @@ def test_a_duplicate_event_in_the_middle_of_a_split_sends_nothing_twice(run: Run
     run.until_completed()
 
     _check(run)
+
+
+def test_a_deduplicating_batch_killed_mid_split_skips_exactly_the_repeated_records(aws: Aws) -> None:
+    aws.ports.settings = aws.ports.settings.model_copy(update={
+        "chunk_rows": CHUNK_ROWS, "split_reserve_seconds": 10_000.0})
+    run = Run(aws, Faults(get_clients()))
+    aws.ports.clock = Clock(epoch=lambda: run.now[0], sleep=lambda _: None)
+    run.tenant_id = aws.tenant(10_000).tenant_id
+    # 333 rows, 150 distinct emails: a record comes back two and more steps after its first
+    data = "id,email\r\n" + "".join(f"L{i},p{i % 150}@example.com\r\n" for i in range(ROWS))
+    run.batch = create_batch(aws.ports, run.tenant_id, data.encode(), options=BatchOptions(dedupe=True))
+    run.faults.kill("sqs.SendMessageBatch", "after", match=_to("work"), skip=3)  # mid-step
+
+    run.until_completed()
+
+    assert run.faults.injected
+    batch = reload(aws.ports, run.batch)
+    assert run.sent == Counter(range(CHUNKS)) and batch.total_rows == ROWS
+    rows = results_rows(aws.ports, batch)
+    duplicates = [int(r["row_index"]) for r in rows if r["enrich_error"] == "duplicate"]
+    assert duplicates == list(range(150, ROWS))
+    assert charged(aws.ports, run.tenant_id) == batch.credits_spent == 150 == batch.counts.completed
