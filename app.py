@@ -16,6 +16,8 @@ from chalicelib.handlers.datasets_api import datasets
 from chalicelib.handlers.fallback import register_fallbacks
 from chalicelib.handlers.insight_api import insight
 from chalicelib.handlers.openapi_api import openapi_api
+from chalicelib.handlers.uploads_api import uploads
+from chalicelib.handlers.webhooks_api import webhooks
 from chalicelib.settings import Settings
 
 # The service's loggers are chalicelib.observability's (JSON, correlated, filtered): Chalice's own
@@ -31,6 +33,8 @@ app.register_blueprint(credits_api)
 app.register_blueprint(datasets)
 app.register_blueprint(insight)  # GET /v1/batches/{id}/timeline, GET /v1/admin/stats
 app.register_blueprint(openapi_api)  # GET /v1/openapi.json, built from every route's declaration
+app.register_blueprint(webhooks)
+app.register_blueprint(uploads)
 app.register_blueprint(console)  # the web console: GET /console and its static files
 register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path does not take
 
@@ -70,6 +74,14 @@ def finalize(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.handlers import events
 
     return events.handle_finalize(event)
+
+
+@_consumes(topology.DELIVER)
+def deliver(event: SQSEvent) -> dict[str, Any]:
+    """Webhook events -> one delivery per target; due attempts -> signed POSTs, retried with backoff."""
+    from chalicelib.handlers import events
+
+    return events.handle_deliver(event)
 
 
 @app.schedule(Rate(topology.TICK.rate_minutes, unit=Rate.MINUTES), name=topology.TICK.name)

@@ -53,6 +53,12 @@ class Clients:
             return self._session.client("s3", config=_CONFIG)
 
     @cached_property
+    def s3_signer(self) -> S3Client:
+        """An S3 client that signs presigned POSTs with SigV4 (boto3 would use SigV2 for them)."""
+        with self._lock:
+            return self._session.client("s3", config=_CONFIG.merge(Config(signature_version="s3v4")))
+
+    @cached_property
     def secretsmanager(self) -> SecretsManagerClient:
         """The Secrets Manager client (only where a secret is configured)."""
         with self._lock:

@@ -83,3 +83,18 @@ def datasets_prefix(tenant_id: str) -> str:
 def dataset_key(tenant_id: str, dataset_id: str) -> str:
     """Where a dataset's index is stored."""
     return f"{datasets_prefix(tenant_id)}{dataset_id}.json"
+
+
+def inbox_path(key: str) -> tuple[str, str] | None:
+    """The (tenant_id, path below the tenant's folder) of a drop-folder key, or None."""
+    parts = key.split("/", 2)
+    if len(parts) != 3 or f"{parts[0]}/" != INBOX_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def outbox_base(tenant_id: str, path: str) -> str:
+    """Where a dropped file's answers go, without their suffix: ``outbox/{tenant}/…/NAME``
+    (``NAME.status.json``, ``NAME.enriched.csv``, ``NAME.credits.csv``, ``NAME.errors.csv``)."""
+    stem = path[:-4] if path.lower().endswith(".csv") else path
+    return f"{OUTBOX_PREFIX}{tenant_id}/{stem}"

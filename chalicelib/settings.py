@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     # once less than this is left before the function's timeout.
     split_reserve_seconds: float = Field(default=20.0, ge=0, le=600)
 
+    # Files that come through a presigned upload (POST /v1/uploads) or the drop folder (inbox/):
+    # at most this many bytes (S3's limit for one POST is 5 GB); an upload form is valid this
+    # long (at most S3's 15 minutes advice for a presigned POST).
+    upload_form_max_bytes: int = Field(default=5 * 1024**3, ge=1, le=5 * 1024**3)
+    upload_form_seconds: int = Field(default=900, ge=60, le=900)
+
     # Accept POST /v1/batches without a key: the batch waits until a tenant claims it.
     anonymous_uploads: bool = False
 
@@ -129,6 +135,23 @@ class Settings(BaseSettings):
     # rest on as the chunk's next part) is left before the function's timeout.
     row_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
     work_reserve_seconds: float = Field(default=5.0, ge=0, le=300)
+
+    # Webhooks (Standard Webhooks). A delivery attempt waits this long for an answer; a failed
+    # one is retried after retry_base seconds, doubling up to retry_max, for retry_window seconds
+    # from its first attempt. A rotated secret keeps signing (beside the new one) for the grace
+    # period. Deliveries and their attempts are kept webhook_log_days.
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=30)
+    webhook_retry_base_seconds: int = Field(default=30, ge=1)
+    webhook_retry_max_seconds: int = Field(default=4 * 3600, ge=1)
+    webhook_retry_window_seconds: int = Field(default=24 * 3600, ge=0)
+    webhook_secret_grace_seconds: int = Field(default=24 * 3600, ge=0)
+    webhook_max_endpoints: int = Field(default=20, ge=1)
+    webhook_log_days: int = Field(default=30, ge=1)
+    # The tick fans out again an event whose mark is older than this (its fan-out was lost).
+    webhook_refan_after_seconds: int = Field(default=120, ge=0)
+
+    # credits.low: a prepaid balance falling below this (a tenant's config may set its own).
+    credits_low_threshold: int = Field(default=100, ge=0)
 
     def outbound_policy(self) -> Policy:
         """Which special addresses outbound calls may reach (``chalicelib.netguard``)."""

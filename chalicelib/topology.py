@@ -72,19 +72,30 @@ class NotificationSpec:
     queue: str
 
 
-TENANTS = TableSpec("tenants", hash_key="tenant_id")
+# announcing: the items whose status write marked an event (`announce`) not yet fanned out into
+# webhook deliveries; the mark goes when it is, so the index holds only lost fan-outs (the tick
+# sends them again) and those in flight.
+ANNOUNCING = IndexSpec("announcing", hash_key="announce")
+TENANTS = TableSpec("tenants", hash_key="tenant_id", global_indexes=(ANNOUNCING,))
 API_KEYS = TableSpec("api-keys", hash_key="key_hash")
 # attention: the batches the tick must look at (not yet finished), every tenant's; `attention`
 # is set when a batch is created and removed when it finishes, so the index holds only open
 # batches. Keys only: a settlement's counter updates never write it.
 ATTENTION = IndexSpec("attention", hash_key="attention", range_key="batch_id", keys_only=True)
-BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id", global_indexes=(ATTENTION,))
+BATCHES = TableSpec("batches", hash_key="tenant_id", range_key="batch_id",
+                    global_indexes=(ATTENTION, ANNOUNCING))
 CHUNKS = TableSpec("chunks", hash_key="batch_id", range_key="chunk", range_key_numeric=True)
 # by-time: a tenant's ledger newest first; `at` is "{created_at}#{entry_id}".
 LEDGER = TableSpec("ledger", hash_key="tenant_id", range_key="entry_id",
                    local_indexes=(("by-time", "at"),))
 MARKERS = TableSpec("markers", hash_key="marker", ttl_attribute="expires_at")
 COLUMN_MAPS = TableSpec("column-maps", hash_key="tenant_id", range_key="fingerprint")
+# A tenant's webhook endpoints ("we_…") and its default signing secret.
+WEBHOOKS = TableSpec("webhooks", hash_key="tenant_id", range_key="webhook_id")
+# One item per event and target, its attempts inside; by-batch: "{batch_id}#{created_at}#{id}"
+# (events of no batch, credits.low, stay out). Kept webhook_log_days (TTL).
+DELIVERIES = TableSpec("webhook-deliveries", hash_key="tenant_id", range_key="delivery_id",
+                       ttl_attribute="expires_at", local_indexes=(("by-batch", "batch_at"),))
 # One item per tenant vendor source: the next free slot of its rate limit, shared by every worker.
 RATE_LIMITS = TableSpec("rate-limits", hash_key="bucket", ttl_attribute="expires_at")
 # Vendor answers per tenant source and normalized lookup input (and claims of lookups under way),
@@ -105,6 +116,12 @@ FINALIZE = QueueSpec(
     "finalize", handler="finalize", batch_size=1, visibility_timeout=1800,
     max_receive_count=5, function_timeout=300, maximum_concurrency=5, age_alarm_seconds=1800,
 )
+# Webhooks: an event to fan out into deliveries, or one attempt of one delivery (a retry comes
+# back as a new message, delayed; one that is due later than SQS can delay comes back again).
+DELIVER = QueueSpec(
+    "deliver", handler="deliver", batch_size=5, visibility_timeout=360,
+    max_receive_count=5, function_timeout=60, maximum_concurrency=10, age_alarm_seconds=1800,
+)
 
 @dataclass(frozen=True)
 class ScheduleSpec:
@@ -119,9 +136,11 @@ TICK = ScheduleSpec("tick", handler="tick", rate_minutes=1)
 SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS,
-                                 RATE_LIMITS, RESULT_CACHE, TIMELINE)
-QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE)
-NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),)
+                                 RATE_LIMITS, RESULT_CACHE, TIMELINE, WEBHOOKS, DELIVERIES)
+QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE, DELIVER)
+# uploads/: a batch's input (API, presigned POST, a dropped file's copy); inbox/: the drop folder.
+NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),
+                                               NotificationSpec(keys.INBOX_PREFIX, INGEST.name))
 
 
 @dataclass(frozen=True)
@@ -184,32 +203,36 @@ class FunctionSpec:
 
 API = FunctionSpec(
     "api_handler", timeout=30, memory=1024,
-    writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS, TIMELINE),
-    sends=(WORK, FINALIZE), watches=QUEUES,
+    writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS, TIMELINE, WEBHOOKS,
+            DELIVERIES),
+    sends=(WORK, FINALIZE, DELIVER), watches=QUEUES,
     reads_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.RESULTS_PREFIX,
                    keys.DATASETS_PREFIX),
-    writes_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.DATASETS_PREFIX),
+    writes_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.DATASETS_PREFIX,
+                    keys.OUTBOX_PREFIX),
     secrets=(ADMIN_KEY, VENDOR_SECRETS),
 )
 # A big file splits in steps: a step that runs short of time hands the rest over to the next
 # invocation with a message to its own (ingest) queue (services/split_steps.py).
 SPLIT = FunctionSpec(
     "split", timeout=INGEST.function_timeout, memory=1024,
-    reads=(TENANTS, COLUMN_MAPS), writes=(BATCHES, MARKERS, TIMELINE),
-    sends=(WORK, FINALIZE, INGEST),
-    # work/: a deduplicating split's digests, kept with each checkpoint, read by the next step
-    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.WORK_PREFIX,),
+    reads=(TENANTS, COLUMN_MAPS, WEBHOOKS), writes=(BATCHES, MARKERS, TIMELINE),
+    sends=(WORK, FINALIZE, INGEST, DELIVER),
+    # work/: a deduplicating split's digests, kept with each checkpoint, read by the next step;
+    # the drop folder: a dropped file is read, copied to uploads/, answered in outbox/
+    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX, keys.INBOX_PREFIX),
+    writes_objects=(keys.WORK_PREFIX, keys.UPLOADS_PREFIX, keys.OUTBOX_PREFIX),
 )
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,
     writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS, RESULT_CACHE, TIMELINE),
-    sends=(FINALIZE,),
-    reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX), writes_objects=(keys.WORK_PREFIX,),
-    secrets=(VENDOR_SECRETS,),
+    sends=(FINALIZE, DELIVER),
+    reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX),
+    writes_objects=(keys.WORK_PREFIX, keys.OUTBOX_PREFIX), secrets=(VENDOR_SECRETS,),
 )
 FINALIZER = FunctionSpec(
     "finalize", timeout=FINALIZE.function_timeout, memory=1024,
-    reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE),
+    reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE), sends=(DELIVER,),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
 )
 # The tick heals (services/healing.py): it re-drives every DLQ, gives up on what keeps failing
@@ -218,7 +241,15 @@ FINALIZER = FunctionSpec(
 TICKER = FunctionSpec(
     "tick", timeout=60, memory=512,
     reads=(TENANTS, MARKERS), writes=(BATCHES, CHUNKS, TIMELINE),
-    sends=(INGEST, WORK, FINALIZE), dead_letters=(INGEST, WORK, FINALIZE),
+    sends=(INGEST, WORK, FINALIZE, DELIVER), dead_letters=(INGEST, WORK, FINALIZE, DELIVER),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.WORK_PREFIX,),
 )
-FUNCTIONS: tuple[FunctionSpec, ...] = (API, SPLIT, WORKER, FINALIZER, TICKER)
+# Webhooks: fans events out (reads the batch or tenant and its endpoints, removes the mark) and
+# makes the attempts (logs them, sends the retries to its own queue); copies a dropped file's
+# results and status to outbox/. No secret.
+DELIVERER = FunctionSpec(
+    "deliver", timeout=DELIVER.function_timeout, memory=256,
+    reads=(WEBHOOKS,), writes=(TENANTS, BATCHES, DELIVERIES), sends=(DELIVER,),
+    reads_objects=(keys.RESULTS_PREFIX,), writes_objects=(keys.OUTBOX_PREFIX,),  # drop folder
+)
+FUNCTIONS: tuple[FunctionSpec, ...] = (API, SPLIT, WORKER, FINALIZER, TICKER, DELIVERER)

@@ -27,7 +27,7 @@ from constructs import Construct
 
 from chalicelib import topology
 from chalicelib.settings import Settings
-from infra import alarms, dashboard, functions, messaging, storage
+from infra import alarms, dashboard, functions, messaging, storage, tenants
 from infra.naming import function_name, stage_settings
 
 
@@ -83,6 +83,7 @@ class BatchEnrichStack(Stack):
             queues[spec.name], queues[spec.dlq_name] = messaging.queue(self, settings, spec,
                                                                        specs[spec.handler])
         self._notifications(settings, data, queues)
+        drop_folder = tenants.drop_folder_policy(self, settings, data)
         secrets = {s.name: _secret(self, settings, s, removal) for s in topology.SECRETS}
         arns = StackArns(tables, queues, data, secrets)
         topic = alarms.topic(self, settings)
@@ -107,6 +108,7 @@ class BatchEnrichStack(Stack):
         board = dashboard.dashboard(self, settings)
         self._outputs(data, secrets, topic.topic_arn)
         CfnOutput(self, "DashboardName", value=board.dashboard_name)
+        CfnOutput(self, "TenantDropFolderPolicy", value=drop_folder.managed_policy_arn)
 
     def _notifications(self, settings: Settings, data: s3.Bucket, queues: dict[str, sqs.Queue]) -> None:
         """S3 may send to the notified queues before the bucket names them (S3 checks on create)."""

@@ -15,13 +15,13 @@ from chalicelib.domain.enrich.base import CanonicalRecord
 from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.models import Batch, ChunkMessage, FinalizeMessage
 from chalicelib.domain.options import BatchOptions
-from chalicelib.handlers.events import uploaded_objects
+from chalicelib.handlers.events import deliver_message, uploaded_objects
 from chalicelib.keys import results_key
 from chalicelib.services.batches import submit
 from chalicelib.services.finalizing import finalize_batch
+from chalicelib.services.ingesting import ingest
 from chalicelib.services.invocation import Invocation
 from chalicelib.services.ports import Ports
-from chalicelib.services.splitting import split_upload
 from chalicelib.services.working import work_chunk
 from tests.csvs import read_rows
 
@@ -67,13 +67,16 @@ def _deliver_batch(ports: Ports, spec: topology.QueueSpec) -> int:
     if spec is topology.INGEST:
         for message in got:
             for created in uploaded_objects(message.body):
-                split_upload(ports, created)
+                ingest(ports, created)
     elif spec is topology.WORK:
         invocation = Invocation(ports)
         for message in got:
             work_chunk(ports, ChunkMessage.model_validate_json(message.body), uuid.uuid4().hex[:16],
                        invocation)
         invocation.finish()
+    elif spec is topology.DELIVER:
+        for message in got:
+            deliver_message(ports, message.body)
     else:
         for message in got:
             finalize = FinalizeMessage.model_validate_json(message.body)

@@ -33,10 +33,11 @@ def free_port(candidates: range | None = None) -> int:
 
 @dataclass(frozen=True)
 class Served:
-    """A running ``batch-enrich serve``: its API and its emulator's AWS endpoint."""
+    """A running ``batch-enrich serve``: its API, its emulator's AWS endpoint and the data bucket."""
 
     base: str
     aws_endpoint: str
+    bucket: str
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def serving(port: int, admin_key: str, options: tuple[str, ...] = (),
                 break  # 401: the API answers
             except OSError:
                 time.sleep(0.1)
-        yield Served(base, said["AWS emulator"])
+        yield Served(base, said["AWS emulator"], said["bucket"])
     finally:
         process.send_signal(stop)
         try:

@@ -102,7 +102,7 @@ class AccountStore:
         return Tenant(
             tenant_id=item["tenant_id"], name=item["name"], balance=item["balance"],
             billing=BillingKind(item["billing"]), created_at=item["created_at"],
-            config=json.loads(item.get("config", "{}")),
+            config=json.loads(item.get("config", "{}")), low_balance_at=item.get("low_balance_at"),
         )
 
     def set_config(self, tenant_id: str, config: dict[str, Any], now: str) -> None:

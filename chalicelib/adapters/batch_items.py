@@ -49,6 +49,8 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         "refresh_after": batch.refresh_after,
         "request_id": batch.request_id, "origin": batch.origin,
         "split_checkpoint": checkpoint_text(batch.split_checkpoint),
+        "webhook_id": batch.webhook_id, "webhook_url": batch.webhook_url, "announce": batch.announce,
+        "upload_expires_at": batch.upload_expires_at, "outbox": batch.outbox,
     }
     item.update({f"n_{name}": getattr(batch.counts, name) for name in _COUNTERS})
     item.update({f"f_{name}": count for name, count in batch.found.items()})
@@ -83,6 +85,9 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         request_id=item.get("request_id"), origin=item.get("origin", "api"),
         split_checkpoint=SplitCheckpoint.model_validate_json(item["split_checkpoint"])
         if item.get("split_checkpoint") else None,
+        webhook_id=item.get("webhook_id"), webhook_url=item.get("webhook_url"),
+        announce=item.get("announce"),
+        upload_expires_at=item.get("upload_expires_at"), outbox=item.get("outbox"),
         counts=BatchCounts(**{name: item.get(f"n_{name}", 0) for name in _COUNTERS}),
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
         lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 class BlobStore:
     """Objects in one bucket."""
 
-    def __init__(self, client: S3Client, bucket: str) -> None:
+    def __init__(self, client: S3Client, bucket: str, signer: S3Client | None = None) -> None:
         self._s3 = client
+        self._signer = signer or client  # SigV4 presigned POSTs (every region accepts those)
         self.bucket = bucket
 
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream",
@@ -80,3 +81,18 @@ class BlobStore:
                     "ResponseContentDisposition": f'attachment; filename="{filename}"'},
             ExpiresIn=ttl,
         )
+
+    def copy(self, source_key: str, key: str, bucket: str | None = None) -> None:
+        """A server-side copy (S3 copies up to 5 GB in one request; larger in parts)."""
+        try:
+            self._s3.copy({"Bucket": bucket or self.bucket, "Key": source_key}, self.bucket, key)
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                raise NotFound(f"No object {source_key!r}.") from exc
+            raise
+
+    def upload_form(self, key: str, max_bytes: int, ttl: int) -> dict[str, Any]:
+        """A presigned POST whose policy pins the key and the size (1 to ``max_bytes`` bytes)."""
+        form = self._signer.generate_presigned_post(
+            self.bucket, key, Conditions=[["content-length-range", 1, max_bytes]], ExpiresIn=ttl)
+        return {"url": form["url"], "fields": dict(form["fields"])}

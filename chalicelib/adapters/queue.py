@@ -36,13 +36,17 @@ class MessageQueue:
                                              AttributeNames=["ApproximateNumberOfMessages"])
         return int(got["Attributes"]["ApproximateNumberOfMessages"])
 
-    def send(self, name: str, bodies: Sequence[str]) -> None:
-        """Send every body, ten per request, re-sending entries SQS reports failed."""
+    def send(self, name: str, bodies: Sequence[str], delay_seconds: int = 0) -> None:
+        """Send every body, ten per request, re-sending entries SQS reports failed.
+
+        ``delay_seconds`` (at most 900, SQS's limit) keeps them invisible that long.
+        """
+        delay = {"DelaySeconds": delay_seconds} if delay_seconds else {}
         url = self._url(name)
         for start in range(0, len(bodies), SEND_BATCH):
             pending = {str(n): body for n, body in enumerate(bodies[start:start + SEND_BATCH])}
             for _ in range(_RESEND_ATTEMPTS):
-                entries = [{"Id": n, "MessageBody": body} for n, body in pending.items()]
+                entries = [{"Id": n, "MessageBody": body, **delay} for n, body in pending.items()]
                 answer = self._sqs.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
                 pending = {f["Id"]: pending[f["Id"]] for f in answer.get("Failed", [])}
                 if not pending:

@@ -96,6 +96,9 @@ class SettlementStore:
             sets += ["#status = :pause", "message = :message"]
             values[":pause"] = value(pause_to.value)
             values[":message"] = value(pause_message(pause_to))
+            if req.announce:  # the event of the pause, marked in the write that pauses
+                sets.append("announce = :announce")
+                values[":announce"] = value(req.announce)
         allowed = PAUSED_STATUSES if s.pause is PauseReason.PAUSED else ACTIVE_STATUSES
         values.update({f":s{i}": value(status.value) for i, status in enumerate(allowed)})
         condition = f"#status IN ({', '.join(f':s{i}' for i in range(len(allowed)))})"

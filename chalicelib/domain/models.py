@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 class BatchStatus(StrEnum):
     """Where a batch is in its life."""
 
+    AWAITING_UPLOAD = "awaiting_upload"  # a presigned upload not sent yet (POST /v1/uploads)
     VALIDATING = "validating"
     QUEUED = "queued"
     PROCESSING = "processing"
@@ -69,6 +70,7 @@ class Tenant:
     billing: BillingKind
     created_at: str
     config: dict[str, Any] = field(default_factory=dict)  # TenantConfig as stored (sources, prices)
+    low_balance_at: str | None = None  # credits.low was announced for the balance's last fall
 
     def price(self, mode: Mode, default: int) -> int:
         """Credits per matched row in a mode: the tenant's override, else the default."""
@@ -147,6 +149,13 @@ class Batch:
     # The door it came through: "api", or one whose files have the row limit max_rows_per_file
     # ("upload": a presigned POST; "drop": the drop folder; "schedule").
     origin: str = "api"
+    webhook_id: str | None = None  # the endpoint its events go to (if it subscribes to them)
+    webhook_url: str | None = None  # or a URL of its own, signed with the tenant's default secret
+    announce: str | None = None  # the event of its last status write, until it is fanned out
+    # An upload expires at upload_expires_at (epoch seconds) if its file never came; a dropped
+    # file's results also go to outbox/ under `outbox`.
+    upload_expires_at: int | None = None
+    outbox: str | None = None
 
     @property
     def has_results(self) -> bool:

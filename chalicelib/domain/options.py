@@ -86,6 +86,10 @@ class BatchOptions(BaseModel):
     # Ask vendor sources afresh: answers the tenant's result cache kept before this batch are
     # not reused (duplicates inside the batch are still asked once).
     refresh: bool = False
+    # Webhooks: an endpoint of /v1/webhooks (its batch events), or a URL of the batch's own
+    # (every batch event, signed with the tenant's default secret); services check both.
+    webhook_id: str | None = Field(default=None, min_length=1, max_length=64)
+    webhook_url: str | None = Field(default=None, min_length=1, max_length=2048)
 
     @field_validator("column_map")
     @classmethod

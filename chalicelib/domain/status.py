@@ -16,7 +16,7 @@ def status_body(batch: Batch) -> dict[str, Any]:
     counts = batch.counts
     total = batch.total_rows
     outstanding = None if total is None else max(total - counts.settled - counts.parked, 0)
-    started = batch.status not in (BatchStatus.VALIDATING, BatchStatus.QUEUED)
+    started = batch.status not in (BatchStatus.AWAITING_UPLOAD, BatchStatus.VALIDATING, BatchStatus.QUEUED)
     body: dict[str, Any] = {
         "batch_id": batch.batch_id,
         "name": batch.name,
@@ -46,6 +46,8 @@ def status_body(batch: Batch) -> dict[str, Any]:
         "progress": round(counts.settled / total, 4) if total else 0.0,
         "success_rate": _success_rate(batch),
         "message": batch.message,
+        "webhook_id": batch.webhook_id,
+        "webhook_url": batch.webhook_url,
         "results": None,
     }
     if batch.has_results:

@@ -19,15 +19,19 @@ from chalice.app import CloudWatchEvent, SQSEvent
 from pydantic import BaseModel
 
 from chalicelib.domain.models import ChunkMessage, FinalizeMessage, SplitRequest
+from chalicelib.domain.webhook_messages import DeliverMessage, FanOutMessage
 from chalicelib.handlers.heartbeat import Heartbeat
 from chalicelib.keys import upload_ids
 from chalicelib.observability import bind, correlated, current, logger
+from chalicelib.services.delivering import attempt_delivery
 from chalicelib.services.failures import finalize_subject, noting_failures, part_subject, split_subject
+from chalicelib.services.fanning import fan_out
 from chalicelib.services.finalizing import finalize_batch
+from chalicelib.services.ingesting import ingest
 from chalicelib.services.invocation import Invocation
 from chalicelib.services.lifecycle import tick
-from chalicelib.services.ports import get_ports
-from chalicelib.services.splitting import UploadedObject, split_upload
+from chalicelib.services.ports import Ports, get_ports
+from chalicelib.services.splitting import UploadedObject
 from chalicelib.services.working import work_chunk
 
 
@@ -69,7 +73,8 @@ def _split_records(seconds_left: Callable[[], float] | None) -> Callable[[SQSRec
         for obj in uploaded_objects(record.body):
             ids = upload_ids(obj.key)
             with noting_failures(ports, split_subject(ids[1]) if ids else None):
-                split_upload(ports, obj, request.only, seconds_left, request.start)
+                # a batch's input is split; a dropped file starts one
+                ingest(ports, obj, request.only, seconds_left, request.start)
 
     return split_record
 
@@ -107,6 +112,19 @@ def message_ids(body: str) -> dict[str, Any]:
            if isinstance(data.get(key), str)}
     ids.update({key: data[key] for key in ("chunk", "part") if type(data.get(key)) is int})
     return ids
+
+
+def deliver_message(ports: Ports, body: str) -> None:
+    """One deliver-queue message: fan an event out, or make a delivery attempt."""
+    message = DeliverMessage.parse(body)
+    if isinstance(message, FanOutMessage):
+        fan_out(ports, message.tenant_id, message.batch_id)
+    else:
+        attempt_delivery(ports, message)
+
+
+def _deliver_record(record: SQSRecord) -> None:
+    deliver_message(get_ports(), record.body)
 
 
 def _logged(handler: Callable[[SQSRecord], None]) -> Callable[[SQSRecord], None]:
@@ -185,3 +203,8 @@ def _seconds_left(context: Any) -> Callable[[], float] | None:
 def handle_finalize(event: SQSEvent) -> dict[str, Any]:
     """Finalize every batch named in a finalize-queue batch."""
     return _partial(event, _finalize_record)
+
+
+def handle_deliver(event: SQSEvent) -> dict[str, Any]:
+    """Fan out events into webhook deliveries, and make the delivery attempts that are due."""
+    return _partial(event, _deliver_record)

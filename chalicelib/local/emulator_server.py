@@ -7,6 +7,8 @@ listens and exits when its standard input closes (its parent stopped or died).
   updates), so every request is served under one lock, as DynamoDB's own atomicity would.
 - ``moto_fixes``: item-level rollback of cancelled transactions; SQS scans a queue once per
   request (not per attribute, per received message and per send); update expressions parsed once.
+- ``post_policy``: a presigned POST is checked against its policy (signature, expiration,
+  conditions, content-length-range) as S3 checks it; moto stores whatever it is sent.
 - moto's dispatcher lists its package folders on disk for every request to find the service;
   here the answer is kept per host.
 - moto's own server (werkzeug's) closes the connection after every response, so each request
@@ -30,7 +32,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from chalicelib.local import moto_fixes
+from chalicelib.local import moto_fixes, post_policy
 from chalicelib.local.logs import setup_child_logging
 
 # Threads only wait for the one-request lock; a few keep clients' connections served.
@@ -77,6 +79,7 @@ class ContinueOnce(HTTPChannel):  # type: ignore[misc]  # waitress has no type h
 def application() -> WsgiApp:
     """The emulator's WSGI application."""
     moto_fixes.apply()
+    post_policy.apply()
     return Serialized(Dispatcher())
 
 

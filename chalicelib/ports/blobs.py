@@ -33,3 +33,10 @@ class Blobs(Protocol):
 
     def download_url(self, key: str, ttl: int, filename: str) -> str:
         """A link that downloads the object under ``filename`` for ``ttl`` seconds."""
+
+    def copy(self, source_key: str, key: str, bucket: str | None = None) -> None:
+        """Copy an object (of ``bucket``, this one if None) to ``key`` in this bucket, inside S3."""
+
+    def upload_form(self, key: str, max_bytes: int, ttl: int) -> dict[str, Any]:
+        """A presigned POST for exactly ``key``: ``{"url", "fields"}``; S3 refuses a file of 0 or
+        more than ``max_bytes`` bytes, or one sent after ``ttl`` seconds."""

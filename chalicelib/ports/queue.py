@@ -20,8 +20,8 @@ class Received:
 class Queue(Protocol):
     """Sends to, receives from and deletes on named queues."""
 
-    def send(self, name: str, bodies: Sequence[str]) -> None:
-        """Send every body (all of them, or raise)."""
+    def send(self, name: str, bodies: Sequence[str], delay_seconds: int = 0) -> None:
+        """Send every body (all of them, or raise), each visible after ``delay_seconds`` (≤ 900)."""
 
     def depth(self, name: str) -> int:
         """Messages waiting in a queue (approximate, as SQS reports it)."""

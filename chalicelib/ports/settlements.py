@@ -22,6 +22,7 @@ class SettleRequest:
     before: Counted  # how this part's rows were counted when an earlier part parked them
     now: str
     failure: str | None = None  # the part was given up: the batch must end failed, for this reason
+    announce: str | None = None  # the event mark the batch gets if this settlement pauses it
 
 
 class Settlements(Protocol):

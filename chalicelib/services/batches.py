@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import secrets
-from dataclasses import dataclass
-from typing import IO
+from dataclasses import dataclass, replace
+from typing import IO, Any
 
 from chalicelib import topology
 from chalicelib.domain.errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
@@ -26,8 +26,10 @@ from chalicelib.observability import bind, request_id
 from chalicelib.services import history
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
+from chalicelib.services.outbox import note_status
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
+from chalicelib.services.webhook_endpoints import check_batch_target
 
 
 def new_batch_id(epoch: float) -> str:
@@ -83,7 +85,19 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
     Without a layout (a file too large to read here), split resolves the columns. ``origin``:
     the door the file came through (its row limit: ``Batch.origin``).
     """
+    kept = {"created_at": created_at} if created_at else {}  # a claimed upload keeps its creation
+    batch = record_batch(ports, tenant_id, filename, options, layout, batch_id, origin=origin, **kept)
+    ports.blobs.upload(batch.input_key, stream, "text/csv",
+                       metadata={"tenant-id": tenant_id, "batch-id": batch.batch_id})
+    return batch
+
+
+def record_batch(ports: Ports, tenant_id: str, filename: str, options: BatchOptions,
+                 layout: Layout | None = None, batch_id: str | None = None,
+                 **door: Any) -> Batch:
+    """Store a new batch as ``options`` ask (``door``: its origin, status, outbox, expiry)."""
     tenant = get_tenant(ports, tenant_id)
+    check_batch_target(ports, tenant_id, options.webhook_id, options.webhook_url)
     now = ports.clock.now()
     batch_id = batch_id or new_batch_id(ports.clock.epoch())
     bind(batch_id=batch_id)
@@ -91,7 +105,7 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         tenant_id=tenant.tenant_id, batch_id=batch_id, name=options.name or filename,
         status=BatchStatus.VALIDATING, mode=Mode(options.mode),
         entity_type=layout.entity_type if layout else options.entity_type or "",
-        price=price_for(ports, tenant, Mode(options.mode)), created_at=created_at or now,
+        price=price_for(ports, tenant, Mode(options.mode)), created_at=now,
         updated_at=now, input_key=input_key(tenant_id, batch_id), metadata=options.metadata,
         column_map=options.column_map, max_credits=options.max_credits,
         max_failed_percent=options.max_failed_percent,
@@ -102,11 +116,10 @@ def start_batch(ports: Ports, tenant_id: str, stream: IO[bytes], filename: str,
         escape_formulas=options.escape_formulas, refresh_after=now if options.refresh else None,
         default_country=options.default_country,
         platform=options.platform or (layout.platform if layout else None),
-        request_id=request_id(), origin=origin,
+        request_id=request_id(), webhook_id=options.webhook_id, webhook_url=options.webhook_url,
     )
+    batch = replace(batch, **door) if door else batch
     ports.batches.put_new(batch)
-    ports.blobs.upload(batch.input_key, stream, "text/csv",
-                       metadata={"tenant-id": tenant_id, "batch-id": batch_id})
     history.happened(ports, tenant_id, batch_id, history.Step.CREATED, mode=batch.mode.value,
                      price=batch.price)
     return batch
@@ -182,6 +195,7 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = Fa
     dispatch(ports, resumed, refresh)
     history.happened(ports, tenant_id, batch_id, history.Step.RESUMED, by=by,
                      balance=tenant.balance if tenant.billing is BillingKind.PREPAID else None)
+    note_status(ports, resumed)  # a dropped file's status file says processing again
     return resumed
 
 

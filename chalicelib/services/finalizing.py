@@ -37,6 +37,7 @@ from chalicelib.domain.upload import columns_and_rows
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
 from chalicelib.services import history
+from chalicelib.services.announcing import announce, marked
 from chalicelib.services.finalize_rows import Columns, FinalRow, final_rows
 from chalicelib.services.ports import Ports
 
@@ -68,9 +69,11 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     # A stopped batch's counters become the rows as written: those it never settled skipped.
     counters = _counters(counted) if final is not BatchStatus.COMPLETED else {}
     done = ports.batches.transition(tenant_id, batch_id, final, (batch.status,), now,
-                                    finished_at=now, message=message, **counters)
+                                    finished_at=now, message=message, **counters,
+                                    **marked(batch, final, now))
     if done is not None and final is not batch.status:  # a cancel or a failure was its own step
         history.happened(ports, tenant_id, batch_id, history.Step(final.value), reason=message)
+    announce(ports, done)  # after the write it reports; a lost one is the tick's (announcing.recover)
     logger.info("finalized", extra={"batch_id": batch_id, "status": final.value, "ok": bool(done)})
     return done is not None
 

@@ -25,6 +25,7 @@ from chalicelib.domain.models import (
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services import history
+from chalicelib.services.announcing import announce, marked_by_id
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
@@ -79,7 +80,9 @@ def fail_batch(ports: Ports, tenant_id: str, batch_id: str, reason: str) -> bool
     """End an unfinished batch ``failed`` with the reason, without results; False if it had ended."""
     now = ports.clock.now()
     failed = ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, ACTIVE_STATUSES, now,
-                                      message=reason, finished_at=now)
+                                      message=reason, finished_at=now,
+                                      **marked_by_id(ports, tenant_id, batch_id, BatchStatus.FAILED, now))
+    announce(ports, failed)
     if failed is not None:
         logger.warning("batch failed", extra={"batch_id": batch_id, "reason": reason})
         history.happened(ports, tenant_id, batch_id, history.Step.FAILED, reason=reason)
@@ -91,7 +94,9 @@ def fail_unfinalized(ports: Ports, tenant_id: str, batch_id: str, reason: str) -
     now = ports.clock.now()
     statuses = (*ACTIVE_STATUSES, BatchStatus.CANCELLED)
     failed = ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, statuses, now,
-                                      message=reason, finished_at=now)
+                                      message=reason, finished_at=now,
+                                      **marked_by_id(ports, tenant_id, batch_id, BatchStatus.FAILED, now))
+    announce(ports, failed)
     if failed is not None:
         history.happened(ports, tenant_id, batch_id, history.Step.FAILED, reason=reason)
     return failed is not None

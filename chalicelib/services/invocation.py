@@ -9,6 +9,7 @@ from chalicelib.domain.billing import Settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
 from chalicelib.domain.models import TERMINAL_STATUSES, Batch, BillingKind, Mode, Tenant
 from chalicelib.observability import correlated, request_id
+from chalicelib.services.announcing import check_credits_low
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import for_batch, waterfall_for
@@ -108,6 +109,9 @@ class Invocation:
                 if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
                     request_finalize(self._ports, tenant_id, batch_id)
         self._settled.clear()
+        for tenant in list(self._tenants.values()):  # balances this invocation's charges left
+            if check_credits_low(self._ports, tenant, tenant.balance):
+                self._tenants[tenant.tenant_id] = replace(tenant, low_balance_at="announced")
 
 
 def build_pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:

@@ -9,9 +9,11 @@ from chalicelib.domain.errors import Conflict, InsufficientCredits
 from chalicelib.domain.models import PAUSED_STATUSES, Batch, BatchStatus
 from chalicelib.observability import correlated, logger, metrics
 from chalicelib.services import history
+from chalicelib.services.announcing import rearm_credits_low, recover
 from chalicelib.services.batches import resume_batch
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant, top_up
+from chalicelib.services.uploads import expire_uploads
 
 
 def auto_resume(ports: Ports, paused: list[Batch], topped_up: dict[str, Any] | None = None) -> list[str]:
@@ -42,6 +44,7 @@ def top_up_and_resume(ports: Ports, tenant_id: str, amount: int) -> tuple[int, l
     """Add credits, then resume the tenant's batches that were waiting for them."""
     at = ports.clock.now()
     balance = top_up(ports, tenant_id, amount)
+    rearm_credits_low(ports, get_tenant(ports, tenant_id), balance)  # the next fall is news again
     waiting, _ = ports.batches.page(tenant_id, 100, None, (BatchStatus.PAUSED_INSUFFICIENT_CREDITS,))
     return balance, auto_resume(ports, waiting, {"at": at, "amount": amount, "balance": balance})
 
@@ -71,4 +74,6 @@ def tick(ports: Ports) -> dict[str, list[str]]:
     report["resumed"] = auto_resume(ports, [b for b in open_batches if b.status in PAUSED_STATUSES])
     for outcome, batch_ids in heal_batches(ports, open_batches).items():
         report.setdefault(outcome, []).extend(batch_ids)  # "unfixed": dead letters and batches
+    report["uploads_expired"] = expire_uploads(ports, open_batches)
+    report["fanned_out_again"] = recover(ports)
     return report

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from chalicelib import topology
 from chalicelib.ports.accounts import Accounts
+from chalicelib.ports.announcements import Announcements
 from chalicelib.ports.batches import Batches
 from chalicelib.ports.blobs import Blobs
+from chalicelib.ports.deliveries import Deliveries
 from chalicelib.ports.ledger import Ledger
 from chalicelib.ports.markers import Markers
 from chalicelib.ports.queue import Queue
@@ -25,6 +27,7 @@ from chalicelib.ports.result_cache import ResultCache
 from chalicelib.ports.secrets import Secrets
 from chalicelib.ports.settlements import Settlements
 from chalicelib.ports.timeline import Timeline
+from chalicelib.ports.webhooks import Webhooks
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -59,6 +62,9 @@ class Ports:
     rate_limits: RateLimits
     result_cache: ResultCache
     timeline: Timeline
+    webhooks: Webhooks
+    deliveries: Deliveries
+    announcements: Announcements
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:
@@ -71,8 +77,10 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
     # boto3 and the adapters load here, on first use: a function that never reaches AWS
     # (or the API before its first request) does not pay for them at import.
     from chalicelib.adapters.accounts import AccountStore
+    from chalicelib.adapters.announcements import AnnouncementStore
     from chalicelib.adapters.batches import BatchStore
     from chalicelib.adapters.blobs import BlobStore
+    from chalicelib.adapters.deliveries import DeliveryStore
     from chalicelib.adapters.ledger import LedgerReader
     from chalicelib.adapters.markers import MarkerStore
     from chalicelib.adapters.queue import MessageQueue
@@ -81,6 +89,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
     from chalicelib.adapters.secrets import SecretStore
     from chalicelib.adapters.settlement import SettlementStore
     from chalicelib.adapters.timeline import TimelineStore
+    from chalicelib.adapters.webhooks import WebhookStore
     name = settings.name
     db = clients.dynamodb
     return Ports(
@@ -92,12 +101,15 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
         ledger=LedgerReader(db, name(topology.LEDGER.name)),
         settlement=SettlementStore(db, name(topology.TENANTS.name), name(topology.BATCHES.name),
                                    name(topology.CHUNKS.name), name(topology.LEDGER.name)),
-        blobs=BlobStore(clients.s3, settings.bucket),
+        blobs=BlobStore(clients.s3, settings.bucket, clients.s3_signer),
         queue=MessageQueue(clients.sqs),
         secrets=SecretStore(clients, settings),
         rate_limits=RateLimitStore(db, name(topology.RATE_LIMITS.name)),
         result_cache=ResultCacheStore(db, name(topology.RESULT_CACHE.name)),
         timeline=TimelineStore(db, name(topology.TIMELINE.name)),
+        webhooks=WebhookStore(db, name(topology.WEBHOOKS.name)),
+        deliveries=DeliveryStore(db, name(topology.DELIVERIES.name)),
+        announcements=AnnouncementStore(db, name(topology.BATCHES.name), name(topology.TENANTS.name)),
         clock=clock or Clock(),
     )
 

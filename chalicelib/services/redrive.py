@@ -32,7 +32,7 @@ def redrive_dead_letters(ports: Ports) -> dict[str, list[str]]:
     """Re-drive or give up every dead-lettered message (up to a bound per tick); what was done."""
     report: dict[str, list[str]] = {"redriven": [], "given_up": [], "dropped": [], "unfixed": []}
     for spec, handle in ((topology.INGEST, _split), (topology.WORK, _part),
-                         (topology.FINALIZE, _finalize)):
+                         (topology.FINALIZE, _finalize), (topology.DELIVER, _deliver)):
         dlq = ports.settings.name(spec.dlq_name)
         for _ in range(_PER_TICK // 10):
             received = ports.queue.receive(dlq, _HIDE_SECONDS)
@@ -130,3 +130,18 @@ def _finalize(ports: Ports, body: str) -> tuple[Outcome, str]:
                      f"{_reason(ports, finalize_subject(message.batch_id))}). Every settled row "
                      "and its charge stay as they are.")
     return "given_up", message.batch_id
+
+
+def _deliver(ports: Ports, body: str) -> tuple[Outcome, str]:
+    """A webhook message: back to its queue up to the limit (fan-out and attempts are idempotent).
+
+    Given up, a fan-out's mark stays (the tick fans it out again later); an attempt's delivery
+    stays ``pending`` in the log, where the customer can re-send it.
+    """
+    payload = json.loads(body)
+    what = str(payload.get("delivery_id") or payload.get("batch_id") or payload.get("tenant_id"))
+    if int(payload.get("redrives", 0)) < ports.settings.redrive_limit:
+        _again(ports, topology.DELIVER, body)
+        return "redriven", what
+    logger.warning("webhook message given up", extra={"subject": what})
+    return "given_up", what

@@ -16,8 +16,10 @@ from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
 from chalicelib.keys import manifest_key, seen_chunk, seen_prefix, upload_ids
 from chalicelib.observability import bind, logger
 from chalicelib.services import history
+from chalicelib.services.announcing import announce, marked
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.intake import cached_maps
+from chalicelib.services.outbox import note_status
 from chalicelib.services.ports import Ports
 from chalicelib.services.split_steps import ChunkSender, Stop
 
@@ -53,6 +55,10 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
     tenant_id, batch_id = ids
     bind(tenant_id=tenant_id, batch_id=batch_id)
     batch = ports.batches.get(tenant_id, batch_id)
+    if batch is not None and batch.status is BatchStatus.AWAITING_UPLOAD:  # a presigned upload came
+        batch = ports.batches.transition(tenant_id, batch_id, BatchStatus.VALIDATING,
+                                         (BatchStatus.AWAITING_UPLOAD,), ports.clock.now()) \
+            or ports.batches.get(tenant_id, batch_id)
     if batch is None or batch.status not in ACTIVE_STATUSES:
         logger.warning("no active batch for upload", extra={"key": obj.key})
         return None
@@ -64,10 +70,11 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
         return None
     first = start if only is not None else batch.split_checkpoint
     try:
+        _check_size(ports, batch, obj)
         classifier, reader, values = _open(ports, batch, obj, first)
         sent = ChunkSender(ports, batch, classifier, reader, first, only, seconds_left).send(values)
     except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
-        _fail(ports, tenant_id, batch_id, error.message)
+        _fail(ports, batch, error.message)
         return None
     if isinstance(sent, Stop) or only is not None:
         return None if isinstance(sent, Stop) else len(only or ())
@@ -101,24 +108,38 @@ def _open(ports: Ports, batch: Batch, obj: UploadedObject,
                 "encoding": table.encoding, "delimiter": table.delimiter}
     ports.blobs.put(manifest_key(batch.batch_id), json.dumps(manifest).encode(), "application/json")
     platform = {"platform": layout.platform} if layout.platform and not batch.platform else {}
-    ports.batches.transition(batch.tenant_id, batch.batch_id, BatchStatus.QUEUED,
-                             (BatchStatus.VALIDATING,), ports.clock.now(), **platform,
-                             entity_type=layout.entity_type,
-                             fields=dict(layout.mapping.fields),
-                             has_header=layout.mapping.has_header,
-                             skip_rows=layout.mapping.skip_rows)
+    queued = ports.batches.transition(batch.tenant_id, batch.batch_id, BatchStatus.QUEUED,
+                                      (BatchStatus.VALIDATING,), ports.clock.now(), **platform,
+                                      entity_type=layout.entity_type,
+                                      fields=dict(layout.mapping.fields),
+                                      has_header=layout.mapping.has_header,
+                                      skip_rows=layout.mapping.skip_rows)
+    note_status(ports, queued)  # a dropped file's status file says queued
     classifier = RowClassifier(dict(layout.mapping.fields), layout.entity_type, max_rows,
                                batch.row_limit, batch.dedupe)
     return classifier, reader, values
 
 
-def _fail(ports: Ports, tenant_id: str, batch_id: str, message: str) -> None:
+def _check_size(ports: Ports, batch: Batch, obj: UploadedObject) -> None:
+    """A file that came past the API (upload, drop folder) may not exceed their byte limit."""
+    if batch.origin == "api":
+        return
+    size = int(ports.blobs.head(obj.key, bucket=obj.bucket).get("ContentLength", 0))
+    limit = ports.settings.upload_form_max_bytes
+    if size > limit:
+        raise BadInput(f"The file has {size} bytes; at most {limit} are accepted. Split it.")
+
+
+def _fail(ports: Ports, batch: Batch, message: str) -> None:
     """A file that cannot be read fails its batch with the reason; nothing was charged."""
     now = ports.clock.now()
-    if ports.batches.transition(tenant_id, batch_id, BatchStatus.FAILED, ACTIVE_STATUSES, now,
-                                message=message, finished_at=now):
-        history.happened(ports, tenant_id, batch_id, history.Step.FAILED, reason=message)
-    logger.warning("split failed", extra={"batch_id": batch_id, "reason": message})
+    failed = ports.batches.transition(batch.tenant_id, batch.batch_id, BatchStatus.FAILED,
+                                      ACTIVE_STATUSES, now, message=message, finished_at=now,
+                                      **marked(batch, BatchStatus.FAILED, now))
+    if failed is not None:
+        history.happened(ports, batch.tenant_id, batch.batch_id, history.Step.FAILED, reason=message)
+    announce(ports, failed)
+    logger.warning("split failed", extra={"batch_id": batch.batch_id, "reason": message})
 
 
 def _layout(ports: Ports, batch: Batch, table: CsvTable) -> tuple[Layout, Iterator[list[str]]]:

@@ -37,8 +37,10 @@ from chalicelib.keys import part_key
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services import history
+from chalicelib.services.announcing import pause_mark, ring
 from chalicelib.services.failing import check_failed_share, stop_reason
 from chalicelib.services.invocation import Invocation
+from chalicelib.services.outbox import note_status
 from chalicelib.services.ports import Ports
 from chalicelib.services.stats import count_settled_rows
 
@@ -94,11 +96,13 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
         settlement = (park_everything(part.rows, batch.price) if paused
                       else _plan(tenant, batch, part.rows))
         handed_on = 0 if paused else len(part.rows) - _worked(part.rows)
+        now = ports.clock.now()
         request = SettleRequest(
             batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
             record=PartRecord(part.key, message.start, settlement.settled),
             prepaid=tenant.billing is BillingKind.PREPAID, before=part.before,
-            now=ports.clock.now(), failure=stop_reason(batch) if part.stopped else None,
+            now=now, failure=stop_reason(batch) if part.stopped else None,
+            announce=pause_mark(batch, settlement.pause, now),
         )
         try:
             ports.settlement.settle(request)
@@ -142,6 +146,8 @@ def _settled(ports: Ports, seen: Invocation, batch: Batch, part: _Part,
     settlement = request.settlement
     seen.settled(batch, settlement)
     _counted(ports, seen, batch, settlement, request.now)
+    if request.announce:  # the pause this settlement wrote is news (webhooks, a drop's status)
+        ring(ports, batch.tenant_id, batch.batch_id)
     if settlement.failed and batch.max_failed_percent is not None and not part.stopped:
         fresh = check_failed_share(ports, batch)  # past it, the parts that follow stop
         if fresh is not None and fresh.status not in TERMINAL_STATUSES:
@@ -280,4 +286,5 @@ def _start(ports: Ports, batch: Batch) -> Batch:
         batch.tenant_id, batch.batch_id, BatchStatus.PROCESSING,
         (BatchStatus.VALIDATING, BatchStatus.QUEUED), now, started_at=now,
     )
+    note_status(ports, started)  # a dropped file's status file says processing
     return started or ports.batches.get(batch.tenant_id, batch.batch_id) or batch

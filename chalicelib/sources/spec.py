@@ -77,5 +77,7 @@ class TenantConfig(BaseModel):
     require_full_balance: bool = False
     # Resume batches paused for credits by themselves after a top-up (a batch may opt out).
     auto_resume: bool = True
+    # credits.low fires when the prepaid balance falls below this (None: the service's default).
+    credits_low_threshold: int | None = Field(default=None, ge=0)
     prices: dict[Literal["basic", "advanced"], Annotated[int, Field(ge=0, le=MAX_PRICE)]] = Field(
         default_factory=dict)

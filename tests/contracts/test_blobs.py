@@ -53,3 +53,21 @@ def test_an_object_under_uploads_sends_its_created_event_to_the_ingest_queue(por
     created = [obj for body in take_messages(ports, topology.INGEST) for obj in uploaded_objects(body)]
     assert [(obj.bucket, obj.key) for obj in created] == [(ports.settings.bucket, key)]
     assert created[0].etag == ports.blobs.head(key)["ETag"].strip('"')
+
+
+def test_a_copy_keeps_the_bytes_and_metadata_and_an_inbox_object_is_an_ingest_event(ports: Ports) -> None:
+    ports.blobs.put("inbox/t_1/q4/leads.csv", b"email\r\na@example.com\r\n", "text/csv", {"name": "Q4"})
+    ports.blobs.copy("inbox/t_1/q4/leads.csv", input_key("t_1", "b_1"))
+
+    assert ports.blobs.read(input_key("t_1", "b_1")) == b"email\r\na@example.com\r\n"
+    assert ports.blobs.head(input_key("t_1", "b_1"))["Metadata"] == {"name": "Q4"}
+    keys = [o.key for body in take_messages(ports, topology.INGEST) for o in uploaded_objects(body)]
+    assert sorted(keys) == ["inbox/t_1/q4/leads.csv", input_key("t_1", "b_1")]
+    with pytest.raises(NotFound):
+        ports.blobs.copy("inbox/t_1/none.csv", "uploads/x")
+
+
+def test_an_upload_form_names_exactly_its_key(ports: Ports) -> None:
+    form = ports.blobs.upload_form(input_key("t_1", "b_1"), 1000, 900)
+
+    assert form["fields"]["key"] == input_key("t_1", "b_1") and form["url"]

@@ -42,3 +42,11 @@ def test_hide_keeps_received_messages_invisible_for_as_long_as_it_says(ports: Po
     ports.queue.hide(work, [held.receipt], 600)
 
     assert [m.body for m in ports.queue.receive(work, 600)] == ["let go"]
+
+
+def test_a_delayed_message_stays_out_of_sight_until_its_delay_passed(ports: Ports) -> None:
+    deliver = ports.queue_name(topology.DELIVER)
+    ports.queue.send(deliver, ["later"], delay_seconds=900)
+    ports.queue.send(deliver, ["now"])
+
+    assert [m.body for m in ports.queue.receive(deliver, 600)] == ["now"]

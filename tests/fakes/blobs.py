@@ -66,6 +66,16 @@ class InMemoryBlobs:
         """A fake link naming the bucket, the key, the filename and the lifetime."""
         return f"memory://{self.bucket}/{key}?filename={quote(filename)}&expires-in={ttl}"
 
+    def copy(self, source_key: str, key: str, bucket: str | None = None) -> None:
+        """Copy an object within the fake bucket (its event is sent as S3 sends one)."""
+        held = self._object(source_key, bucket)
+        self.put(key, held["body"], held["ContentType"], held["Metadata"])
+
+    def upload_form(self, key: str, max_bytes: int, ttl: int) -> dict[str, Any]:
+        """A form naming the key, the size range and the lifetime (nothing can be POSTed to it)."""
+        return {"url": f"memory://{self.bucket}", "fields": {
+            "key": key, "content-length-range": f"1,{max_bytes}", "expires-in": str(ttl)}}
+
     def _object(self, key: str, bucket: str | None) -> dict[str, Any]:
         with self._lock:
             held = self._objects.get((bucket or self.bucket, key))

@@ -28,10 +28,11 @@ class InMemoryQueue:
         self._receipts = itertools.count()
         self._lock = threading.Lock()
 
-    def send(self, name: str, bodies: Sequence[str]) -> None:
-        """Send every body."""
+    def send(self, name: str, bodies: Sequence[str], delay_seconds: int = 0) -> None:
+        """Send every body, visible after ``delay_seconds``."""
+        visible_at = self._now() + delay_seconds if delay_seconds else 0.0
         with self._lock:
-            self._queue(name).extend(_Message(body) for body in bodies)
+            self._queue(name).extend(_Message(body, visible_at) for body in bodies)
 
     def depth(self, name: str) -> int:
         """Visible messages waiting in a queue."""

@@ -91,4 +91,7 @@ def _counted(stored: Batch, req: SettleRequest) -> Batch:
     if req.failure and stored.failure is None:
         changed = replace(changed, failure=req.failure)
     pause_to = pause_status(s.pause)
-    return replace(changed, status=pause_to, message=pause_message(pause_to)) if pause_to else changed
+    if not pause_to:
+        return changed
+    return replace(changed, status=pause_to, message=pause_message(pause_to),
+                   announce=req.announce or changed.announce)

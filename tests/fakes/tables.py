@@ -22,6 +22,9 @@ class Tables:
     batches: dict[tuple[str, str], Batch] = field(default_factory=dict)
     chunks: dict[str, dict[int, ChunkState]] = field(default_factory=dict)  # batch_id -> chunk -> state
     markers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    webhooks: dict[tuple[str, str], Any] = field(default_factory=dict)  # (tenant, id) -> Endpoint
+    tenant_secrets: dict[str, Any] = field(default_factory=dict)  # tenant -> TenantSecret
+    deliveries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # delivery + lease
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_entry(self, entry: LedgerEntry) -> None:

@@ -211,3 +211,15 @@ def test_the_dashboard_shows_every_metric_of_the_catalog_and_every_queue(templat
         assert spec.name in text, spec.name
     for queue in topology.QUEUES:
         assert f"{PREFIX}-{queue.dlq_name}" in text
+def test_a_tenant_policy_reaches_its_own_inbox_and_outbox_only(template: dict[str, Any]) -> None:
+    [policy] = [r["Properties"] for r in template["Resources"].values()
+                if r["Type"] == "AWS::IAM::ManagedPolicy"
+                and r["Properties"].get("ManagedPolicyName") == f"{PREFIX}-tenant-drop-folder"]
+    statements = json.dumps(policy["PolicyDocument"]["Statement"])
+    assert "inbox/${aws:PrincipalTag/tenant_id}/*" in statements
+    assert "outbox/${aws:PrincipalTag/tenant_id}/*" in statements
+    for statement in policy["PolicyDocument"]["Statement"]:
+        resources = json.dumps(statement["Resource"])
+        assert "PrincipalTag/tenant_id" in resources or "s3:prefix" in json.dumps(statement["Condition"])
+        assert not {"s3:DeleteObject", "s3:*", "*"} & set(statement["Action"] if isinstance(
+            statement["Action"], list) else [statement["Action"]])

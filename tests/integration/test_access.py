@@ -51,7 +51,7 @@ def api(aws: Aws, log: AccessLog) -> Iterator[Http]:
 
 def _customer_flows(aws: Aws, api: Http, log: AccessLog) -> None:
     """Admin, create (JSON, multipart, idempotent, anonymous), pause, top-up, results, reprocess,
-    cancel, datasets and the advanced waterfall, keys, timeline, stats, the tick."""
+    cancel, datasets and the advanced waterfall, the other doors, keys, timeline, stats, the tick."""
     created = api.post_json("/v1/admin/tenants", ADMIN_KEY, {"name": "Acme", "credits": 120}).json()
     tenant, key = created["tenant_id"], created["api_key"]
     records = [{"email": f"p{i}@example.com"} for i in range(150)]
@@ -83,6 +83,7 @@ def _customer_flows(aws: Aws, api: Http, log: AccessLog) -> None:
     api.post_json(f"/v1/batches/{anonymous['batch_id']}/link", key,
                   {"upload_token": anonymous["upload_token"]})
     aws.drain()
+    _doors(aws, api, tenant, key)
     key_id = api.post_json(f"/v1/admin/tenants/{tenant}/api-keys", ADMIN_KEY, {}).json()["key_id"]
     api.get(f"/v1/admin/tenants/{tenant}/api-keys", ADMIN_KEY)
     api.send("DELETE", f"/v1/admin/tenants/{tenant}/api-keys/{key_id}", ADMIN_KEY)
@@ -93,6 +94,23 @@ def _customer_flows(aws: Aws, api: Http, log: AccessLog) -> None:
     with log.running("tick"):
         entry_points.tick(scheduled_event(topology.TICK, "us-east-1", "2026-11-25T00:00:00Z"),
                           LambdaContext("tick"))
+
+
+def _doors(aws: Aws, api: Http, tenant: str, key: str) -> None:
+    """Webhooks (an endpoint, a batch's own URL), a presigned upload, a dropped file and its sidecar."""
+    webhook_id = api.post_json("/v1/webhooks", key, {"url": "https://hooks.invalid/in",
+                                                     "events": ["batch.completed"]}).json()["webhook_id"]
+    api.post_json(f"/v1/webhooks/{webhook_id}/rotate-secret", key, {})
+    api.post_json("/v1/webhooks/secret", key, {})
+    hooked = api.post_json("/v1/batches", key, {"records": [{"email": "w@example.com"}],
+                                                "webhook_id": webhook_id}).json()["batch_id"]
+    upload = api.post_json("/v1/uploads", key, {"filename": "big.csv", "size": 100}).json()
+    aws.ports.blobs.put(upload["upload"]["fields"]["key"], b"email\nu@example.com\n", "text/csv")
+    aws.ports.blobs.put(f"inbox/{tenant}/q4/d.csv.json", b'{"name": "dropped"}')
+    aws.ports.blobs.put(f"inbox/{tenant}/q4/d.csv", b"email\nd@example.com\n", "text/csv")
+    aws.drain()
+    assert api.get(f"/v1/batches/{hooked}/webhooks", key).json()["deliveries"]
+    assert aws.ports.blobs.exists(f"outbox/{tenant}/q4/d.enriched.csv")
 
 
 def test_every_call_of_every_function_is_allowed_by_its_derived_policy(

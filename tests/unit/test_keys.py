@@ -14,7 +14,8 @@ def _batch() -> Batch:
 def test_every_key_lies_under_exactly_one_declared_prefix() -> None:
     built = [keys.input_key("t_1", "b_1"), keys.pending_key("b_1"), keys.manifest_key("b_1"),
              keys.part_key("b_1", 3, 1, "abc"), keys.results_key(_batch(), "results.csv"),
-             keys.dataset_key("t_1", "ds_1")]
+             keys.dataset_key("t_1", "ds_1"), keys.outbox_base("t_1", "q4/leads.csv") + ".status.json",
+             "inbox/t_1/q4/leads.csv"]
 
     for key in built:
         assert sum(key.startswith(prefix) for prefix in keys.PREFIXES) == 1, key
@@ -22,8 +23,8 @@ def test_every_key_lies_under_exactly_one_declared_prefix() -> None:
     assert not any(a != b and a.startswith(b) for a in keys.PREFIXES for b in keys.PREFIXES)
 
 
-def test_only_api_uploads_are_split_and_their_key_names_the_batch() -> None:
-    assert [n.prefix for n in topology.NOTIFICATIONS] == [keys.UPLOADS_PREFIX]
+def test_only_uploads_and_the_drop_folder_send_events_and_an_input_key_names_the_batch() -> None:
+    assert [n.prefix for n in topology.NOTIFICATIONS] == [keys.UPLOADS_PREFIX, keys.INBOX_PREFIX]
     assert keys.upload_ids(keys.input_key("t_1", "b_1")) == ("t_1", "b_1")
     for other in (keys.pending_key("b_1"), keys.manifest_key("b_1"), "uploads/t_1/input.csv",
                   "uploads/t_1/b_1/deeper/input.csv"):
@@ -35,3 +36,10 @@ def test_part_keys_sort_by_chunk_then_part() -> None:
 
     assert sorted(ordered) == ordered
     assert all(key.startswith(keys.parts_prefix("b_1")) for key in ordered)
+
+
+def test_a_dropped_file_names_its_tenant_and_its_answers_sit_beside_its_name_in_outbox() -> None:
+    assert keys.inbox_path("inbox/t_1/q4/Leads.CSV") == ("t_1", "q4/Leads.CSV")
+    assert keys.outbox_base("t_1", "q4/Leads.CSV") == "outbox/t_1/q4/Leads"
+    for other in ("inbox/t_1", "inbox//a.csv", "inbox/t_1/", "uploads/t_1/b_1/input.csv"):
+        assert keys.inbox_path(other) is None, other

@@ -1,0 +1,36 @@
+"""The bodies of deliver-queue messages: an event to fan out, or one attempt of one delivery."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class FanOutMessage(BaseModel):
+    """Fan out the event marked on a batch (or, without ``batch_id``, on the tenant)."""
+
+    kind: Literal["fan_out"] = "fan_out"
+    tenant_id: str
+    batch_id: str | None = None
+
+
+class AttemptMessage(BaseModel):
+    """Make attempt ``attempt`` (1, 2, …) of a delivery, once it is due."""
+
+    kind: Literal["attempt"] = "attempt"
+    tenant_id: str
+    delivery_id: str
+    attempt: int = Field(ge=1)
+    trigger: Literal["automatic", "manual"] = "automatic"
+
+
+class DeliverMessage(BaseModel):
+    """Any deliver-queue message."""
+
+    message: FanOutMessage | AttemptMessage = Field(discriminator="kind")
+
+    @classmethod
+    def parse(cls, body: str) -> FanOutMessage | AttemptMessage:
+        """The message a body holds."""
+        return cls.model_validate_json(f'{{"message": {body}}}').message

@@ -1,0 +1,103 @@
+"""Routes of /v1/webhooks (endpoints, the default secret, deliveries) and a batch's delivery log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.domain.webhook_requests import WebhookCreate, WebhookPatch
+from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
+from chalicelib.services import delivering
+from chalicelib.services import webhook_endpoints as service
+from chalicelib.services.batches import get_batch
+from chalicelib.services.ports import get_ports
+
+webhooks = ApiRoutes(__name__)
+ACCEPTED = ["*/*"]
+
+
+def _now() -> float:
+    return get_ports().clock.epoch()
+
+
+@webhooks.route("/v1/webhooks", methods=["POST"], content_types=ACCEPTED)
+def create_endpoint() -> Response:
+    """Add an endpoint (``url``, ``events``, ``description``); the answer shows its secret, once."""
+    tenant_id = webhooks.tenant()
+    request = parse_model(WebhookCreate, json_body(webhooks.current_request))
+    endpoint = service.create_endpoint(get_ports(), tenant_id, request)
+    return Response(body=endpoint.to_json(_now(), reveal=True), status_code=201)
+
+
+@webhooks.route("/v1/webhooks", methods=["GET"])
+def list_endpoints() -> dict[str, Any]:
+    """The tenant's endpoints (secrets as hints only)."""
+    found = get_ports().webhooks.endpoints(webhooks.tenant())
+    return {"webhooks": [endpoint.to_json(_now()) for endpoint in found]}
+
+
+@webhooks.route("/v1/webhooks/{webhook_id}", methods=["GET"])
+def get_endpoint(webhook_id: str) -> dict[str, Any]:
+    """One endpoint."""
+    return service.get_endpoint(get_ports(), webhooks.tenant(), webhook_id).to_json(_now())
+
+
+@webhooks.route("/v1/webhooks/{webhook_id}", methods=["PATCH"], content_types=ACCEPTED)
+def patch_endpoint(webhook_id: str) -> dict[str, Any]:
+    """Change an endpoint's ``url``, ``events`` or ``description``."""
+    tenant_id = webhooks.tenant()
+    patch = parse_model(WebhookPatch, json_body(webhooks.current_request))
+    return service.patch_endpoint(get_ports(), tenant_id, webhook_id, patch).to_json(_now())
+
+
+@webhooks.route("/v1/webhooks/{webhook_id}", methods=["DELETE"])
+def delete_endpoint(webhook_id: str) -> Response:
+    """Remove an endpoint."""
+    service.delete_endpoint(get_ports(), webhooks.tenant(), webhook_id)
+    return Response(body="", status_code=204)
+
+
+@webhooks.route("/v1/webhooks/{webhook_id}/rotate-secret", methods=["POST"], content_types=ACCEPTED)
+def rotate_endpoint_secret(webhook_id: str) -> dict[str, Any]:
+    """A new secret (shown once); the old one also signs for the grace period."""
+    rotated = service.rotate_endpoint_secret(get_ports(), webhooks.tenant(), webhook_id)
+    return rotated.to_json(_now(), reveal=True)
+
+
+@webhooks.route("/v1/webhooks/secret", methods=["POST"], content_types=ACCEPTED)
+def rotate_tenant_secret() -> Response:
+    """Make or rotate the default secret that signs batches' own ``webhook_url`` (shown once)."""
+    secret = service.rotate_tenant_secret(get_ports(), webhooks.tenant())
+    return Response(body=secret.to_json(_now(), reveal=True), status_code=201)
+
+
+@webhooks.route("/v1/webhooks/secret", methods=["GET"])
+def tenant_secret() -> dict[str, Any]:
+    """Whether the default secret exists, since when, and its hint (never the secret)."""
+    secret = get_ports().webhooks.tenant_secret(webhooks.tenant())
+    return {"default_secret": secret.to_json(_now()) if secret else None}
+
+
+@webhooks.route("/v1/webhooks/deliveries/{delivery_id}", methods=["GET"])
+def get_delivery(delivery_id: str) -> dict[str, Any]:
+    """One delivery and every attempt made."""
+    return delivering.get_delivery(get_ports(), webhooks.tenant(), delivery_id).to_json()
+
+
+@webhooks.route("/v1/webhooks/deliveries/{delivery_id}/redeliver", methods=["POST"],
+                content_types=ACCEPTED)
+def redeliver(delivery_id: str) -> Response:
+    """Send a delivery again now, with a new retry window."""
+    delivery = delivering.redeliver(get_ports(), webhooks.tenant(), delivery_id)
+    return Response(body=delivery.to_json(), status_code=202)
+
+
+@webhooks.route("/v1/batches/{batch_id}/webhooks", methods=["GET"])
+def batch_deliveries(batch_id: str) -> dict[str, Any]:
+    """Every delivery of a batch's events, oldest first, with its attempts."""
+    ports = get_ports()
+    tenant_id = webhooks.tenant()
+    batch = get_batch(ports, tenant_id, batch_id)
+    return {"batch_id": batch.batch_id, "webhook_id": batch.webhook_id, "webhook_url": batch.webhook_url,
+            "deliveries": [d.to_json() for d in ports.deliveries.for_batch(tenant_id, batch_id)]}
