@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from chalicelib.domain.columns import ColumnMapping
 from chalicelib.domain.csvinput import CsvTable
 from chalicelib.domain.csvstream import CsvRows, Cursor, open_rows
-from chalicelib.domain.errors import BadInput
+from chalicelib.domain.errors import BadInput, InvalidRequest
 from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, SplitCheckpoint
 from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
@@ -73,7 +73,8 @@ def split_upload(ports: Ports, obj: UploadedObject, only: frozenset[int] | None 
         _check_size(ports, batch, obj)
         classifier, reader, values = _open(ports, batch, obj, first)
         sent = ChunkSender(ports, batch, classifier, reader, first, only, seconds_left).send(values)
-    except BadInput as error:  # a file that never passed the API's checks (e.g. a drop folder)
+    except (BadInput, InvalidRequest) as error:  # a file that never passed the API's checks
+        # (a presigned upload, a dropped file): its batch fails with the reason, uncharged
         _fail(ports, batch, error.message)
         return None
     if isinstance(sent, Stop) or only is not None:

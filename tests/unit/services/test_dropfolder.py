@@ -52,7 +52,7 @@ def test_options_come_from_the_object_metadata_without_a_sidecar(ports: Ports) -
     tenant = create_tenant(ports, "Acme", 1000)
     ports.blobs.put(f"inbox/{tenant.tenant_id}/a.csv", leads(3), "text/csv",
                     metadata={"name": "From metadata", "max-credits": "2",
-                              "column-map": '{"Email": "email"}'})
+                              "column-map": '{"Email Address": "email"}'})
 
     deliver(ports)
 
@@ -99,9 +99,14 @@ def test_a_drop_that_starts_nothing_says_why_in_its_status_file(
     assert ports.batches.page(tenant.tenant_id, 10, None)[0] == []
 
 
-def test_a_file_that_is_no_csv_fails_its_batch_and_the_status_file_says_why(ports: Ports) -> None:
+@pytest.mark.parametrize(("data", "metadata"), [
+    (b"\x00\x01\x02" * 100, {}),  # no CSV at all
+    (None, {"column-map": '{"E-mail": "email"}'}),  # options the file's columns do not fit
+])
+def test_a_file_that_cannot_be_read_as_asked_fails_its_batch_and_the_status_file_says_why(
+        ports: Ports, data: bytes | None, metadata: dict[str, str]) -> None:
     tenant = create_tenant(ports, "Acme", 1000)
-    ports.blobs.put(f"inbox/{tenant.tenant_id}/broken.csv", b"\x00\x01\x02" * 100, "text/csv")
+    ports.blobs.put(f"inbox/{tenant.tenant_id}/broken.csv", data or leads(3), "text/csv", metadata=metadata)
 
     deliver(ports)
 
