@@ -6,18 +6,24 @@ from chalice.app import Response
 
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload_requests import UploadCreate
-from chalicelib.handlers.http import ApiRoutes, json_body, parse_model
+from chalicelib.handlers.declare import Answer
+from chalicelib.handlers.door_responses import UploadBody
+from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
 from chalicelib.services.ports import get_ports
 from chalicelib.services.uploads import create_upload
 
 uploads = ApiRoutes(__name__)
 
 
-@uploads.route("/v1/uploads", methods=["POST"], content_types=["application/json"])
+@uploads.route("/v1/uploads", methods=["POST"], content_types=["*/*"], query=NoQuery,
+               body=UploadCreate,
+               responses={201: Answer("The batch, awaiting its file, and the form to upload it.",
+                                      UploadBody)})
 def create() -> Response:
     """``{filename, size, …batch options}`` → the batch (``awaiting_upload``) and ``upload``:
     the form to POST the file with (``url``, ``fields``; the file goes last, as ``file``)."""
     tenant_id = uploads.tenant()
+    uploads.no_query()
     request = parse_model(UploadCreate, json_body(uploads.current_request))
     batch, form = create_upload(get_ports(), tenant_id, request)
     return Response(body={**status_body(batch), "upload": form}, status_code=201)

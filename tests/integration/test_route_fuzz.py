@@ -30,6 +30,9 @@ FIELDS = {  # the names each route reads, so values reach its checks instead of 
     "credits": ["amount"],
     "config": ["sources", "require_full_balance", "auto_resume", "prices"],
     "link": ["upload_token"],
+    "webhook": ["url", "events", "description"],
+    "upload": ["filename", "size", "name", "mode", "metadata", "column_map", "max_credits",
+               "row_limit", "webhook_id", "webhook_url"],
 }
 ROUTES = [  # (method, path template, field set or None, who calls)
     ("POST", "/v1/batches", "batch", "tenant"),
@@ -44,6 +47,12 @@ ROUTES = [  # (method, path template, field set or None, who calls)
     ("PUT", "/v1/admin/tenants/{tenant}/config", "config", "admin"),
     ("POST", "/v1/admin/tenants/{tenant}/credits", "credits", "admin"),
     ("POST", "/v1/admin/tenants/{tenant}/api-keys", None, "admin"),
+    ("POST", "/v1/webhooks", "webhook", "tenant"),
+    ("PATCH", "/v1/webhooks/{webhook}", "webhook", "tenant"),
+    ("POST", "/v1/webhooks/{webhook}/rotate-secret", None, "tenant"),
+    ("POST", "/v1/webhooks/secret", None, "tenant"),
+    ("POST", "/v1/webhooks/deliveries/{delivery}/redeliver", None, "tenant"),
+    ("POST", "/v1/uploads", "upload", "tenant"),
 ]
 
 scalars = st.one_of(
@@ -83,11 +92,16 @@ def bodies(field_set: str | None) -> st.SearchStrategy[tuple[str, bytes]]:
 
 @pytest.fixture
 def targets(http: Http, aws: Aws) -> dict[str, str]:
-    """A tenant's key and one of its batches, to aim the routes at."""
+    """A tenant's key, one of its batches and one of its webhook endpoints, to aim the routes at
+    (a delivery that does not exist: a body is refused before the delivery is looked up)."""
     tenant = aws.tenant(1000)
     created = http.post_json("/v1/batches", tenant.api_key, {"records": [{"email": "a@b.co"}]})
     assert created.status == 202, created.raw
-    return {"key": tenant.api_key, "tenant": tenant.tenant_id, "batch": created.json()["batch_id"]}
+    hook = http.post_json("/v1/webhooks", tenant.api_key,
+                          {"url": "https://hooks.example.com/in", "events": ["batch.completed"]})
+    assert hook.status == 201, hook.raw
+    return {"key": tenant.api_key, "tenant": tenant.tenant_id, "batch": created.json()["batch_id"],
+            "webhook": hook.json()["webhook_id"], "delivery": "msg_0"}
 
 
 @pytest.mark.parametrize(("method", "path", "field_set", "caller"), ROUTES,
