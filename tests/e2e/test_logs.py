@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib import topology
 from tests.api_client import Http, network_transport
 from tests.served import free_port, serving
 
@@ -211,6 +212,6 @@ def test_the_timeline_of_the_paused_and_resumed_batch_sums_to_its_credits_spent(
 
 def test_admin_stats_answer_live_counts(logged_batch: Logged) -> None:
     stats = logged_batch.stats
-    assert set(stats["queues"]) == set(stats["dead_letters"]) == {"ingest", "work", "finalize"}
+    assert set(stats["queues"]) == set(stats["dead_letters"]) == {q.name for q in topology.QUEUES}
     assert stats["open_batches"] == {"total": 0, "by_status": {}}  # the one batch has completed
     assert isinstance(stats["rows_per_second"], float | int) and stats["rows_per_second"] >= 0
