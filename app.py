@@ -16,6 +16,7 @@ from chalicelib.handlers.datasets_api import datasets
 from chalicelib.handlers.fallback import register_fallbacks
 from chalicelib.handlers.insight_api import insight
 from chalicelib.handlers.openapi_api import openapi_api
+from chalicelib.handlers.schedules_api import schedules
 from chalicelib.handlers.uploads_api import uploads
 from chalicelib.handlers.webhooks_api import webhooks
 from chalicelib.settings import Settings
@@ -35,6 +36,7 @@ app.register_blueprint(insight)  # GET /v1/batches/{id}/timeline, GET /v1/admin/
 app.register_blueprint(openapi_api)  # GET /v1/openapi.json, built from every route's declaration
 app.register_blueprint(webhooks)
 app.register_blueprint(uploads)
+app.register_blueprint(schedules)
 app.register_blueprint(console)  # the web console: GET /console and its static files
 register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path does not take
 

@@ -18,8 +18,9 @@ RESULTS_PREFIX = "results/"  # finalize's five files
 DATASETS_PREFIX = "datasets/"  # tenants' reference datasets
 INBOX_PREFIX = "inbox/"  # the drop folder: files dropped in (issue 15)
 OUTBOX_PREFIX = "outbox/"  # the drop folder: results delivered back (issue 15)
+SOURCES_PREFIX = "sources/"  # files schedules read at each run (no S3 event)
 PREFIXES = (UPLOADS_PREFIX, PENDING_PREFIX, WORK_PREFIX, RESULTS_PREFIX, DATASETS_PREFIX,
-            INBOX_PREFIX, OUTBOX_PREFIX)
+            INBOX_PREFIX, OUTBOX_PREFIX, SOURCES_PREFIX)
 
 
 def input_key(tenant_id: str, batch_id: str) -> str:
@@ -98,3 +99,8 @@ def outbox_base(tenant_id: str, path: str) -> str:
     (``NAME.status.json``, ``NAME.enriched.csv``, ``NAME.credits.csv``, ``NAME.errors.csv``)."""
     stem = path[:-4] if path.lower().endswith(".csv") else path
     return f"{OUTBOX_PREFIX}{tenant_id}/{stem}"
+
+
+def source_key(tenant_id: str, path: str) -> str:
+    """The file a tenant's schedule reads: ``path`` below its own ``sources/`` folder."""
+    return f"{SOURCES_PREFIX}{tenant_id}/{path}"

@@ -116,6 +116,10 @@ FINALIZE = QueueSpec(
     "finalize", handler="finalize", batch_size=1, visibility_timeout=1800,
     max_receive_count=5, function_timeout=300, maximum_concurrency=5, age_alarm_seconds=1800,
 )
+# Scheduled batches; due: the active ones by next run (sparse: a paused schedule leaves it).
+DUE = IndexSpec("due", hash_key="due", range_key="next_run_at", range_key_numeric=True, keys_only=True)
+SCHEDULES_TABLE = TableSpec("schedules", hash_key="tenant_id", range_key="schedule_id",
+                            global_indexes=(DUE,))
 # Webhooks: an event to fan out into deliveries, or one attempt of one delivery (a retry comes
 # back as a new message, delayed; one that is due later than SQS can delay comes back again).
 DELIVER = QueueSpec(
@@ -136,7 +140,8 @@ TICK = ScheduleSpec("tick", handler="tick", rate_minutes=1)
 SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS,
-                                 RATE_LIMITS, RESULT_CACHE, TIMELINE, WEBHOOKS, DELIVERIES)
+                                 RATE_LIMITS, RESULT_CACHE, TIMELINE, WEBHOOKS, DELIVERIES,
+                                 SCHEDULES_TABLE)
 QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE, DELIVER)
 # uploads/: a batch's input (API, presigned POST, a dropped file's copy); inbox/: the drop folder.
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),
@@ -204,7 +209,7 @@ class FunctionSpec:
 API = FunctionSpec(
     "api_handler", timeout=30, memory=1024,
     writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS, TIMELINE, WEBHOOKS,
-            DELIVERIES),
+            DELIVERIES, SCHEDULES_TABLE),
     sends=(WORK, FINALIZE, DELIVER), watches=QUEUES,
     reads_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.RESULTS_PREFIX,
                    keys.DATASETS_PREFIX),
@@ -240,9 +245,11 @@ FINALIZER = FunctionSpec(
 # requests for files whose split was lost.
 TICKER = FunctionSpec(
     "tick", timeout=60, memory=512,
-    reads=(TENANTS, MARKERS), writes=(BATCHES, CHUNKS, TIMELINE),
+    reads=(TENANTS, WEBHOOKS), writes=(BATCHES, CHUNKS, MARKERS, TIMELINE, SCHEDULES_TABLE),
     sends=(INGEST, WORK, FINALIZE, DELIVER), dead_letters=(INGEST, WORK, FINALIZE, DELIVER),
-    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.WORK_PREFIX,),
+    # schedules: a due one's source file is copied to its batch's input
+    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX, keys.SOURCES_PREFIX),
+    writes_objects=(keys.WORK_PREFIX, keys.UPLOADS_PREFIX),
 )
 # Webhooks: fans events out (reads the batch or tenant and its endpoints, removes the mark) and
 # makes the attempts (logs them, sends the retries to its own queue); copies a dropped file's

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from chalicelib.domain.webhooks import DeliveryStatus, WebhookEvent
@@ -98,3 +100,35 @@ class UploadBody(BatchBody):
     """The batch (``awaiting_upload``) a presigned upload will start, and its form."""
 
     upload: UploadForm
+
+
+class ScheduleRunBody(BaseModel):
+    """One run of a schedule: the due time, the batch it started or why it started none."""
+
+    due_at: str
+    at: str
+    batch_id: str | None
+    error: str | None
+
+
+class ScheduleBody(BaseModel):
+    """A schedule: when it runs (a cron in a time zone, or a rate), what, and its last runs."""
+
+    schedule_id: str
+    name: str
+    cron: str | None
+    timezone: str
+    rate_minutes: int | None
+    source_key: str = Field(description="The file below your sources/ folder, read at each run.")
+    options: dict[str, Any]
+    paused: bool
+    next_run_at: str | None = Field(description="None while paused.")
+    last_runs: list[ScheduleRunBody] = Field(description="Newest first, at most 10.")
+    created_at: str
+    updated_at: str
+
+
+class ScheduleList(BaseModel):
+    """The tenant's schedules, oldest first."""
+
+    schedules: list[ScheduleBody]

@@ -80,6 +80,7 @@ ALLOWED: dict[str, Callable[[Any], Any]] = {
     "function_name": _shaped(r"[A-Za-z0-9_.-]{1,140}"),
     "function_arn": _shaped(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_.:-]+"),
     "batches": _list_of(_shaped(_BATCH)),
+    "schedule_id": _shaped(r"sc_[0-9a-f]{1,64}"),
     **dict.fromkeys(("redriven", "given_up", "dropped"), _list_of(_CODE)),
     "method": _shaped(r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"),
     **dict.fromkeys(("outcome", "status", "route", "handler", "queue", "error_code", "subject", "source"),
@@ -88,7 +89,7 @@ ALLOWED: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys((
         "chunk", "part", "rows", "chunks", "parked", "settled", "status_code", "duration_ms",
         "code", "ok", "resumed", "finalize_requested", "records", "failed", "cold_start",
-        "function_memory_size", "resplit_chunks",
+        "function_memory_size", "resplit_chunks", "due_at",
     ), _number),
 }
 

@@ -60,13 +60,15 @@ def _measure(ports: Ports, open_batches: list[Batch]) -> None:
 
 
 def tick(ports: Ports) -> dict[str, list[str]]:
-    """The scheduled sweep (every minute): re-drive dead letters, heal open batches, auto-resume.
+    """The scheduled sweep (every minute): re-drive dead letters, heal open batches, auto-resume,
+    expire uploads that never came, start due schedules, fan out events whose fan-out was lost.
 
     Every step is safe to repeat, so a tick that dies is simply followed by the next one.
     """
     # Only the tick function heals: the API (top-ups resume here too) never loads the work path.
     from chalicelib.services.healing import heal_batches
     from chalicelib.services.redrive import redrive_dead_letters
+    from chalicelib.services.scheduling import start_due_schedules
 
     report = redrive_dead_letters(ports)
     open_batches = ports.batches.needing_attention()
@@ -75,5 +77,6 @@ def tick(ports: Ports) -> dict[str, list[str]]:
     for outcome, batch_ids in heal_batches(ports, open_batches).items():
         report.setdefault(outcome, []).extend(batch_ids)  # "unfixed": dead letters and batches
     report["uploads_expired"] = expire_uploads(ports, open_batches)
+    report["scheduled"] = start_due_schedules(ports)
     report["fanned_out_again"] = recover(ports)
     return report

@@ -24,6 +24,7 @@ from chalicelib.ports.markers import Markers
 from chalicelib.ports.queue import Queue
 from chalicelib.ports.rate_limits import RateLimits
 from chalicelib.ports.result_cache import ResultCache
+from chalicelib.ports.schedules import Schedules
 from chalicelib.ports.secrets import Secrets
 from chalicelib.ports.settlements import Settlements
 from chalicelib.ports.timeline import Timeline
@@ -65,6 +66,7 @@ class Ports:
     webhooks: Webhooks
     deliveries: Deliveries
     announcements: Announcements
+    schedules: Schedules
     clock: Clock = field(default_factory=Clock)
 
     def queue_name(self, spec: topology.QueueSpec) -> str:
@@ -86,6 +88,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
     from chalicelib.adapters.queue import MessageQueue
     from chalicelib.adapters.rate_limits import RateLimitStore
     from chalicelib.adapters.result_cache import ResultCacheStore
+    from chalicelib.adapters.schedules import ScheduleStore
     from chalicelib.adapters.secrets import SecretStore
     from chalicelib.adapters.settlement import SettlementStore
     from chalicelib.adapters.timeline import TimelineStore
@@ -110,6 +113,7 @@ def build_ports(clients: Clients, settings: Settings, clock: Clock | None = None
         webhooks=WebhookStore(db, name(topology.WEBHOOKS.name)),
         deliveries=DeliveryStore(db, name(topology.DELIVERIES.name)),
         announcements=AnnouncementStore(db, name(topology.BATCHES.name), name(topology.TENANTS.name)),
+        schedules=ScheduleStore(db, name(topology.SCHEDULES_TABLE.name)),
         clock=clock or Clock(),
     )
 

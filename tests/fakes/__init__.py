@@ -24,6 +24,7 @@ from tests.fakes.markers import InMemoryMarkers
 from tests.fakes.queue import InMemoryQueue
 from tests.fakes.rate_limits import InMemoryRateLimits
 from tests.fakes.result_cache import InMemoryResultCache
+from tests.fakes.schedules import InMemorySchedules
 from tests.fakes.secrets import InMemorySecrets
 from tests.fakes.settlements import InMemorySettlements
 from tests.fakes.tables import Tables
@@ -63,6 +64,6 @@ def fake_ports(settings: Settings | None = None, clock: Clock | None = None,
         result_cache=InMemoryResultCache(),
         timeline=InMemoryTimeline(),
         webhooks=InMemoryWebhooks(tables), deliveries=InMemoryDeliveries(tables),
-        announcements=InMemoryAnnouncements(tables),
+        announcements=InMemoryAnnouncements(tables), schedules=InMemorySchedules(),
         clock=clock or Clock(sleep=lambda _: None),
     )

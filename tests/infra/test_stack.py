@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
@@ -211,15 +212,37 @@ def test_the_dashboard_shows_every_metric_of_the_catalog_and_every_queue(templat
         assert spec.name in text, spec.name
     for queue in topology.QUEUES:
         assert f"{PREFIX}-{queue.dlq_name}" in text
-def test_a_tenant_policy_reaches_its_own_inbox_and_outbox_only(template: dict[str, Any]) -> None:
+def test_a_tenant_policy_reaches_its_own_inbox_outbox_and_sources_only(template: dict[str, Any]) -> None:
     [policy] = [r["Properties"] for r in template["Resources"].values()
                 if r["Type"] == "AWS::IAM::ManagedPolicy"
                 and r["Properties"].get("ManagedPolicyName") == f"{PREFIX}-tenant-drop-folder"]
-    statements = json.dumps(policy["PolicyDocument"]["Statement"])
-    assert "inbox/${aws:PrincipalTag/tenant_id}/*" in statements
-    assert "outbox/${aws:PrincipalTag/tenant_id}/*" in statements
+    granted: dict[str, set[str]] = {}
     for statement in policy["PolicyDocument"]["Statement"]:
-        resources = json.dumps(statement["Resource"])
-        assert "PrincipalTag/tenant_id" in resources or "s3:prefix" in json.dumps(statement["Condition"])
-        assert not {"s3:DeleteObject", "s3:*", "*"} & set(statement["Action"] if isinstance(
-            statement["Action"], list) else [statement["Action"]])
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not {"s3:*", "*"} & set(actions)
+        if actions == ["s3:ListBucket"]:
+            prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
+            assert sorted(prefixes) == sorted(f"{p}${{aws:PrincipalTag/tenant_id}}/*"
+                                              for p in ("inbox/", "outbox/", "sources/"))
+            continue
+        listed = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in listed:  # {"Fn::Join": ["", [bucket ARN, "/inbox/${aws:PrincipalTag/tenant_id}/*"]]}
+            found = re.search(r"/(\w+)/\$\{aws:PrincipalTag/tenant_id\}/\*", json.dumps(resource))
+            assert found, resource
+            folder = found.group(1)
+            for action in actions:
+                granted.setdefault(action, set()).add(folder)
+    assert granted == {"s3:PutObject": {"inbox", "sources"}, "s3:AbortMultipartUpload": {"inbox", "sources"},
+                       "s3:GetObject": {"outbox", "sources"}, "s3:DeleteObject": {"sources"}}
+
+
+def test_the_tick_finds_due_schedules_by_a_numeric_sparse_index(template: dict[str, Any]) -> None:
+    tables = _by_name(template, "AWS::DynamoDB::Table", "TableName")
+    table = template["Resources"][tables[f"{PREFIX}-{topology.SCHEDULES_TABLE.name}"]]["Properties"]
+    [index] = table["GlobalSecondaryIndexes"]
+    assert index["KeySchema"] == [{"AttributeName": "due", "KeyType": "HASH"},
+                                  {"AttributeName": "next_run_at", "KeyType": "RANGE"}]
+    assert {"AttributeName": "next_run_at", "AttributeType": "N"} in table["AttributeDefinitions"]
+    roles = _by_name(template, "AWS::IAM::Role", "RoleName")
+    granted = json.dumps(template["Resources"][roles[f"{PREFIX}-tick"]]["Properties"]["Policies"])
+    assert "/index/due" in granted  # the tick Queries the index, never scans the table

@@ -6,7 +6,9 @@ function touches nothing it does not declare.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from chalice.test import Client
@@ -94,10 +96,12 @@ def _customer_flows(aws: Aws, api: Http, log: AccessLog) -> None:
     with log.running("tick"):
         entry_points.tick(scheduled_event(topology.TICK, "us-east-1", "2026-11-25T00:00:00Z"),
                           LambdaContext("tick"))
+    assert api.get("/v1/schedules", key).json()["schedules"][0]["last_runs"][0]["batch_id"]
 
 
 def _doors(aws: Aws, api: Http, tenant: str, key: str) -> None:
-    """Webhooks (an endpoint, a batch's own URL), a presigned upload, a dropped file and its sidecar."""
+    """Webhooks (an endpoint, a batch's own URL), a presigned upload, a dropped file and its sidecar,
+    a schedule."""
     webhook_id = api.post_json("/v1/webhooks", key, {"url": "https://hooks.invalid/in",
                                                      "events": ["batch.completed"]}).json()["webhook_id"]
     api.post_json(f"/v1/webhooks/{webhook_id}/rotate-secret", key, {})
@@ -111,6 +115,14 @@ def _doors(aws: Aws, api: Http, tenant: str, key: str) -> None:
     aws.drain()
     assert api.get(f"/v1/batches/{hooked}/webhooks", key).json()["deliveries"]
     assert aws.ports.blobs.exists(f"outbox/{tenant}/q4/d.enriched.csv")
+    # a schedule made due now, for the tick at the end of the flows to start
+    aws.ports.blobs.put(f"sources/{tenant}/crm/s.csv", b"email\ns@example.com\n", "text/csv")
+    made = api.post_json("/v1/schedules", key, {"name": "s", "rate_minutes": 60,
+                                                "source_key": "crm/s.csv"}).json()["schedule_id"]
+    api.send("PATCH", f"/v1/schedules/{made}", key, {"paused": False})
+    held = aws.ports.schedules.get(tenant, made)
+    assert held is not None
+    aws.ports.schedules.replace(replace(held, next_run_at=int(time.time()) - 1), held.updated_at)
 
 
 def test_every_call_of_every_function_is_allowed_by_its_derived_policy(

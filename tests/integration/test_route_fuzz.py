@@ -31,6 +31,7 @@ FIELDS = {  # the names each route reads, so values reach its checks instead of 
     "config": ["sources", "require_full_balance", "auto_resume", "prices"],
     "link": ["upload_token"],
     "webhook": ["url", "events", "description"],
+    "schedule": ["name", "cron", "timezone", "rate_minutes", "source_key", "options", "paused"],
     "upload": ["filename", "size", "name", "mode", "metadata", "column_map", "max_credits",
                "row_limit", "webhook_id", "webhook_url"],
 }
@@ -53,6 +54,8 @@ ROUTES = [  # (method, path template, field set or None, who calls)
     ("POST", "/v1/webhooks/secret", None, "tenant"),
     ("POST", "/v1/webhooks/deliveries/{delivery}/redeliver", None, "tenant"),
     ("POST", "/v1/uploads", "upload", "tenant"),
+    ("POST", "/v1/schedules", "schedule", "tenant"),
+    ("PATCH", "/v1/schedules/{schedule}", "schedule", "tenant"),
 ]
 
 scalars = st.one_of(
@@ -92,7 +95,7 @@ def bodies(field_set: str | None) -> st.SearchStrategy[tuple[str, bytes]]:
 
 @pytest.fixture
 def targets(http: Http, aws: Aws) -> dict[str, str]:
-    """A tenant's key, one of its batches and one of its webhook endpoints, to aim the routes at
+    """A tenant's key, one of its batches, webhook endpoints and schedules, to aim the routes at
     (a delivery that does not exist: a body is refused before the delivery is looked up)."""
     tenant = aws.tenant(1000)
     created = http.post_json("/v1/batches", tenant.api_key, {"records": [{"email": "a@b.co"}]})
@@ -100,8 +103,12 @@ def targets(http: Http, aws: Aws) -> dict[str, str]:
     hook = http.post_json("/v1/webhooks", tenant.api_key,
                           {"url": "https://hooks.example.com/in", "events": ["batch.completed"]})
     assert hook.status == 201, hook.raw
+    schedule = http.post_json("/v1/schedules", tenant.api_key,
+                              {"name": "n", "rate_minutes": 60, "source_key": "a.csv"})
+    assert schedule.status == 201, schedule.raw
     return {"key": tenant.api_key, "tenant": tenant.tenant_id, "batch": created.json()["batch_id"],
-            "webhook": hook.json()["webhook_id"], "delivery": "msg_0"}
+            "webhook": hook.json()["webhook_id"], "delivery": "msg_0",
+            "schedule": schedule.json()["schedule_id"]}
 
 
 @pytest.mark.parametrize(("method", "path", "field_set", "caller"), ROUTES,
