@@ -2,8 +2,8 @@
 
 One graph per group of ``chalicelib.observability.catalog`` (rows, credits, chunks, batches,
 split, healing; per-source vendor metrics through a SEARCH, since source names are the tenants'
-configuration), then each queue's and DLQ's depth and oldest message, and each function's
-errors, throttles and duration.
+configuration; webhook attempts by event and answer, deliveries by event and outcome), then each
+queue's and DLQ's depth and oldest message, and each function's errors, throttles and duration.
 """
 
 from __future__ import annotations
@@ -32,10 +32,12 @@ def _graph(title: str, specs: tuple[catalog.MetricSpec, ...]) -> cloudwatch.Grap
     return cloudwatch.GraphWidget(title=title, width=8, left=[service_metric(s) for s in specs])
 
 
-def _per_source(spec: catalog.MetricSpec) -> cloudwatch.GraphWidget:
-    search = (f"SEARCH('{{{NAMESPACE},service,source}} MetricName=\"{spec.name}\"', "
+def _per_dimension(spec: catalog.MetricSpec) -> cloudwatch.GraphWidget:
+    """One line per value of the metric's dimensions (a SEARCH: the values are not known here)."""
+    schema = ",".join((NAMESPACE, "service", *sorted(spec.dimensions)))
+    search = (f"SEARCH('{{{schema}}} MetricName=\"{spec.name}\"', "
               f"'{_STATISTIC[spec.kind]}', {int(PERIOD.to_seconds())})")
-    return cloudwatch.GraphWidget(title=f"{spec.name} by source", width=8, left=[
+    return cloudwatch.GraphWidget(title=f"{spec.name} by {' and '.join(spec.dimensions)}", width=8, left=[
         cloudwatch.MathExpression(expression=search, using_metrics={}, label=spec.name, period=PERIOD)])
 
 
@@ -72,9 +74,12 @@ def dashboard(scope: Construct, settings: Settings) -> cloudwatch.Dashboard:
                       _graph("Chunk parts", catalog.CHUNKS))
     board.add_widgets(_graph("Batches", catalog.BATCHES), _graph("Split", catalog.SPLIT),
                       _graph("Open, stalled, dead letters (tick)", catalog.HEALING))
-    board.add_widgets(*[_per_source(spec) for spec in catalog.VENDORS[:3]])
-    board.add_widgets(*[_per_source(spec) for spec in catalog.VENDORS[3:6]])
-    board.add_widgets(*[_per_source(spec) for spec in catalog.VENDORS[6:]])
+    board.add_widgets(*[_per_dimension(spec) for spec in catalog.VENDORS[:3]])
+    board.add_widgets(*[_per_dimension(spec) for spec in catalog.VENDORS[3:6]])
+    board.add_widgets(*[_per_dimension(spec) for spec in catalog.VENDORS[6:]])
+    board.add_widgets(*[_per_dimension(spec) for spec in catalog.WEBHOOKS if spec.dimensions])
+    board.add_widgets(_graph("Webhook attempt duration (ms)",
+                             tuple(spec for spec in catalog.WEBHOOKS if not spec.dimensions)))
     board.add_widgets(*_queues(settings))
     board.add_widgets(*_functions(settings))
     return board

@@ -15,8 +15,9 @@ from chalicelib.domain.enrich.base import CanonicalRecord
 from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.models import Batch, ChunkMessage, FinalizeMessage
 from chalicelib.domain.options import BatchOptions
-from chalicelib.handlers.events import deliver_message, uploaded_objects
+from chalicelib.handlers.events import deliver_message, message_ids, uploaded_objects
 from chalicelib.keys import results_key
+from chalicelib.observability import correlated
 from chalicelib.services.batches import submit
 from chalicelib.services.finalizing import finalize_batch
 from chalicelib.services.ingesting import ingest
@@ -64,25 +65,26 @@ def deliver(ports: Ports, queues: tuple[topology.QueueSpec, ...] = topology.QUEU
 def _deliver_batch(ports: Ports, spec: topology.QueueSpec) -> int:
     name = ports.queue_name(spec)
     got = ports.queue.receive(name, spec.visibility_timeout, spec.batch_size)
-    if spec is topology.INGEST:
-        for message in got:
-            for created in uploaded_objects(message.body):
-                ingest(ports, created)
-    elif spec is topology.WORK:
-        invocation = Invocation(ports)
-        for message in got:
-            work_chunk(ports, ChunkMessage.model_validate_json(message.body), uuid.uuid4().hex[:16],
-                       invocation)
-        invocation.finish()
-    elif spec is topology.DELIVER:
-        for message in got:
-            deliver_message(ports, message.body)
-    else:
-        for message in got:
-            finalize = FinalizeMessage.model_validate_json(message.body)
-            finalize_batch(ports, finalize.tenant_id, finalize.batch_id)
+    invocation = Invocation(ports)
+    for message in got:
+        with correlated(**message_ids(message.body)):  # as the handlers run a record
+            _handle(ports, spec, message.body, invocation)
+    invocation.finish()
     ports.queue.delete(name, [message.receipt for message in got])
     return len(got)
+
+
+def _handle(ports: Ports, spec: topology.QueueSpec, body: str, invocation: Invocation) -> None:
+    if spec is topology.INGEST:
+        for created in uploaded_objects(body):
+            ingest(ports, created)
+    elif spec is topology.WORK:
+        work_chunk(ports, ChunkMessage.model_validate_json(body), uuid.uuid4().hex[:16], invocation)
+    elif spec is topology.DELIVER:
+        deliver_message(ports, body)
+    else:
+        finalize = FinalizeMessage.model_validate_json(body)
+        finalize_batch(ports, finalize.tenant_id, finalize.batch_id)
 
 
 def take_messages(ports: Ports, spec: topology.QueueSpec, dead_letters: bool = False) -> list[str]:

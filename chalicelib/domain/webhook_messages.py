@@ -1,4 +1,8 @@
-"""The bodies of deliver-queue messages: an event to fan out, or one attempt of one delivery."""
+"""The bodies of deliver-queue messages: an event to fan out, or one attempt of one delivery.
+
+Each carries the correlation ids of what it belongs to (``tenant_id``, ``batch_id`` and the
+``request_id`` of the step that caused it), which the deliver handler puts on its log lines.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ class FanOutMessage(BaseModel):
     kind: Literal["fan_out"] = "fan_out"
     tenant_id: str
     batch_id: str | None = None
+    request_id: str | None = None  # the step whose status write made the event
 
 
 class AttemptMessage(BaseModel):
@@ -23,6 +28,8 @@ class AttemptMessage(BaseModel):
     delivery_id: str
     attempt: int = Field(ge=1)
     trigger: Literal["automatic", "manual"] = "automatic"
+    batch_id: str | None = None  # None: a tenant's event (credits.low)
+    request_id: str | None = None  # the step that made the event (a re-send: its API request)
 
 
 class DeliverMessage(BaseModel):

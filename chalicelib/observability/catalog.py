@@ -71,5 +71,14 @@ HEALING = (
     _count("MessagesRedriven", "dead letters sent back to their queue (tick)", "queue"),
     _count("MessagesGivenUp", "dead letters given up after the redrive limit (tick)", "queue"),
 )
-METRICS: tuple[MetricSpec, ...] = (*ROWS, *MONEY, *CHUNKS, *BATCHES, *SPLIT, *VENDORS, *HEALING)
+# Webhooks (the deliver function): event is one of the five event types; answer is 2xx, 3xx, 4xx,
+# 5xx, timeout, error or refused; outcome is succeeded or failed (given up, re-sendable).
+WEBHOOKS = (
+    _count("WebhookEvents", "events fanned out into deliveries", "event"),
+    _count("WebhookAttempts", "delivery attempts, by what the receiver answered", "event", "answer"),
+    _count("WebhookDeliveries", "deliveries that ended: succeeded, or failed for good", "event", "outcome"),
+    MetricSpec("WebhookLatency", "sample", "Milliseconds", (), "one delivery attempt's duration"),
+)
+METRICS: tuple[MetricSpec, ...] = (*ROWS, *MONEY, *CHUNKS, *BATCHES, *SPLIT, *VENDORS, *HEALING,
+                                   *WEBHOOKS)
 BY_NAME = {spec.name: spec for spec in METRICS}

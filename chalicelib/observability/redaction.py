@@ -81,6 +81,9 @@ ALLOWED: dict[str, Callable[[Any], Any]] = {
     "function_arn": _shaped(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_.:-]+"),
     "batches": _list_of(_shaped(_BATCH)),
     "schedule_id": _shaped(r"sc_[0-9a-f]{1,64}"),
+    "delivery_id": _shaped(r"msg_[0-9a-f]{1,64}"),
+    "batch_ids": _list_of(_shaped(_BATCH)),
+    "subjects": _list_of(_shaped(rf"{_BATCH}|t_[0-9a-f]{{1,64}}")),  # batches, or tenants (credits.low)
     **dict.fromkeys(("redriven", "given_up", "dropped"), _list_of(_CODE)),
     "method": _shaped(r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"),
     **dict.fromkeys(("outcome", "status", "route", "handler", "queue", "error_code", "subject", "source"),
@@ -89,7 +92,7 @@ ALLOWED: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys((
         "chunk", "part", "rows", "chunks", "parked", "settled", "status_code", "duration_ms",
         "code", "ok", "resumed", "finalize_requested", "records", "failed", "cold_start",
-        "function_memory_size", "resplit_chunks", "due_at",
+        "function_memory_size", "resplit_chunks", "due_at", "attempt",
     ), _number),
 }
 

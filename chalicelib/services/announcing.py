@@ -18,7 +18,7 @@ from chalicelib.domain.billing import PauseReason, pause_status
 from chalicelib.domain.models import Batch, BatchStatus, BillingKind, Tenant
 from chalicelib.domain.webhook_messages import FanOutMessage
 from chalicelib.domain.webhooks import EVENT_OF_STATUS, WebhookEvent, announcement
-from chalicelib.observability import logger
+from chalicelib.observability import logger, request_id
 from chalicelib.services.ports import Ports
 
 
@@ -52,7 +52,7 @@ def announce(ports: Ports, batch: Batch | None) -> None:
 
 def ring(ports: Ports, tenant_id: str, batch_id: str | None) -> None:
     """Ask the deliver function to fan out the event marked on a batch (or on the tenant)."""
-    body = FanOutMessage(tenant_id=tenant_id, batch_id=batch_id).model_dump_json()
+    body = FanOutMessage(tenant_id=tenant_id, batch_id=batch_id, request_id=request_id()).model_dump_json()
     ports.queue.send(ports.queue_name(topology.DELIVER), [body])
 
 

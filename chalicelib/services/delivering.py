@@ -15,7 +15,7 @@ from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.signing import signed_headers
 from chalicelib.domain.webhook_messages import AttemptMessage
 from chalicelib.domain.webhooks import Attempt, Delivery, DeliveryStatus, retry_delay
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics, request_id
 from chalicelib.services.ports import Ports
 from chalicelib.services.webhook_sender import Outcome, post
 
@@ -46,11 +46,29 @@ def attempt_delivery(ports: Ports, message: AttemptMessage) -> str:
         return "lost"  # the lease ran out and another attempt took over
     logger.info("webhook attempt", extra={"delivery_id": delivery.delivery_id, "attempt": message.attempt,
                                           "status_code": outcome.status_code, "status": status.value})
+    _measure(delivery, outcome, status)
     if status is DeliveryStatus.PENDING:
-        retry = AttemptMessage(tenant_id=message.tenant_id, delivery_id=message.delivery_id,
-                               attempt=message.attempt + 1)
+        retry = message.model_copy(update={"attempt": message.attempt + 1, "trigger": "automatic"})
         _send(ports, retry, next_at - int(ports.clock.epoch()))
     return status.value
+
+
+def answer_class(outcome: Outcome) -> str:
+    """What an attempt came to, as a metric dimension: 2xx … 5xx, refused, timeout or error."""
+    if outcome.status_code is not None:
+        return f"{outcome.status_code // 100}xx"
+    if outcome.refused:
+        return "refused"
+    return "timeout" if (outcome.error or "").startswith("no answer within") else "error"
+
+
+def _measure(delivery: Delivery, outcome: Outcome, status: DeliveryStatus) -> None:
+    """An attempt's metrics (by event and answer), and the delivery's end when it ended."""
+    event = delivery.event_type.value
+    metrics.count("WebhookAttempts", event=event, answer=answer_class(outcome))
+    metrics.sample("WebhookLatency", outcome.duration_ms)
+    if status is not DeliveryStatus.PENDING:
+        metrics.count("WebhookDeliveries", event=event, outcome=status.value)
 
 
 def _post(ports: Ports, delivery: Delivery) -> Outcome:
@@ -109,5 +127,6 @@ def redeliver(ports: Ports, tenant_id: str, delivery_id: str) -> Delivery:
         raise Conflict("An attempt of this delivery is in flight; try again in a minute.",
                        retry_after=60)
     _send(ports, AttemptMessage(tenant_id=tenant_id, delivery_id=delivery_id,
-                                attempt=reopened.attempts_made + 1, trigger="manual"), 0)
+                                attempt=reopened.attempts_made + 1, trigger="manual",
+                                batch_id=reopened.batch_id, request_id=request_id()), 0)
     return reopened

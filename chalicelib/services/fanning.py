@@ -17,6 +17,7 @@ from chalicelib.domain.webhooks import (
     delivery_id,
     event_id,
 )
+from chalicelib.observability import metrics, request_id
 from chalicelib.services.announcing import credits_low_threshold
 from chalicelib.services.outbox import publish
 from chalicelib.services.ports import Ports
@@ -49,9 +50,10 @@ def fan_out(ports: Ports, tenant_id: str, batch_id: str | None) -> int:
             event_type=event, url=url, payload=payload, created_at=ports.clock.now(),
             first_attempt_at=now, next_attempt_at=now, webhook_id=webhook_id, batch_id=batch_id)
         ports.deliveries.put_new(delivery, expires)
-        messages.append(AttemptMessage(tenant_id=tenant_id, delivery_id=delivery.delivery_id,
-                                       attempt=1).model_dump_json())
+        messages.append(AttemptMessage(tenant_id=tenant_id, delivery_id=delivery.delivery_id, attempt=1,
+                                       batch_id=batch_id, request_id=request_id()).model_dump_json())
     ports.queue.send(ports.queue_name(topology.DELIVER), messages)
+    metrics.count("WebhookEvents", event=event.value)
     publish(ports, tenant_id, batch_id)  # a dropped file's outbox/ (before the mark goes)
     ports.announcements.done(Announcement(tenant_id, batch_id, mark))
     return len(targets)

@@ -1,6 +1,6 @@
-"""Every line ``serve`` writes during a whole local batch (pause, top-up, resume, reprocess, a
-poison message): JSON, carrying the ids of the request and the invocation it belongs to, no
-personal data; and the metrics (EMF lines) of the batch's known outcomes."""
+"""Every line ``serve`` writes during a whole local batch (pause, top-up, resume, reprocess, its
+webhook deliveries, a poison message): JSON, carrying the ids of the request and the invocation
+it belongs to, no personal data; and the metrics (EMF lines) of the batch's known outcomes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 from chalicelib import topology
 from tests.api_client import Http, network_transport
 from tests.served import free_port, serving
+from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.e2e
 ADMIN = "adm"
@@ -85,30 +86,46 @@ class Logged:
 def logged_batch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
     """Run a batch through pause, top-up, resume and reprocess on ``serve``; its stderr as lines."""
     log = tmp_path_factory.mktemp("serve") / "serve.stderr"
-    with log.open("wb") as stderr, serving(free_port(PORTS), ADMIN, stderr=stderr) as served:
-        http = Http(network_transport(served.base))
-        created = http.post_json("/v1/admin/tenants", ADMIN, {"name": "Acme", "credits": 2}).json()
-        key, tenant_id = created["api_key"], created["tenant_id"]
-        ids: dict[str, str] = {}
-        upload = http.upload(key, _csv(), {"name": "people"})
-        batch_id, ids["create"] = upload.json()["batch_id"], upload.headers["x-request-id"]
-        _wait(http, key, batch_id, "paused_insufficient_credits")
-        topped = http.post_json(f"/v1/admin/tenants/{tenant_id}/credits", ADMIN, {"amount": 50})
-        ids["top_up"] = topped.headers["x-request-id"]
-        _wait(http, key, batch_id, "completed")
-        again = http.post_json(f"/v1/batches/{batch_id}/reprocess", key, {"failed_only": False})
-        assert again.status == 202, again.raw
-        ids["reprocess"] = again.headers["x-request-id"]
-        done = _wait(http, key, batch_id, "completed")
-        assert done["counts"]["not_found"] == 2 and done["credits_spent"] == 5
-        timeline = http.get(f"/v1/batches/{batch_id}/timeline", key).json()
-        stats = http.get("/v1/admin/stats", ADMIN).json()
-        _poison(served.aws_endpoint, tenant_id, batch_id)
-        for _ in range(300):
-            if '"record failed"' in log.read_text():
-                break
-            time.sleep(0.1)
-    yield Logged(_lines(log), batch_id, ids, tenant_id, timeline, stats)
+    with pytest.MonkeyPatch.context() as env, Receiver(500, 200) as receiver:
+        env.setenv("BATCH_ENRICH_WEBHOOK_RETRY_BASE_SECONDS", "1")  # the 500 is retried in ~1 s
+        with log.open("wb") as stderr, serving(free_port(PORTS), ADMIN, stderr=stderr) as served:
+            yield _run(served.base, served.aws_endpoint, log, receiver)
+
+
+def _run(base: str, aws_endpoint: str, log: Path, receiver: Receiver) -> Logged:
+    """The batch, told to the receiver: paused (a 500, then a 200), completed, completed again."""
+    http = Http(network_transport(base))
+    created = http.post_json("/v1/admin/tenants", ADMIN, {"name": "Acme", "credits": 2}).json()
+    key, tenant_id = created["api_key"], created["tenant_id"]
+    receiver.secret = http.post_json("/v1/webhooks/secret", key, {}).json()["secret"]
+    ids: dict[str, str] = {}
+    upload = http.upload(key, _csv(), {"name": "people", "webhook_url": receiver.url})
+    batch_id, ids["create"] = upload.json()["batch_id"], upload.headers["x-request-id"]
+    _wait(http, key, batch_id, "paused_insufficient_credits")
+    topped = http.post_json(f"/v1/admin/tenants/{tenant_id}/credits", ADMIN, {"amount": 50})
+    ids["top_up"] = topped.headers["x-request-id"]
+    _wait(http, key, batch_id, "completed")
+    again = http.post_json(f"/v1/batches/{batch_id}/reprocess", key, {"failed_only": False})
+    assert again.status == 202, again.raw
+    ids["reprocess"] = again.headers["x-request-id"]
+    done = _wait(http, key, batch_id, "completed")
+    assert done["counts"]["not_found"] == 2 and done["credits_spent"] == 5
+    timeline = http.get(f"/v1/batches/{batch_id}/timeline", key).json()
+    stats = http.get("/v1/admin/stats", ADMIN).json()
+    _poison(aws_endpoint, tenant_id, batch_id)
+    assert [r.answered for r in receiver.wait_for(4, timeout=60)] == [500, 200, 200, 200]
+    for _ in range(300):  # an invocation's metrics are written when it ends
+        if '"record failed"' in log.read_text() and _attempts_written(log) >= 4:
+            break
+        time.sleep(0.1)
+    return Logged(_lines(log), batch_id, ids, tenant_id, timeline, stats)
+
+
+def _attempts_written(log: Path) -> float:
+    """The webhook attempts the EMF lines written so far count."""
+    whole = log.read_text().rsplit("\n", 1)[0]  # the last line may be half written
+    return sum(sum(json.loads(line).get("WebhookAttempts", [])) for line in whole.splitlines()
+               if '"WebhookAttempts"' in line)
 
 
 def _poison(endpoint: str, tenant_id: str, batch_id: str) -> None:
@@ -155,6 +172,11 @@ def test_every_line_is_json_with_its_ids_and_no_personal_data(logged_batch: Logg
     assert resumed_by == {ids["top_up"]} or resumed_by <= ticks  # the top-up, or a tick before it
     assert caused_by("chunk worked", part=2) == {ids["reprocess"]}
     assert ids["reprocess"] in caused_by("finalized")
+    # the deliver function's lines name the batch, its tenant and the step whose write they tell
+    attempts = [line for line in ours if line["message"] == "webhook attempt"]
+    assert len(attempts) == 4 and all(line["function_name"] == "deliver" and line.get("message_id")
+                                      and line["delivery_id"].startswith("msg_") for line in attempts)
+    assert ids["create"] in caused_by("webhook attempt")  # the pause the create's work ran into
     failed = [line for line in ours if line["message"] == "record failed"]
     assert failed and all(line["exception_name"] == "ValidationError" and line.get("message_id")
                           for line in failed)
@@ -191,6 +213,15 @@ def test_the_metrics_count_what_happened_to_the_batch(logged_batch: Logged) -> N
     assert counted["BatchesCreated"] == counted["BatchesResumed"] == counted["BatchesReprocessed"] == 1
     assert counted["BatchesCompleted"] == 2  # completed, then completed again after the reprocess
     assert counted["SplitRows"] == 7 and counted["SplitRowsPerSecond"] > 0
+    # AND its webhook: paused (answered 500, then 200 on the retry), completed twice (200)
+    paused, completed = ("event", "batch.paused"), ("event", "batch.completed")
+    assert totals[("WebhookEvents", (paused,))] == 1 and totals[("WebhookEvents", (completed,))] == 2
+    assert totals[("WebhookAttempts", (("answer", "5xx"), paused))] == 1
+    assert totals[("WebhookAttempts", (("answer", "2xx"), paused))] == 1
+    assert totals[("WebhookAttempts", (("answer", "2xx"), completed))] == 2
+    assert totals[("WebhookDeliveries", (paused, ("outcome", "succeeded")))] == 1
+    assert totals[("WebhookDeliveries", (completed, ("outcome", "succeeded")))] == 2
+    assert counted["WebhookLatency"] > 0
 
 
 def test_the_timeline_of_the_paused_and_resumed_batch_sums_to_its_credits_spent(
