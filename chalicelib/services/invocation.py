@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
 from chalicelib.domain.billing import Settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
+from chalicelib.domain.enrich.start_order import StartOrder
 from chalicelib.domain.models import TERMINAL_STATUSES, Batch, BillingKind, Mode, Tenant
 from chalicelib.observability import correlated, request_id
 from chalicelib.services.batches import request_finalize
@@ -36,6 +38,10 @@ class Invocation:
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
         # batches to check for finalize, with the request whose work settled their last part
         self._settled: dict[tuple[str, str], str | None] = {}
+        # parts may run side by side (handlers/events.py): one pipeline per batch, one balance,
+        # and they take turns at starting rows
+        self._lock = threading.RLock()
+        self.start_order = StartOrder()
 
     def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
         """The batch as last read or written by this invocation."""
@@ -81,9 +87,10 @@ class Invocation:
     def pipeline(self, batch: Batch) -> Pipeline:
         """The batch's pipeline (built once per invocation: the waterfall keeps rate state)."""
         key = (batch.tenant_id, batch.batch_id)
-        if key not in self._pipelines:
-            self._pipelines[key] = build_pipeline(self._ports, batch, self.tenant(batch.tenant_id))
-        return self._pipelines[key]
+        with self._lock:
+            if key not in self._pipelines:
+                self._pipelines[key] = build_pipeline(self._ports, batch, self.tenant(batch.tenant_id))
+            return self._pipelines[key]
 
     def duplicate(self, batch: Batch) -> None:
         """A part was found settled already: its winner may have died before the finalize check."""
@@ -91,6 +98,10 @@ class Invocation:
 
     def settled(self, batch: Batch, settlement: Settlement) -> None:
         """A part settled: keep the spend and balance it left; check for finalize at the end."""
+        with self._lock:
+            self._settled_part(batch, settlement)
+
+    def _settled_part(self, batch: Batch, settlement: Settlement) -> None:
         tenant = self._tenants.get(batch.tenant_id)
         if tenant is not None and tenant.billing is BillingKind.PREPAID:
             self.balance_is(batch.tenant_id, tenant.balance - settlement.cost)

@@ -16,6 +16,7 @@ from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.enrich.name import NameEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
 from chalicelib.domain.enrich.place import PlaceEnricher
+from chalicelib.domain.enrich.start_order import StartOrder, Turn
 from chalicelib.domain.enrich.waterfall import Preparing, PricedSource, run_waterfall
 from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
@@ -56,22 +57,35 @@ class Pipeline:
         return self.enrich_until(rows, fields, None)
 
     def enrich_until(self, rows: Sequence[ChunkRow], fields: dict[str, int],
-                     stop: Callable[[], bool] | None) -> list[RowResult]:
+                     stop: Callable[[], bool] | None,
+                     order: StartOrder | None = None) -> list[RowResult]:
         """Enrich rows as ``enrich_rows`` does, starting their waterfalls in row order until
-        ``stop`` says no more may start; the enriched rows: a prefix of ``rows``, each finished."""
+        ``stop`` says no more may start; the enriched rows: a prefix of ``rows``, each finished.
+
+        ``order``: parts worked side by side start their waterfalls in turn (``StartOrder``).
+        """
         started = [self._built_ins(row, fields) for row in rows]
         waiting = [(n, one) for n, one in enumerate(started) if one[2] is not None]
         for step in self._waterfall:
             if waiting and isinstance(step.source, Preparing):
                 step.source.prepare([record for _, (_, _, record) in waiting if record is not None])
-        taken = self._run_waterfalls([one for _, one in waiting], stop)
+        turn = order.queue() if order is not None and waiting else None
+        try:
+            if turn is not None:
+                turn.wait()
+            taken = self._run_waterfalls([one for _, one in waiting], stop, turn)
+        finally:
+            if turn is not None:
+                turn.done()
         cut = waiting[taken][0] if taken < len(waiting) else len(rows)
         return [result if row.skip else _settle_status(result, errors)
                 for row, (result, errors, _) in zip(rows[:cut], started[:cut], strict=True)]
 
-    def _run_waterfalls(self, waiting: list[_Started], stop: Callable[[], bool] | None) -> int:
+    def _run_waterfalls(self, waiting: list[_Started], stop: Callable[[], bool] | None,
+                        turn: Turn | None) -> int:
         """Run the waterfalls, up to the pipeline's width at once, each row started only after
-        the one before it; how many started (``stop`` asked before each start)."""
+        the one before it; how many started (``stop`` asked before each start; ``turn`` told
+        once no more will)."""
         lock = threading.Lock()
         taken = 0
 
@@ -79,6 +93,8 @@ class Pipeline:
             nonlocal taken
             with lock:
                 if taken == len(waiting) or (stop is not None and stop()):
+                    if turn is not None:
+                        turn.done()
                     return None
                 taken += 1
                 return waiting[taken - 1]
