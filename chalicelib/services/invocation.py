@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from chalicelib.domain.billing import Settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
-from chalicelib.domain.enrich.start_order import StartOrder
 from chalicelib.domain.models import TERMINAL_STATUSES, Batch, BillingKind, Mode, Tenant
 from chalicelib.observability import correlated, request_id
 from chalicelib.services.batches import request_finalize
@@ -38,10 +37,9 @@ class Invocation:
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
         # batches to check for finalize, with the request whose work settled their last part
         self._settled: dict[tuple[str, str], str | None] = {}
-        # parts may run side by side (handlers/events.py): one pipeline per batch, one balance,
-        # and they take turns at starting rows
+        # parts may run side by side (handlers/events.py): one pipeline per batch (its parts
+        # take turns at starting rows), one balance
         self._lock = threading.RLock()
-        self.start_order = StartOrder()
 
     def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
         """The batch as last read or written by this invocation."""

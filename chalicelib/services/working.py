@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from chalicelib import topology
@@ -129,7 +130,7 @@ def _ready(ports: Ports, seen: Invocation, batch: Batch, part: _Part, message: C
         part = replace(part, rows=[not_processed(row) for row in part.rows], enriched=True,
                        stopped=True, key=None)
     if not paused and not part.enriched:
-        part = _enrich(seen.pipeline(batch), part, message.fields, seen)
+        part = _enrich(seen.pipeline(batch), part, message.fields, seen.out_of_time)
     if part.key is None:
         part = replace(part, key=_store(ports, message, part, attempt, batch))
     return part
@@ -217,13 +218,14 @@ def _pending(row: ChunkRow, fields: dict[str, int]) -> RowResult:
     return RowResult(i=row.i, v=row.v, row_id=rid, status=RowStatus.PENDING)
 
 
-def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int], seen: Invocation) -> _Part:
+def _enrich(pipeline: Pipeline, part: _Part, fields: dict[str, int],
+            out_of_time: Callable[[], bool]) -> _Part:
     """The part's rows worked in order until the invocation runs out of time (the rows it did
     not reach stay pending: they go on as the chunk's next part)."""
     kept = (RowStatus.SKIPPED,) if part.refresh else _REUSABLE
     todo = [row for row in part.rows if row.status not in kept]
     fresh = iter(pipeline.enrich_until([ChunkRow(i=row.i, v=row.v) for row in todo], fields,
-                                       seen.out_of_time, seen.start_order))
+                                       out_of_time))
     rows = [row if row.status in kept else next(fresh, None) or _not_reached(row)
             for row in part.rows]
     return replace(part, rows=rows, enriched=True, key=None)

@@ -39,6 +39,7 @@ class Pipeline:
         self._row_seconds = row_seconds  # a row's waterfall deadline, across all its sources
         # Rows whose waterfalls run at once: enough to keep the widest source's calls in flight.
         self._width = max((step.max_in_flight for step in self._waterfall), default=1)
+        self._order = StartOrder()
 
     def with_waterfall(self, steps: Sequence[PricedSource], price: int,
                        row_seconds: float | None = None) -> Pipeline:
@@ -57,19 +58,19 @@ class Pipeline:
         return self.enrich_until(rows, fields, None)
 
     def enrich_until(self, rows: Sequence[ChunkRow], fields: dict[str, int],
-                     stop: Callable[[], bool] | None,
-                     order: StartOrder | None = None) -> list[RowResult]:
+                     stop: Callable[[], bool] | None) -> list[RowResult]:
         """Enrich rows as ``enrich_rows`` does, starting their waterfalls in row order until
         ``stop`` says no more may start; the enriched rows: a prefix of ``rows``, each finished.
 
-        ``order``: parts worked side by side start their waterfalls in turn (``StartOrder``).
+        Calls enriching rows side by side (chunk parts of one invocation) start their waterfalls
+        in turn (``StartOrder``): they share this pipeline's sources and their limits.
         """
         started = [self._built_ins(row, fields) for row in rows]
         waiting = [(n, one) for n, one in enumerate(started) if one[2] is not None]
         for step in self._waterfall:
             if waiting and isinstance(step.source, Preparing):
                 step.source.prepare([record for _, (_, _, record) in waiting if record is not None])
-        turn = order.queue() if order is not None and waiting else None
+        turn = self._order.queue() if waiting and self._waterfall else None
         try:
             if turn is not None:
                 turn.wait()
