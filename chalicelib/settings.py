@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     # rest on as the chunk's next part) is left before the function's timeout.
     row_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
     work_reserve_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Advanced-mode chunk parts one work invocation runs side by side (their vendor calls share
+    # the sources' limits): while one part's last calls drain and it is stored and settled,
+    # another part's calls keep the vendor busy.
+    work_parts_at_once: int = Field(default=2, ge=1, le=10)
 
     # Webhooks (Standard Webhooks). A delivery attempt waits this long for an answer; a failed
     # one is retried after retry_base seconds, doubling up to retry_max, for retry_window seconds

@@ -6,6 +6,8 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -18,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import CloudWatchEvent, SQSEvent
 from pydantic import BaseModel
 
-from chalicelib.domain.models import ChunkMessage, FinalizeMessage, SplitRequest
+from chalicelib.domain.models import ChunkMessage, FinalizeMessage, Mode, SplitRequest
 from chalicelib.domain.webhook_messages import DeliverMessage, FanOutMessage
 from chalicelib.handlers.heartbeat import Heartbeat
 from chalicelib.keys import upload_ids
@@ -146,8 +148,8 @@ class RecordsFailed(Exception):
     """Some records of a batch failed and the mapping cannot be told which: retry them all."""
 
 
-def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str, Any]:
-    """Run every record; failures never end as a deleted message.
+def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None], at_once: int = 1) -> dict[str, Any]:
+    """Run every record (``at_once`` of them side by side); failures never end as a deleted message.
 
     A batch whose every record failed raises (Powertools' default), so Lambda retries it even
     where the event source mapping does not read ``batchItemFailures``. Without the setting
@@ -155,16 +157,59 @@ def _partial(event: SQSEvent, handler: Callable[[SQSRecord], None]) -> dict[str,
     record raises too: Lambda would otherwise delete the whole batch, failures included; the
     records that succeeded are safe to run again.
     """
-    processor = BatchProcessor(event_type=EventType.SQS)
     ports = get_ports()
-    with Heartbeat(ports.queue, event.to_dict()["Records"], ports.settings.heartbeat_seconds):
-        answer = process_partial_response(event=event.to_dict(), record_handler=_logged(handler),
-                                          processor=processor,
-                                          context=event.context)  # type: ignore[arg-type]
+    records = event.to_dict()["Records"]
+    with Heartbeat(ports.queue, records, ports.settings.heartbeat_seconds):
+        if at_once > 1:
+            answer = _side_by_side(records, _logged(handler), at_once)
+        else:
+            answer = dict(process_partial_response(
+                event=event.to_dict(), record_handler=_logged(handler),
+                processor=BatchProcessor(event_type=EventType.SQS),
+                context=event.context))  # type: ignore[arg-type]
     failed = answer.get("batchItemFailures") or []
     if failed and not get_ports().settings.partial_batch_responses:
         raise RecordsFailed(f"{len(failed)} of {len(event.to_dict()['Records'])} records failed")
     return dict(answer)
+
+
+def _side_by_side(records: list[dict[str, Any]], handler: Callable[[SQSRecord], None],
+                  at_once: int) -> dict[str, Any]:
+    """Run the records ``at_once`` at a time, each in a copy of the invocation's context (its
+    ids, its metrics); the partial batch response as Powertools answers it (raising when every
+    record failed)."""
+
+    def succeeded(record: dict[str, Any]) -> bool:
+        try:
+            handler(SQSRecord(record))
+        except Exception:  # logged by the handler; the record is reported failed
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="part") as pool:
+        running = [pool.submit(copy_context().run, succeeded, record) for record in records]
+        outcomes = [one.result() for one in running]
+    failed = [{"itemIdentifier": str(record["messageId"])}
+              for record, ok in zip(records, outcomes, strict=True) if not ok]
+    if failed and len(failed) == len(records):
+        raise RecordsFailed(f"all {len(records)} records failed")
+    return {"batchItemFailures": failed}
+
+
+def _parts_at_once(invocation: Invocation, records: list[dict[str, Any]]) -> int:
+    """How many chunk parts the invocation runs side by side: advanced-mode parts wait on
+    vendors, so one part's last calls, its storing and settling and the next part's start
+    overlap another part's calls (``work_parts_at_once``); basic-mode parts are CPU work, one
+    after another."""
+    for record in records:
+        try:
+            message = ChunkMessage.model_validate_json(record["body"])
+            batch = invocation.batch(message.tenant_id, message.batch_id)
+        except Exception:  # the record's own handling reports what is wrong with it
+            continue
+        if batch is not None and batch.mode is Mode.ADVANCED:
+            return min(get_ports().settings.work_parts_at_once, len(records))
+    return 1
 
 
 def handle_tick(event: CloudWatchEvent) -> dict[str, Any]:
@@ -189,7 +234,8 @@ def handle_work(event: SQSEvent) -> dict[str, Any]:
     """
     invocation = Invocation(get_ports(), _seconds_left(event.context))
     try:
-        return _partial(event, _work_records(invocation))
+        records = event.to_dict()["Records"]
+        return _partial(event, _work_records(invocation), _parts_at_once(invocation, records))
     finally:  # the parts that settled may complete their batch even when a neighbour failed
         invocation.finish()
 

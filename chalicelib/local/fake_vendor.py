@@ -33,6 +33,8 @@ class VendorStats:
     inputs: set[str] = field(default_factory=set)
     first: float | None = None
     last: float | None = None
+    # gaps of over 0.25 s between accepted calls: when (seconds after the first) and how long
+    gaps: list[tuple[float, float]] = field(default_factory=list)
 
     def to_json(self, limit: float) -> dict[str, Any]:
         """The figures the bench reports: rate used against the limit, 429s, concurrency."""
@@ -43,6 +45,8 @@ class VendorStats:
                 "throttled_share": round(self.throttled / self.calls, 4) if self.calls else 0.0,
                 "distinct_inputs": len(self.inputs), "connections": self.connections,
                 "max_in_flight": self.max_in_flight, "active_seconds": round(span, 2),
+                "idle_seconds": round(sum(length for _, length in self.gaps), 2),
+                "idle_gaps": [[round(at, 2), round(length, 2)] for at, length in self.gaps],
                 "rate_per_second": round(rate, 1), "limit_per_second": limit,
                 "used_of_limit": round(rate / limit, 3) if limit else 0.0}
 
@@ -108,6 +112,8 @@ class FakeVendor(ThreadingHTTPServer):
             stats.accepted += 1
             stats.inputs.add(email)
             stats.first = now if stats.first is None else stats.first
+            if stats.first is not None and stats.last is not None and now - stats.last > 0.25:
+                stats.gaps.append((stats.last - stats.first, now - stats.last))
             stats.last = now
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)

@@ -94,6 +94,10 @@ class LocalRuntime:
         provision(get_clients(), get_settings())
         if self._count:
             self._counter = RequestCounter().attach()
+        # Lambda imports a function's handlers in its one thread; here the pollers, the tick and
+        # the API share one process, so the handlers load before their threads start (app.py
+        # imports them on first use, and threads importing the same modules at once can deadlock).
+        importlib.import_module("chalicelib.handlers.events")
         self.mappings = mappings(retry_delay=self._retry_delay)
         for mapping in self.mappings:
             # Never more concurrent invocations than the mapping allows on AWS.

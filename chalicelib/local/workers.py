@@ -21,6 +21,7 @@ from chalicelib.local.counting import Counts, RequestCounter, merged
 from chalicelib.local.emulator import stop_child
 from chalicelib.local.eventsource import Timings, mappings, poll_until
 from chalicelib.local.logs import setup_child_logging
+from chalicelib.sources.slot_counts import SLOTS
 
 
 class WorkerProcess:
@@ -90,11 +91,12 @@ def _answer(commands: IO[str], answers: IO[str], stop: threading.Event,
         if command == "counts":
             answers.write(json.dumps(counter.snapshot() if counter else merged([])) + "\n")
         elif command == "timings":
-            answers.write(json.dumps(asdict(timings)) + "\n")
+            answers.write(json.dumps({**asdict(timings), "slots": SLOTS.to_json()}) + "\n")
         elif command == "reset":
             if counter:
                 counter.reset()
             timings.reset()
+            SLOTS.reset()
             answers.write("ok\n")
         answers.flush()
     stop.set()  # standard input closed: the parent asks this worker to stop

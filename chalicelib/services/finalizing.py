@@ -40,6 +40,7 @@ from chalicelib.services import history
 from chalicelib.services.announcing import announce, marked
 from chalicelib.services.finalize_rows import Columns, FinalRow, final_rows
 from chalicelib.services.ports import Ports
+from chalicelib.services.reprocess import message_when_done
 
 _BUFFER = 1 << 20  # bytes per results file buffer
 # The files in upload order, with their content types.
@@ -66,6 +67,8 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     now = ports.clock.now()
     final = _final_status(batch)
     message = batch.failure if final is BatchStatus.FAILED and batch.failure else batch.message
+    if final is BatchStatus.COMPLETED:
+        message = message_when_done(message)
     # A stopped batch's counters become the rows as written: those it never settled skipped.
     counters = _counters(counted) if final is not BatchStatus.COMPLETED else {}
     done = ports.batches.transition(tenant_id, batch_id, final, (batch.status,), now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -37,6 +38,9 @@ class Invocation:
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
         # batches to check for finalize, with the request whose work settled their last part
         self._settled: dict[tuple[str, str], str | None] = {}
+        # parts may run side by side (handlers/events.py): one pipeline per batch (its parts
+        # take turns at starting rows), one balance
+        self._lock = threading.RLock()
 
     def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
         """The batch as last read or written by this invocation."""
@@ -82,9 +86,10 @@ class Invocation:
     def pipeline(self, batch: Batch) -> Pipeline:
         """The batch's pipeline (built once per invocation: the waterfall keeps rate state)."""
         key = (batch.tenant_id, batch.batch_id)
-        if key not in self._pipelines:
-            self._pipelines[key] = build_pipeline(self._ports, batch, self.tenant(batch.tenant_id))
-        return self._pipelines[key]
+        with self._lock:
+            if key not in self._pipelines:
+                self._pipelines[key] = build_pipeline(self._ports, batch, self.tenant(batch.tenant_id))
+            return self._pipelines[key]
 
     def duplicate(self, batch: Batch) -> None:
         """A part was found settled already: its winner may have died before the finalize check."""
@@ -92,6 +97,10 @@ class Invocation:
 
     def settled(self, batch: Batch, settlement: Settlement) -> None:
         """A part settled: keep the spend and balance it left; check for finalize at the end."""
+        with self._lock:
+            self._settled_part(batch, settlement)
+
+    def _settled_part(self, batch: Batch, settlement: Settlement) -> None:
         tenant = self._tenants.get(batch.tenant_id)
         if tenant is not None and tenant.billing is BillingKind.PREPAID:
             self.balance_is(batch.tenant_id, tenant.balance - settlement.cost)

@@ -30,8 +30,13 @@ def auto_resume(ports: Ports, paused: list[Batch], topped_up: dict[str, Any] | N
         with correlated(tenant_id=batch.tenant_id, batch_id=batch.batch_id):
             try:
                 resume_batch(ports, batch.tenant_id, batch.batch_id, by="top_up" if topped_up else "tick")
-            except (InsufficientCredits, Conflict):
-                continue  # still short, or someone else resumed it first
+            except InsufficientCredits:
+                continue  # still short
+            except Conflict:
+                # Someone else resumed it first. A top-up says so all the same when the batch
+                # runs now: a tick running at the same moment resumed it on the top-up's credits.
+                if not (topped_up and _running(ports, batch)):
+                    continue
             logger.info("auto-resumed")
             if topped_up:
                 history.happened(ports, batch.tenant_id, batch.batch_id, history.Step.TOPPED_UP,
@@ -40,13 +45,26 @@ def auto_resume(ports: Ports, paused: list[Batch], topped_up: dict[str, Any] | N
     return resumed
 
 
+def _running(ports: Ports, batch: Batch) -> bool:
+    fresh = ports.batches.get(batch.tenant_id, batch.batch_id)
+    return fresh is not None and fresh.status in (BatchStatus.PROCESSING, BatchStatus.COMPLETED)
+
+
 def top_up_and_resume(ports: Ports, tenant_id: str, amount: int) -> tuple[int, list[str]]:
-    """Add credits, then resume the tenant's batches that were waiting for them."""
+    """Add credits, then resume the tenant's batches that were waiting for them (those waiting
+    before the top-up, which a tick may resume meanwhile, and those that paused since)."""
     at = ports.clock.now()
+    before = _waiting_for_credits(ports, tenant_id)
     balance = top_up(ports, tenant_id, amount)
     rearm_credits_low(ports, get_tenant(ports, tenant_id), balance)  # the next fall is news again
+    known = {batch.batch_id for batch in before}
+    since = [batch for batch in _waiting_for_credits(ports, tenant_id) if batch.batch_id not in known]
+    return balance, auto_resume(ports, before + since, {"at": at, "amount": amount, "balance": balance})
+
+
+def _waiting_for_credits(ports: Ports, tenant_id: str) -> list[Batch]:
     waiting, _ = ports.batches.page(tenant_id, 100, None, (BatchStatus.PAUSED_INSUFFICIENT_CREDITS,))
-    return balance, auto_resume(ports, waiting, {"at": at, "amount": amount, "balance": balance})
+    return waiting
 
 
 def _measure(ports: Ports, open_batches: list[Batch]) -> None:

@@ -3,6 +3,7 @@ all of them; or (``incomplete_only``) the rows of a paused batch that have not s
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from chalicelib.domain.errors import Conflict, InvalidRequest
@@ -20,6 +21,17 @@ from chalicelib.services.batches import get_batch, resume_batch
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.ports import Ports
 from chalicelib.services.settled import latest_rows
+
+# The batch's message while a reprocess runs, and once its batch completed again.
+_REPROCESSING = "Reprocessing {count} rows."
+_DONE = "Reprocessed {count} rows."
+_UNDER_WAY = re.compile(r"Reprocessing (\d+) rows\.")
+
+
+def message_when_done(message: str | None) -> str | None:
+    """A completed batch's message: a reprocess's says it was done, no longer that it is under way."""
+    under_way = _UNDER_WAY.fullmatch(message or "")
+    return _DONE.format(count=under_way.group(1)) if under_way else message
 
 
 def targets(failed_only: bool, refresh: bool) -> set[RowStatus]:
@@ -70,7 +82,7 @@ def reprocess_batch(ports: Ports, tenant_id: str, batch_id: str, failed_only: bo
     now = ports.clock.now()
     # refresh: vendor answers kept until now are not reused (answers this reprocess gets are).
     reopened = ports.batches.reopen(tenant_id, batch_id, dict(statuses), dict(found), staged,
-                                    now, f"Reprocessing {count} rows.", int(ports.clock.epoch()),
+                                    now, _REPROCESSING.format(count=count), int(ports.clock.epoch()),
                                     lookups=dict(lookups), refresh_after=now if refresh else None)
     if reopened is None:
         raise Conflict("The batch changed while reprocessing; read its status and retry.")

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.models import BillingKind
+from chalicelib.services import lifecycle
 from chalicelib.services.lifecycle import tick, top_up_and_resume
 from chalicelib.services.sources import configure
-from chalicelib.services.tenants import create_tenant, top_up
+from chalicelib.services.tenants import create_tenant, get_tenant, top_up
 from chalicelib.sources.spec import TenantConfig
 from tests.api_client import Http, Reply
-from tests.conftest import Aws
+from tests.conftest import ADMIN_KEY, Aws
 
 
 def _records(n: int) -> list[dict[str, str]]:
@@ -81,6 +82,43 @@ def test_a_top_up_resumes_a_batch_paused_for_credits_by_itself(aws: Aws, http: H
     assert resumed == [batch_id] and balance == 500
     assert http.status(tenant.api_key, batch_id)["status"] == "completed"
     assert aws.balance(tenant.tenant_id) == 430
+
+
+@pytest.mark.parametrize("when", ["after the balance changed", "before the top-up's own resume"])
+def test_a_top_up_says_it_resumed_a_batch_even_when_a_tick_resumed_it_at_the_same_moment(
+    aws: Aws, http: Http, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    tenant = aws.tenant(30)
+    batch_id = http.send("POST", "/v1/batches", tenant.api_key,
+                     {"records": _records(100)}).body["batch_id"]
+    aws.drain()
+    assert http.status(tenant.api_key, batch_id)["status"] == "paused_insufficient_credits"
+    swept: list[dict[str, Any]] = []
+
+    def racing(real: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            answer = real(*args, **kwargs)
+            if not swept:
+                swept.append({})
+                swept[0] = tick(aws.ports)  # the scheduled tick, at this very moment
+            return answer
+        return run
+
+    if when == "after the balance changed":
+        monkeypatch.setattr(lifecycle, "top_up", racing(top_up))
+    else:
+        monkeypatch.setattr(lifecycle, "get_tenant", racing(get_tenant))
+
+    answer = http.send("POST", f"/v1/admin/tenants/{tenant.tenant_id}/credits", ADMIN_KEY,
+                       {"amount": 500})
+    aws.drain()
+
+    assert swept and swept[0]["resumed"] == [batch_id]  # the tick did resume it
+    assert answer.status == 200 and answer.body["resumed_batches"] == [batch_id]
+    assert http.status(tenant.api_key, batch_id)["status"] == "completed"
+    steps = http.send("GET", f"/v1/batches/{batch_id}/timeline", tenant.api_key).body["steps"]
+    assert [s["step"] for s in steps].count("resumed") == 1  # resumed once, by one of them
+    assert [s["step"] for s in steps].count("topped_up") == 1
 
 
 def test_the_tick_resumes_what_a_top_up_made_possible_unless_the_batch_opted_out(

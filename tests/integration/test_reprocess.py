@@ -46,6 +46,10 @@ def test_reprocess_after_failures_charges_only_the_newly_matched_rows(
     assert sum(r["enrich_status"] == "failed" for r in rows) == 0
     preview = http.send("GET", f"/v1/batches/{batch_id}/preview", tenant.api_key).body
     assert preview["found"]["emails"] == 200  # found counters not counted twice
+    # the status tells what was done, not what was about to be
+    status = http.send("GET", f"/v1/batches/{batch_id}", tenant.api_key).body
+    assert status["status"] == "completed"
+    assert status["message"] == f"Reprocessed {len(down)} rows."
 
 
 def test_refresh_charges_the_matched_rows_again_and_plain_reprocess_never_does(

@@ -122,3 +122,31 @@ def test_a_caller_that_woke_long_after_its_slot_takes_a_new_one_instead_of_burst
     assert clock.time() - 1000.0 == pytest.approx(0.4)
     assert store.tat["t#people"] == pytest.approx(1001.0)  # the rest of its lease served, no new one
     assert sent_at(limit, clock, 3) == pytest.approx([0.4, 0.5, 0.6])  # 0.2 was skipped, unused
+
+
+class SlowStore(InMemoryRateLimits):
+    """A store whose every take costs its caller a round trip (DynamoDB's, or a loaded emulator's)."""
+
+    def __init__(self, clock: Clock, round_trip: float) -> None:
+        super().__init__()
+        self._clock = clock
+        self._round_trip = round_trip
+
+    def take(self, key: str, count: int, interval: float, now: float) -> float:
+        self._clock.sleep(self._round_trip)
+        return super().take(key, count, interval, now)
+
+
+def test_the_next_lease_is_taken_ahead_so_no_caller_waits_for_the_store_round_trip() -> None:
+    clock = Clock()
+    store = SlowStore(clock, 0.15)
+    limit = SharedRateLimit(store, "t#people", 10, 1.0, clock.time, clock.sleep)
+
+    times = sent_at(limit, clock, 20)
+
+    # The first call waits for the first lease (and its first slot, 0.0, has gone by); every
+    # later lease is taken while the one before still has slots, so calls go on exactly on
+    # schedule (taken only once the last one ran out, the 11th and 21st calls would each wait
+    # for the store: 1.05, 2.05).
+    assert times == pytest.approx([0.15] + [round(0.1 * n, 6) for n in range(2, 21)])
+    assert store.takes == 3

@@ -16,6 +16,7 @@ from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.enrich.name import NameEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
 from chalicelib.domain.enrich.place import PlaceEnricher
+from chalicelib.domain.enrich.start_order import StartOrder, Turn
 from chalicelib.domain.enrich.waterfall import Preparing, PricedSource, run_waterfall
 from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
@@ -38,6 +39,7 @@ class Pipeline:
         self._row_seconds = row_seconds  # a row's waterfall deadline, across all its sources
         # Rows whose waterfalls run at once: enough to keep the widest source's calls in flight.
         self._width = max((step.max_in_flight for step in self._waterfall), default=1)
+        self._order = StartOrder()
 
     def with_waterfall(self, steps: Sequence[PricedSource], price: int,
                        row_seconds: float | None = None) -> Pipeline:
@@ -58,20 +60,33 @@ class Pipeline:
     def enrich_until(self, rows: Sequence[ChunkRow], fields: dict[str, int],
                      stop: Callable[[], bool] | None) -> list[RowResult]:
         """Enrich rows as ``enrich_rows`` does, starting their waterfalls in row order until
-        ``stop`` says no more may start; the enriched rows: a prefix of ``rows``, each finished."""
+        ``stop`` says no more may start; the enriched rows: a prefix of ``rows``, each finished.
+
+        Calls enriching rows side by side (chunk parts of one invocation) start their waterfalls
+        in turn (``StartOrder``): they share this pipeline's sources and their limits.
+        """
         started = [self._built_ins(row, fields) for row in rows]
         waiting = [(n, one) for n, one in enumerate(started) if one[2] is not None]
         for step in self._waterfall:
             if waiting and isinstance(step.source, Preparing):
                 step.source.prepare([record for _, (_, _, record) in waiting if record is not None])
-        taken = self._run_waterfalls([one for _, one in waiting], stop)
+        turn = self._order.queue() if waiting and self._waterfall else None
+        try:
+            if turn is not None:
+                turn.wait()
+            taken = self._run_waterfalls([one for _, one in waiting], stop, turn)
+        finally:
+            if turn is not None:
+                turn.done()
         cut = waiting[taken][0] if taken < len(waiting) else len(rows)
         return [result if row.skip else _settle_status(result, errors)
                 for row, (result, errors, _) in zip(rows[:cut], started[:cut], strict=True)]
 
-    def _run_waterfalls(self, waiting: list[_Started], stop: Callable[[], bool] | None) -> int:
+    def _run_waterfalls(self, waiting: list[_Started], stop: Callable[[], bool] | None,
+                        turn: Turn | None) -> int:
         """Run the waterfalls, up to the pipeline's width at once, each row started only after
-        the one before it; how many started (``stop`` asked before each start)."""
+        the one before it; how many started (``stop`` asked before each start; ``turn`` told
+        once no more will)."""
         lock = threading.Lock()
         taken = 0
 
@@ -79,6 +94,8 @@ class Pipeline:
             nonlocal taken
             with lock:
                 if taken == len(waiting) or (stop is not None and stop()):
+                    if turn is not None:
+                        turn.done()
                     return None
                 taken += 1
                 return waiting[taken - 1]
