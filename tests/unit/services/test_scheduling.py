@@ -10,12 +10,10 @@ import pytest
 
 from chalicelib.domain.schedules import Schedule, next_due
 from chalicelib.keys import source_key
-from chalicelib.services.ports import Clock, Ports
+from chalicelib.services.ports import Ports
 from chalicelib.services.scheduling import start_due_schedules
 from chalicelib.services.tenants import create_tenant
-from chalicelib.settings import get_settings
 from tests.csvs import leads
-from tests.fakes import fake_ports
 from tests.helpers import Ticking, deliver
 
 START = datetime(2026, 3, 28, 23, 0, tzinfo=UTC).timestamp()
@@ -23,12 +21,9 @@ START = datetime(2026, 3, 28, 23, 0, tzinfo=UTC).timestamp()
 
 @pytest.fixture
 def ticking() -> Ticking:
+    """The clock of tests/unit/services/conftest.py's ports, started before a DST change."""
     return Ticking(START)
 
-
-@pytest.fixture
-def ports(ticking: Ticking) -> Ports:
-    return fake_ports(get_settings(), Clock(epoch=ticking, sleep=lambda _: None))
 
 
 def _schedule(ports: Ports, tenant_id: str, cron: str = "0 * * * *",
