@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any
 
 from chalice.app import Chalice
@@ -42,8 +43,48 @@ class LoggedHTTPServer(ThreadedHTTPServer):
             local_logger.exception("http request failed in the local server")
 
 
+class RequestPerThread:
+    """The request (and Lambda context) a Chalice app is answering, kept per thread.
+
+    Chalice keeps ``current_request`` on the app: right on Lambda (one request per process at a
+    time), wrong under the threaded local server, where a request served meanwhile replaced it and
+    a view read another request's query string and key (the console's filtered list answered
+    unfiltered, its ``/v1/credits`` a 422 for the list's ``limit``). ``chalice local`` swaps in a
+    thread-local attribute too; a thread that served no request reads None.
+    """
+
+    _served = threading.local()
+
+    @property
+    def current_request(self) -> Any:
+        """The request this thread is answering."""
+        return getattr(self._served, "request", None)
+
+    @current_request.setter
+    def current_request(self, request: Any) -> None:
+        self._served.request = request
+
+    @property
+    def lambda_context(self) -> Any:
+        """The Lambda context of the request this thread is answering."""
+        return getattr(self._served, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, context: Any) -> None:
+        self._served.context = context
+
+
+def served_per_thread(app: Chalice) -> Chalice:
+    """The app, its current request kept per thread (idempotent)."""
+    if not isinstance(app, RequestPerThread):
+        app.__class__ = type(f"Threaded{type(app).__name__}", (RequestPerThread, type(app)), {})
+    return app
+
+
 def dev_server(app: Chalice, host: str, port: int) -> LocalDevServer:
-    """The app served on host:port as ``chalice local`` serves it, without plain-text lines."""
+    """The app served on host:port as ``chalice local`` serves it (each thread its own request),
+    without plain-text lines."""
+    app = served_per_thread(app)
     config = Config.create(chalice_app=app, app_name="batch-enrich", chalice_stage="dev")
     return LocalDevServer(app, config, host, port, handler_cls=QuietRequestHandler,
                           server_cls=LoggedHTTPServer)

@@ -42,6 +42,9 @@ class Console:
         self.downloads = downloads
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.answers: list[tuple[str, str, int]] = []  # every API call the page made: method, URL, status
+        self.page.on("response", lambda answer: "/v1/" in answer.url and self.answers.append(
+            (answer.request.method, answer.url.removeprefix(base), answer.status)))
 
     def open(self, key: str) -> None:
         """Load the console and paste the key, as the key page asks."""
@@ -118,6 +121,10 @@ class Console:
         path = self.downloads / started.value.suggested_filename
         started.value.save_as(path)
         return path.read_bytes()
+
+    def refused_reads(self) -> list[tuple[str, str, int]]:
+        """The page's GETs of the API that were not answered 2xx/3xx (a request built wrong)."""
+        return [answer for answer in self.answers if answer[0] == "GET" and answer[2] >= 400]
 
     def close(self) -> Any:
         """Close the tab; the page must not have thrown."""

@@ -73,6 +73,7 @@ def test_upload_change_a_mapping_start_watch_it_complete_and_download(
     page.get_by_label("Status").select_option("completed")
     page.wait_for_selector(f"[data-batch='{body['batch_id']}'] [data-status='completed']")
     console.shoot("batches-list")
+    assert console.refused_reads() == []  # e.g. GET /v1/credits answered 422 for the list's `limit`
 
 
 @pytest.mark.credits(5)
