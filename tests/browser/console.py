@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, Page, Response, ViewportSize
 
 from tests.served import ROOT
 
@@ -43,8 +43,7 @@ class Console:
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.answers: list[tuple[str, str, int]] = []  # every API call the page made: method, URL, status
-        self.page.on("response", lambda answer: "/v1/" in answer.url and self.answers.append(
-            (answer.request.method, answer.url.removeprefix(base), answer.status)))
+        self.page.on("response", self._answered)
 
     def open(self, key: str) -> None:
         """Load the console and paste the key, as the key page asks."""
@@ -121,6 +120,10 @@ class Console:
         path = self.downloads / started.value.suggested_filename
         started.value.save_as(path)
         return path.read_bytes()
+
+    def _answered(self, answer: Response) -> None:
+        if "/v1/" in answer.url:
+            self.answers.append((answer.request.method, answer.url.removeprefix(self.base), answer.status))
 
     def refused_reads(self) -> list[tuple[str, str, int]]:
         """The page's GETs of the API that were not answered 2xx/3xx (a request built wrong)."""
