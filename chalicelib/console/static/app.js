@@ -2,10 +2,13 @@
 import { apiKey, forgetKey } from "./api.js";
 import { batchPage } from "./batch.js";
 import { batchesPage } from "./batches.js";
+import { dropFolderPage } from "./dropfolder.js";
 import { clearError } from "./dom.js";
 import { keyPage } from "./key.js";
+import { schedulesPage } from "./schedules.js";
 import { go, refreshBalance } from "./shell.js";
 import { uploadPage } from "./upload.js";
+import { webhooksPage } from "./webhooks.js";
 
 // Each view gets a signal that tells it when the user has left (to stop its polling).
 let leaving = new AbortController();
@@ -35,6 +38,9 @@ function route() {
   refreshBalance();
   const context = { signal: leaving.signal, params };
   if (parts[0] === "new") uploadPage(context);
+  else if (parts[0] === "webhooks") webhooksPage(context);
+  else if (parts[0] === "schedules") schedulesPage(context);
+  else if (parts[0] === "drop-folder") dropFolderPage(context);
   else if (parts[0] === "batches" && parts[1]) batchPage(decodeURIComponent(parts[1]), context);
   else batchesPage(context);
 }

@@ -4,6 +4,7 @@ import { call, download, get, post } from "./api.js";
 import { clearError, count, h, page, percent, progressBar, showError, statusBadge, when } from "./dom.js";
 import { FILES, countCards, creditCards, foundList } from "./batchviews.js";
 import { refreshBalance } from "./shell.js";
+import { deliveriesSection } from "./deliveries.js";
 import { timelineSection } from "./timeline.js";
 
 const ACTIVE_MS = 1000; // while rows move
@@ -39,6 +40,7 @@ export function batchPage(batchId, { signal }) {
     h("h2", { id: "files-title" }, "Results files"), files);
   const times = h("dl", { class: "facts", id: "times" });
   const timeline = timelineSection();
+  const deliveries = deliveriesSection();
   let timer = null;
   let previewed = "";
   let previewedAt = 0;
@@ -56,8 +58,9 @@ export function batchPage(batchId, { signal }) {
     bar.set(batch.progress);
     const c = batch.counts;
     const settled = c.completed + c.not_found + c.failed + c.skipped;
-    setText(progressLine, c.total === null
-      ? "Splitting the file into chunks…"
+    setText(progressLine, batch.status === "awaiting_upload"
+      ? "Waiting for the file: the batch starts when it arrives through its upload form."
+      : c.total === null ? "Splitting the file into chunks…"
       : `${count(settled)} of ${count(c.total)} rows settled (${percent(batch.progress)})`
         + (c.parked ? `, ${count(c.parked)} parked until the batch resumes` : ""));
     const paused = batch.status.startsWith("paused");
@@ -125,6 +128,7 @@ export function batchPage(batchId, { signal }) {
         previewedAt = Date.now();
         preview();
         timeline.show(path, batch);
+        deliveries.show(path, batch);
       }
       next(batch);
     } catch (error) {
@@ -166,6 +170,7 @@ export function batchPage(batchId, { signal }) {
   signal.addEventListener("abort", () => {
     clearTimeout(timer);
     timeline.stop();
+    deliveries.stop();
   });
 
   page(batchId, subtitle,
@@ -176,6 +181,7 @@ export function batchPage(batchId, { signal }) {
     filesSection,
     h("div", { class: "actions" }, reprocess, cancel),
     times,
-    timeline.section);
+    timeline.section,
+    deliveries.section);
   poll();
 }

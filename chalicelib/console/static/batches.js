@@ -6,6 +6,7 @@ import { go } from "./shell.js";
 // The filter's choices and the statuses each asks the API for.
 const FILTERS = {
   "": ["All batches", ""],
+  awaiting_upload: ["Awaiting upload", "awaiting_upload"],
   running: ["Running", "validating,queued,processing"],
   paused: ["Paused", "paused_insufficient_credits,paused_credit_cap"],
   completed: ["Completed", "completed"],

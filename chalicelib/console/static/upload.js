@@ -1,5 +1,5 @@
 // The upload page: a file (dropped or picked) and options -> preflight (nothing stored) -> start.
-import { idempotencyKey, post } from "./api.js";
+import { get, idempotencyKey, post } from "./api.js";
 import { clearError, count, h, page, showError } from "./dom.js";
 import { details, mappingTable, summary } from "./preflight.js";
 import { go, refreshBalance } from "./shell.js";
@@ -26,6 +26,7 @@ function optionsForm() {
     max_failed_percent: input("max_failed_percent", { type: "number", min: "0", max: "100", step: "any",
                                                       inputmode: "decimal" }),
     default_country: input("default_country", { type: "text", maxlength: "2", autocomplete: "off" }),
+    webhook_id: select("webhook_id", [["", "None"]]),
     dedupe: input("dedupe", { type: "checkbox" }),
     auto_resume: input("auto_resume", { type: "checkbox", checked: true }),
     escape_formulas: input("escape_formulas", { type: "checkbox", checked: true }),
@@ -44,9 +45,22 @@ function formData(state, options) {
   if (options.max_credits.value) form.append("max_credits", options.max_credits.value);
   if (options.max_failed_percent.value) form.append("max_failed_percent", options.max_failed_percent.value);
   if (options.default_country.value.trim()) form.append("default_country", options.default_country.value.trim());
+  if (options.webhook_id.value) form.append("webhook_id", options.webhook_id.value);
   for (const flag of ["dedupe", "auto_resume", "escape_formulas"]) form.append(flag, String(options[flag].checked));
   if (Object.keys(state.overrides).length) form.append("column_map", JSON.stringify(state.overrides));
   return form;
+}
+
+// The tenant's endpoints that hear batch events, as choices (none: the chooser offers "None").
+async function endpointChoices(chooser, signal) {
+  try {
+    const found = await get("/v1/webhooks");
+    if (signal.aborted) return;
+    const heard = found.webhooks.filter((e) => e.events.some((event) => event.startsWith("batch.")));
+    chooser.append(...heard.map((e) => h("option", { value: e.webhook_id }, e.description || e.url)));
+  } catch {
+    // the chooser keeps "None"; the create would say what is wrong
+  }
 }
 
 export function uploadPage({ signal }) {
@@ -162,6 +176,8 @@ export function uploadPage({ signal }) {
       field("max_failed_percent", "Most failed rows (%)", options.max_failed_percent,
         "0 to 100. Once more of the rows failed, the batch stops as failed: rows not processed by then "
         + "cost nothing, and you can enrich the failed rows again. Empty: it never stops for failures."),
+      field("webhook_id", "Webhook endpoint", options.webhook_id,
+        "Hears this batch's events (completed, failed, paused, cancelled) it subscribed to."),
       field("default_country", "Phone region", options.default_country,
         "Two letters (US, GB, DE…) for numbers written without a country code."),
       h("div", { class: "field check" }, options.dedupe, h("label", { for: "dedupe" }, "Skip duplicate rows")),
@@ -169,6 +185,7 @@ export function uploadPage({ signal }) {
         h("label", { for: "auto_resume" }, "Resume by itself after a top-up")),
       h("div", { class: "field check" }, options.escape_formulas,
         h("label", { for: "escape_formulas" }, "Neutralize cells a spreadsheet would run as formulas"))));
+  endpointChoices(options.webhook_id, signal);
   page("New batch", h("div", { class: "panel" }, drop,
     field("name", "Batch name", options.name, "Defaults to the file's name.")), settings, check);
 }
