@@ -44,9 +44,10 @@ register_fallbacks(app)  # last: 404 for unknown paths, 405 for methods a path d
 # local runtime bind the same queues from the topology).
 _names = Settings()
 
-# Each event function imports its handlers on its first invocation, not here: every function
-# (the API's too) imports this module, and the work path alone loads the enrichers' data
-# (phonenumbers' geocoder, ~0.3 s). ``batch-enrich bench --cold-start`` measures each.
+# Each event function imports its own handler module on its first invocation, not here: every
+# function (the API's too) imports this module, and each loads only its step's code (the work
+# path alone loads the enrichers' data: phonenumbers' geocoder, ~0.3 s).
+# ``batch-enrich bench --cold-start`` measures each.
 
 
 def _consumes(spec: topology.QueueSpec) -> Callable[[Callable[[SQSEvent], dict[str, Any]]], Any]:
@@ -57,38 +58,38 @@ def _consumes(spec: topology.QueueSpec) -> Callable[[Callable[[SQSEvent], dict[s
 @_consumes(topology.INGEST)
 def split(event: SQSEvent) -> dict[str, Any]:
     """S3 object-created events (through the ingest queue) -> chunks on the work queue."""
-    from chalicelib.handlers import events
+    from chalicelib.handlers.split_events import handle_split
 
-    return events.handle_split(event)
+    return handle_split(event)
 
 
 @_consumes(topology.WORK)
 def work(event: SQSEvent) -> dict[str, Any]:
     """Chunks -> enriched, stored, settled; answers a partial batch response."""
-    from chalicelib.handlers import events
+    from chalicelib.handlers.work_events import handle_work
 
-    return events.handle_work(event)
+    return handle_work(event)
 
 
 @_consumes(topology.FINALIZE)
 def finalize(event: SQSEvent) -> dict[str, Any]:
     """Settled batches -> results files, status completed."""
-    from chalicelib.handlers import events
+    from chalicelib.handlers.finalize_events import handle_finalize
 
-    return events.handle_finalize(event)
+    return handle_finalize(event)
 
 
 @_consumes(topology.DELIVER)
 def deliver(event: SQSEvent) -> dict[str, Any]:
     """Webhook events -> one delivery per target; due attempts -> signed POSTs, retried with backoff."""
-    from chalicelib.handlers import events
+    from chalicelib.handlers.deliver_events import handle_deliver
 
-    return events.handle_deliver(event)
+    return handle_deliver(event)
 
 
 @app.schedule(Rate(topology.TICK.rate_minutes, unit=Rate.MINUTES), name=topology.TICK.name)
 def tick(event: CloudWatchEvent) -> dict[str, Any]:
     """Every minute: auto-resume paused batches that can go on, finalize missed batches."""
-    from chalicelib.handlers import events
+    from chalicelib.handlers.tick_events import handle_tick
 
-    return events.handle_tick(event)
+    return handle_tick(event)

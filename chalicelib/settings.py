@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.netguard import Policy
 
+ENV_PREFIX = "BATCH_ENRICH_"
 
-class Settings(BaseSettings):
-    """Service settings, read once from ``BATCH_ENRICH_*`` variables (stage values sit in .chalice)."""
 
-    model_config = SettingsConfigDict(env_prefix="BATCH_ENRICH_", frozen=True)
+class Settings(BaseModel):
+    """Service settings, read once from ``BATCH_ENRICH_*`` variables (stage values sit in .chalice).
+
+    A plain pydantic model that reads its own variables (``environment_values``): pydantic-settings
+    did the same through sources this service never uses (dotenv, CLI, cloud vaults), and
+    importing them cost every function's cold start ~40-160 ms (docs/performance.md).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def environment_values(cls, given: Any) -> Any:
+        """Fill each field not given from its variable (``BATCH_ENRICH_<FIELD>`` or its alias,
+        in any case); what is given wins, and pydantic parses the strings (``"true"``, ``"20"``)."""
+        if not isinstance(given, dict):
+            return given
+        environ = {key.upper(): value for key, value in os.environ.items()}
+        values = dict(given)
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias if isinstance(field.validation_alias, str) else None
+            variable = alias or ENV_PREFIX + name.upper()
+            if name in values or (alias and alias in values) or variable.upper() not in environ:
+                continue
+            values[alias or name] = environ[variable.upper()]
+        return values
 
     # Physical names of the resources are ``{prefix}-{logical name}`` (see chalicelib.topology).
     resource_prefix: str = "batch-enrich"

@@ -15,7 +15,9 @@ from chalicelib.domain.enrich.base import CanonicalRecord
 from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.models import Batch, ChunkMessage, FinalizeMessage
 from chalicelib.domain.options import BatchOptions
-from chalicelib.handlers.events import deliver_message, message_ids, uploaded_objects
+from chalicelib.handlers.deliver_events import deliver_message
+from chalicelib.handlers.split_events import uploaded_objects
+from chalicelib.handlers.sqs_batches import message_ids
 from chalicelib.keys import results_key
 from chalicelib.observability import correlated
 from chalicelib.services.batches import submit

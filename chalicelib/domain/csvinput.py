@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import charset_normalizer
-
 from chalicelib.domain.errors import BadInput
 
 SAMPLE_BYTES = 64 * 1024
@@ -94,6 +92,8 @@ def _guess_single_byte(sample: bytes) -> str:
     not UTF-8 is cp1252 far more often than anything else; Cyrillic, Greek, CJK and the like
     are told apart by the detector.
     """
+    import charset_normalizer  # on first use: the API's cold start does not need it
+
     matches = charset_normalizer.from_bytes(sample, cp_isolation=list(_EXPORT_ENCODINGS))
     best = matches.best()
     if best is None:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.domain.lazy_model import LazyModel
 
 
 class BatchStatus(StrEnum):
@@ -171,7 +173,7 @@ class Batch:
         return self.chunks_total is not None and self.chunks_done >= self.chunks_total
 
 
-class ChunkRow(BaseModel):
+class ChunkRow(LazyModel):
     """One input row as it travels: its index in the file and its raw values."""
 
     i: int
@@ -179,7 +181,7 @@ class ChunkRow(BaseModel):
     skip: str | None = None  # reason code when the row is skipped without enrichment
 
 
-class ChunkMessage(BaseModel):
+class ChunkMessage(LazyModel):
     """The body of one work-queue message: one part of one chunk.
 
     Part 0 carries its rows inline. A later part (after a pause) points at the stored object of
@@ -206,7 +208,7 @@ class ChunkMessage(BaseModel):
     request_id: str | None = None
 
 
-class SplitCheckpoint(BaseModel):
+class SplitCheckpoint(LazyModel):
     """Where a split stopped, so the next invocation goes on from there.
 
     The reader's state (the byte ``offset`` of the next row's record, its ``line`` number, the
@@ -227,7 +229,7 @@ class SplitCheckpoint(BaseModel):
     seconds: float = Field(default=0.0, ge=0)
 
 
-class SplitRequest(BaseModel):
+class SplitRequest(LazyModel):
     """What an ingest-queue message asks beyond its S3 records (a message the tick sent)."""
 
     # send only these chunks again: their part-0 messages were lost (services/healing.py)
@@ -242,7 +244,7 @@ class SplitRequest(BaseModel):
         return cls.model_validate_json(body)
 
 
-class FinalizeMessage(BaseModel):
+class FinalizeMessage(LazyModel):
     """The body of one finalize-queue message."""
 
     tenant_id: str
@@ -251,7 +253,7 @@ class FinalizeMessage(BaseModel):
     request_id: str | None = None  # as ChunkMessage's
 
 
-class RowResult(BaseModel):
+class RowResult(LazyModel):
     """One row after enrichment (before or after settlement)."""
 
     i: int

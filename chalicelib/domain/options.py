@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.columns import CANONICAL_FIELDS
 from chalicelib.domain.enrich.creator import PLATFORM_ALIASES, platform_name
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import (
     MAX_COLUMN_MAP_ENTRIES,
     MAX_COLUMN_NAME_CHARS,
@@ -55,7 +56,7 @@ Credits = Annotated[int, Field(ge=1, le=MAX_CREDITS)]
 ColumnName = Annotated[str, Field(min_length=1, max_length=MAX_COLUMN_NAME_CHARS)]
 
 
-class BatchOptions(BaseModel):
+class BatchOptions(LazyModel):
     """Create options (multipart form fields or JSON body keys)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -103,7 +104,7 @@ class BatchOptions(BaseModel):
         return value
 
 
-class BatchPatch(BaseModel):
+class BatchPatch(LazyModel):
     """``PATCH /v1/batches/{id}``: what may change on a batch after it was created."""
 
     model_config = ConfigDict(extra="forbid")
@@ -113,7 +114,7 @@ class BatchPatch(BaseModel):
     max_credits: Credits | None = None
 
 
-class ReprocessRequest(BaseModel):
+class ReprocessRequest(LazyModel):
     """``POST /v1/batches/{id}/reprocess``: which rows to enrich again."""
 
     model_config = ConfigDict(extra="forbid")
@@ -130,7 +131,7 @@ class ReprocessRequest(BaseModel):
         return self
 
 
-class LinkRequest(BaseModel):
+class LinkRequest(LazyModel):
     """``POST /v1/batches/{id}/link``: the token an anonymous upload answered."""
 
     model_config = ConfigDict(extra="forbid")

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadCronError, CroniterBadDateError, croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.options import BatchOptions
 
 MAX_RUNS_KEPT = 10  # the last runs a schedule shows
@@ -27,6 +27,8 @@ def next_due(cron: str | None, timezone: str, rate_minutes: int | None, after: f
     if rate_minutes is not None:
         return int(after // 60 * 60) + rate_minutes * 60
     assert cron is not None
+    from croniter import croniter  # on first use: every function's cold start imports this module
+
     start = datetime.fromtimestamp(after, ZoneInfo(timezone))
     return int(croniter(cron, start).get_next(datetime).timestamp())
 
@@ -52,6 +54,8 @@ def _check_path(path: str | None) -> str | None:
 def _check_cron(expression: str | None) -> str | None:
     if expression is None:
         return None
+    from croniter import CroniterBadCronError, CroniterBadDateError, croniter  # on first use
+
     fields = expression.split()
     if not (len(fields) == 5 or (len(fields) == 1 and fields[0] in _ALIASES)) or \
             not croniter.is_valid(expression):
@@ -63,7 +67,7 @@ def _check_cron(expression: str | None) -> str | None:
     return expression
 
 
-class ScheduleCreate(BaseModel):
+class ScheduleCreate(LazyModel):
     """``POST /v1/schedules``: a cron (in a time zone) or a rate, a source file, batch options."""
 
     model_config = ConfigDict(extra="forbid")
@@ -87,7 +91,7 @@ class ScheduleCreate(BaseModel):
         return self
 
 
-class SchedulePatch(BaseModel):
+class SchedulePatch(LazyModel):
     """``PATCH /v1/schedules/{id}``: any create field; a ``cron`` replaces a rate and the other
     way round. The whole schedule is checked again once the change is applied."""
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.domain.lazy_model import LazyModel
 
 
-class FanOutMessage(BaseModel):
+class FanOutMessage(LazyModel):
     """Fan out the event marked on a batch (or, without ``batch_id``, on the tenant)."""
 
     kind: Literal["fan_out"] = "fan_out"
@@ -20,7 +22,7 @@ class FanOutMessage(BaseModel):
     request_id: str | None = None  # the step whose status write made the event
 
 
-class AttemptMessage(BaseModel):
+class AttemptMessage(LazyModel):
     """Make attempt ``attempt`` (1, 2, …) of a delivery, once it is due."""
 
     kind: Literal["attempt"] = "attempt"
@@ -32,7 +34,7 @@ class AttemptMessage(BaseModel):
     request_id: str | None = None  # the step that made the event (a re-send: its API request)
 
 
-class DeliverMessage(BaseModel):
+class DeliverMessage(LazyModel):
     """Any deliver-queue message."""
 
     message: FanOutMessage | AttemptMessage = Field(discriminator="kind")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.webhooks import WebhookEvent
 
 MAX_URL_CHARS = 2048
@@ -16,7 +17,7 @@ def _distinct(events: list[WebhookEvent] | None) -> list[WebhookEvent] | None:
     return events
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(LazyModel):
     """``POST /v1/webhooks``: where to send which events."""
 
     model_config = ConfigDict(extra="forbid")
@@ -28,7 +29,7 @@ class WebhookCreate(BaseModel):
     _events = field_validator("events")(_distinct)
 
 
-class WebhookPatch(BaseModel):
+class WebhookPatch(LazyModel):
     """``PATCH /v1/webhooks/{id}``: what may change on an endpoint (its secret rotates apart)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import MAX_CREDITS, MAX_NAME_CHARS
 from chalicelib.domain.models import BillingKind
 from chalicelib.handlers.declare import Answer
@@ -27,7 +28,7 @@ from chalicelib.sources.spec import TenantConfig
 admin = ApiRoutes(__name__)
 
 
-class NewTenantRequest(BaseModel):
+class NewTenantRequest(LazyModel):
     """Body of ``POST /v1/admin/tenants``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +37,7 @@ class NewTenantRequest(BaseModel):
     billing: BillingKind = BillingKind.PREPAID
 
 
-class TopUpRequest(BaseModel):
+class TopUpRequest(LazyModel):
     """Body of ``POST /v1/admin/tenants/{tenant_id}/credits``."""
 
     model_config = ConfigDict(extra="forbid")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.domain.errors import PayloadTooLarge, UnsupportedMediaType
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import MAX_NAME_CHARS, MAX_OPTIONS_BYTES
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery, content_type, form_with_file, parse_model
@@ -25,7 +26,7 @@ def _tenant() -> str:
     return tenant_id
 
 
-class DatasetFields(BaseModel):
+class DatasetFields(LazyModel):
     """The text fields of ``POST /v1/datasets`` beside its ``file``."""
 
     model_config = ConfigDict(extra="forbid")

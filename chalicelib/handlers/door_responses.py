@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.domain.webhooks import DeliveryStatus, WebhookEvent
-from chalicelib.handlers.responses import BatchBody
+from chalicelib.handlers.responses import BatchBody, Documented
 
 
-class _Secret(BaseModel):
+class _Secret(Documented):
     """How a signing secret shows: itself once (create, rotate), a hint afterwards."""
 
     secret: str | None = Field(default=None, description="The whsec_ secret: in this answer only.")
@@ -31,7 +31,7 @@ class WebhookEndpointBody(_Secret):
     updated_at: str
 
 
-class WebhookList(BaseModel):
+class WebhookList(Documented):
     """The tenant's endpoints (secrets as hints)."""
 
     webhooks: list[WebhookEndpointBody]
@@ -43,13 +43,13 @@ class DefaultSecretBody(_Secret):
     created_at: str
 
 
-class DefaultSecretState(BaseModel):
+class DefaultSecretState(Documented):
     """Whether the default secret exists (never the secret itself)."""
 
     default_secret: DefaultSecretBody | None
 
 
-class AttemptBody(BaseModel):
+class AttemptBody(Documented):
     """One try at a delivery."""
 
     attempt: int
@@ -61,7 +61,7 @@ class AttemptBody(BaseModel):
     trigger: str = Field(description="automatic, or manual (a re-send).")
 
 
-class DeliveryBody(BaseModel):
+class DeliveryBody(Documented):
     """One event on its way to one target, and every attempt made."""
 
     delivery_id: str = Field(description="The webhook-id header of every attempt.")
@@ -77,7 +77,7 @@ class DeliveryBody(BaseModel):
     attempts: list[AttemptBody]
 
 
-class BatchDeliveries(BaseModel):
+class BatchDeliveries(Documented):
     """Every delivery of a batch's events, oldest first."""
 
     batch_id: str
@@ -86,7 +86,7 @@ class BatchDeliveries(BaseModel):
     deliveries: list[DeliveryBody]
 
 
-class UploadForm(BaseModel):
+class UploadForm(Documented):
     """The presigned S3 POST: send ``fields``, then the file last as ``file``, to ``url``."""
 
     url: str
@@ -102,7 +102,7 @@ class UploadBody(BatchBody):
     upload: UploadForm
 
 
-class ScheduleRunBody(BaseModel):
+class ScheduleRunBody(Documented):
     """One run of a schedule: the due time, the batch it started or why it started none."""
 
     due_at: str
@@ -111,7 +111,7 @@ class ScheduleRunBody(BaseModel):
     error: str | None
 
 
-class ScheduleBody(BaseModel):
+class ScheduleBody(Documented):
     """A schedule: when it runs (a cron in a time zone, or a rate), what, and its last runs."""
 
     schedule_id: str
@@ -128,7 +128,7 @@ class ScheduleBody(BaseModel):
     updated_at: str
 
 
-class ScheduleList(BaseModel):
+class ScheduleList(Documented):
     """The tenant's schedules, oldest first."""
 
     schedules: list[ScheduleBody]

@@ -6,8 +6,6 @@ import functools
 import json
 import uuid
 from collections.abc import Callable
-from email import policy
-from email.parser import BytesParser
 from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
@@ -20,6 +18,7 @@ from chalicelib.domain.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import (
     MAX_JSON_BODY_BYTES,
     MAX_JSON_DEPTH,
@@ -114,13 +113,13 @@ class ApiRoutes(Blueprint):
             parse_model(NoFields, json_body(self.current_request))
 
 
-class NoQuery(BaseModel):
+class NoQuery(LazyModel):
     """The query string of a route that takes no query parameter."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class NoFields(BaseModel):
+class NoFields(LazyModel):
     """The body of a route that takes none (an empty JSON object at most)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -211,6 +210,9 @@ def multipart_form(request: Request) -> tuple[dict[str, str], dict[str, tuple[st
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
+    from email import policy  # on first use: most requests are not multipart
+    from email.parser import BytesParser
+
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + header.encode("latin-1") + b"\r\n\r\n" + raw
     )

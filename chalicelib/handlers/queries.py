@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import MAX_OFFSET
 from chalicelib.domain.models import BatchStatus, RowStatus
 
@@ -16,7 +17,7 @@ LEDGER_PAGE = 200  # largest page of GET /v1/credits/ledger
 MAX_ROW_OFFSET = 10_000_000
 
 
-class _Query(BaseModel):
+class _Query(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
 

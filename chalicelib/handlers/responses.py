@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.models import BatchStatus, BillingKind
 
 
-class ErrorItem(BaseModel):
+class Documented(LazyModel):
+    """A body described in the OpenAPI document only (its schema is built when the document is)."""
+
+
+class ErrorItem(Documented):
     """One reason a body or a query was refused (422): where, what, which check."""
 
     loc: list[str | int]
@@ -21,7 +26,7 @@ class ErrorItem(BaseModel):
     type: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Documented):
     """The one error shape of every 4xx: a code, a message saying what to fix, the details."""
 
     error: str = Field(description="A stable code, e.g. invalid_request, not_found.")
@@ -32,7 +37,7 @@ class ErrorBody(BaseModel):
     retry_after: int | None = Field(default=None, description="429: seconds to wait.")
 
 
-class Counts(BaseModel):
+class Counts(Documented):
     """A batch's rows by state."""
 
     total: int | None
@@ -45,7 +50,7 @@ class Counts(BaseModel):
     parked: int
 
 
-class BatchBody(BaseModel):
+class BatchBody(Documented):
     """A batch's status (``GET /v1/batches/{batch_id}`` and every route that changes a batch)."""
 
     batch_id: str
@@ -72,7 +77,7 @@ class BatchBody(BaseModel):
     row_ids: dict[str, Any] | None = Field(default=None, description="With include=row_ids.")
 
 
-class IntakeBody(BaseModel):
+class IntakeBody(Documented):
     """What reading a file found: entity type, column mapping, counts, cost estimate, warnings."""
 
     entity_type: str
@@ -94,7 +99,7 @@ class ReprocessBody(BatchBody):
     reprocessing_rows: int
 
 
-class BatchPage(BaseModel):
+class BatchPage(Documented):
     """A page of batches, newest first."""
 
     batches: list[BatchBody]
@@ -105,7 +110,7 @@ class BatchPage(BaseModel):
     warnings: list[str]
 
 
-class RowsPage(BaseModel):
+class RowsPage(Documented):
     """A page of a batch's rows in input order."""
 
     rows: list[dict[str, Any]]
@@ -116,7 +121,7 @@ class RowsPage(BaseModel):
     warnings: list[str]
 
 
-class PreviewBody(BaseModel):
+class PreviewBody(Documented):
     """Counts only, no personal data."""
 
     batch_id: str
@@ -128,7 +133,7 @@ class PreviewBody(BaseModel):
     vendor_lookups: dict[str, Any]
 
 
-class FileLink(BaseModel):
+class FileLink(Documented):
     """A results file's signed link (with ``Accept: application/json``)."""
 
     url: str
@@ -136,7 +141,7 @@ class FileLink(BaseModel):
     expires_in: int
 
 
-class CreditsBody(BaseModel):
+class CreditsBody(Documented):
     """A tenant's balance and spend."""
 
     balance: int
@@ -146,7 +151,7 @@ class CreditsBody(BaseModel):
     topped_up_total: int
 
 
-class LedgerPage(BaseModel):
+class LedgerPage(Documented):
     """A page of the ledger, newest first."""
 
     entries: list[dict[str, Any]]
@@ -156,7 +161,7 @@ class LedgerPage(BaseModel):
     warnings: list[str]
 
 
-class TenantCreated(BaseModel):
+class TenantCreated(Documented):
     """A new tenant; its API key is shown this once."""
 
     tenant_id: str
@@ -165,13 +170,13 @@ class TenantCreated(BaseModel):
     billing: BillingKind
 
 
-class TenantConfigBody(BaseModel):
+class TenantConfigBody(Documented):
     """A tenant's stored waterfall configuration."""
 
     tenant_id: str
 
 
-class TopUpBody(BaseModel):
+class TopUpBody(Documented):
     """The balance after a top-up, and the batches it resumed."""
 
     tenant_id: str
@@ -179,7 +184,7 @@ class TopUpBody(BaseModel):
     resumed_batches: list[str]
 
 
-class ApiKeyCreated(BaseModel):
+class ApiKeyCreated(Documented):
     """A new API key, shown this once."""
 
     tenant_id: str
@@ -188,14 +193,14 @@ class ApiKeyCreated(BaseModel):
     created_at: str
 
 
-class ApiKeyList(BaseModel):
+class ApiKeyList(Documented):
     """A tenant's keys, never the key itself."""
 
     tenant_id: str
     api_keys: list[dict[str, Any]]
 
 
-class DatasetBody(BaseModel):
+class DatasetBody(Documented):
     """A stored reference dataset."""
 
     dataset_id: str
@@ -206,13 +211,13 @@ class DatasetBody(BaseModel):
     created_at: str
 
 
-class DatasetList(BaseModel):
+class DatasetList(Documented):
     """The tenant's datasets."""
 
     datasets: list[DatasetBody]
 
 
-class TimelineBody(BaseModel):
+class TimelineBody(Documented):
     """A batch's steps and charges in order; their credits add up to ``credits_spent``."""
 
     batch_id: str
@@ -221,7 +226,7 @@ class TimelineBody(BaseModel):
     steps: list[dict[str, Any]]
 
 
-class StatsBody(BaseModel):
+class StatsBody(Documented):
     """Open batches by status, rows per second over the last minute, queue and DLQ depths."""
 
     at: str
@@ -229,7 +234,7 @@ class StatsBody(BaseModel):
     queues: dict[str, Any]
 
 
-class OpenApiBody(BaseModel):
+class OpenApiBody(Documented):
     """This document."""
 
     openapi: str

@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib import topology
 from chalicelib.clients import get_clients, reset_clients
+from chalicelib.handlers import EVENT_HANDLER_MODULES
 from chalicelib.local.counting import Counts, RequestCounter, merged
 from chalicelib.local.emulator import Emulator, EmulatorFailed
 from chalicelib.local.eventsource import (
@@ -97,7 +98,8 @@ class LocalRuntime:
         # Lambda imports a function's handlers in its one thread; here the pollers, the tick and
         # the API share one process, so the handlers load before their threads start (app.py
         # imports them on first use, and threads importing the same modules at once can deadlock).
-        importlib.import_module("chalicelib.handlers.events")
+        for module in EVENT_HANDLER_MODULES.values():
+            importlib.import_module(module)
         self.mappings = mappings(retry_delay=self._retry_delay)
         for mapping in self.mappings:
             # Never more concurrent invocations than the mapping allows on AWS.

@@ -38,7 +38,7 @@ class Invocation:
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
         # batches to check for finalize, with the request whose work settled their last part
         self._settled: dict[tuple[str, str], str | None] = {}
-        # parts may run side by side (handlers/events.py): one pipeline per batch (its parts
+        # parts may run side by side (handlers/work_events.py): one pipeline per batch (its parts
         # take turns at starting rows), one balance
         self._lock = threading.RLock()
 

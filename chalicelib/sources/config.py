@@ -8,8 +8,9 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import MAX_PRICE
 
 # ``{email}`` in a URL template: only plain canonical field names, never format specs, so a
@@ -20,7 +21,7 @@ Short = Annotated[str, Field(max_length=256)]  # names, paths, schemes
 Text = Annotated[str, Field(max_length=2048)]  # templated values
 
 
-class HttpSourceConfig(BaseModel):
+class HttpSourceConfig(LazyModel):
     """One vendor API: how to ask it about a record and where the answers sit in its reply."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

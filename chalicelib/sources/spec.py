@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, model_validator
 
+from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import MAX_PRICE
 from chalicelib.sources.config import HttpSourceConfig
 from chalicelib.sources.presets import resolve
@@ -13,7 +14,7 @@ from chalicelib.sources.presets import resolve
 PresetName = Literal["peopledatalabs_person", "hunter_email_finder", "foursquare_place_match"]
 
 
-class DatasetSource(BaseModel):
+class DatasetSource(LazyModel):
     """A reference dataset the tenant uploaded, as a waterfall step."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -22,7 +23,7 @@ class DatasetSource(BaseModel):
     price: int | None = Field(default=None, ge=0, le=MAX_PRICE)  # None: the mode's price
 
 
-class HttpSource(BaseModel):
+class HttpSource(LazyModel):
     """A vendor API, as a waterfall step (its price is in its config)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,7 +35,7 @@ class HttpSource(BaseModel):
         return self.config
 
 
-class PresetSource(BaseModel):
+class PresetSource(LazyModel):
     """A vendor API from a ready preset (``sources/presets.py``): ``{"preset", "secret_name"}``
     plus any field of an http source's config that differs (``price`` at least)."""
 
@@ -68,7 +69,7 @@ Source = Annotated[
 ]
 
 
-class TenantConfig(BaseModel):
+class TenantConfig(LazyModel):
     """``PUT /v1/admin/tenants/{tenant_id}/config``: the advanced waterfall and price overrides."""
 
     model_config = ConfigDict(extra="forbid")

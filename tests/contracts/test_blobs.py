@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import topology
 from chalicelib.domain.errors import NotFound
-from chalicelib.handlers.events import uploaded_objects
+from chalicelib.handlers.split_events import uploaded_objects
 from chalicelib.keys import input_key, manifest_key
 from chalicelib.services.ports import Ports
 from tests.helpers import take_messages

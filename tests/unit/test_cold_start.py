@@ -6,14 +6,21 @@ import json
 import subprocess
 import sys
 
-from chalicelib.local.coldstart import HANDLERS, cold_start, import_costs
+from chalicelib.local.coldstart import HANDLERS
 
 # Loaded only where they are used: the enrichers' data and libraries on the work path, boto3 on
 # the first call to AWS, healing in the tick.
 _NOT_AT_IMPORT = ("boto3", "botocore.client", "phonenumbers", "email_validator", "tldextract",
                   "nameparser", "usaddress", "chalicelib.services.working",
                   "chalicelib.domain.enrich.pipeline", "chalicelib.services.healing",
-                  "chalicelib.sources.http_provider", "chalicelib.handlers.events")
+                  "chalicelib.sources.http_provider", *HANDLERS["work"], *HANDLERS["split"],
+                  # libraries of sources the service never uses, and of a few routes only
+                  "pydantic_settings", "dotenv", "croniter", "charset_normalizer")
+# What one event function needs and another never does.
+_ONLY_IN = {"work": ("chalicelib.services.working", "phonenumbers.geocoder"),
+            "split": ("chalicelib.services.splitting",),
+            "finalize": ("chalicelib.services.finalizing",),
+            "tick": ()}
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -36,19 +43,31 @@ def test_the_work_function_loads_its_handlers_on_first_invocation() -> None:
     assert {"chalicelib.services.working", "chalicelib.domain.enrich.pipeline"} <= loaded
 
 
-def test_import_costs_add_self_times_by_package() -> None:
-    lines = "\n".join([
-        "import time: self [us] | cumulative | imported package",
-        "import time:       120 |        120 |     botocore.compat",
-        "import time:       300 |        420 |   botocore",
-        "import time:        50 |         50 |     chalicelib.domain.models",
-        "import time:        10 |        480 | app",
+def test_each_event_function_loads_its_own_step_and_not_the_others() -> None:
+    for function, own in _ONLY_IN.items():
+        # GIVEN a fresh sandbox of one function, WHEN it imports app and its handler module
+        loaded = _loaded_after("import app\nimport " + HANDLERS[function][0])
+        # THEN its own step's code is there, and what only the other steps need is not
+        others = {module for other, needs in _ONLY_IN.items() if other != function for module in needs}
+        assert set(own) <= loaded, function
+        assert sorted((others - set(own)) & loaded) == [], function
+        # nor Powertools' batch utility (with its parser's models of every event type)
+        assert "aws_lambda_powertools.utilities.batch" not in loaded, function
+
+
+def test_no_model_is_built_on_import() -> None:
+    # GIVEN a fresh interpreter, WHEN it imports app, THEN no model of the service built its
+    # validator yet (each builds on first use; the API's cold start built ~100 before)
+    code = "\n".join([
+        "import app, pydantic",
+        "def models(c):",
+        "    for s in c.__subclasses__():",
+        "        yield s",
+        "        yield from models(s)",
+        "print(sorted(f'{c.__module__}.{c.__name__}' for c in models(pydantic.BaseModel)",
+        "             if c.__module__.startswith('chalicelib') and c.__pydantic_complete__",
+        "             and c.__name__ != 'Settings'))",
     ])
-    assert import_costs(lines) == {"botocore": 420, "chalicelib.domain": 50, "app": 10}
-
-
-def test_bench_reports_a_functions_import_and_ready_times() -> None:
-    figures = cold_start("api_handler", 1)
-    assert figures["function"] == "api_handler"
-    assert 0 < figures["import_s"]["min"] <= figures["ready_s"]["min"]
-    assert figures["biggest_imports_ms"]  # where the time went, by package
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=120)
+    assert done.stdout.strip() == "[]"

@@ -14,7 +14,8 @@ from chalicelib import topology
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.webhook_requests import WebhookCreate
 from chalicelib.domain.webhooks import WebhookEvent
-from chalicelib.handlers.events import deliver_message, message_ids
+from chalicelib.handlers.deliver_events import deliver_message
+from chalicelib.handlers.sqs_batches import message_ids
 from chalicelib.observability import correlated, metrics
 from chalicelib.services import delivering
 from chalicelib.services.ports import Clock, Ports

@@ -1,0 +1,63 @@
+"""The work function: chunk parts -> enriched, stored, settled; a partial batch response."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice.app import SQSEvent
+
+from chalicelib.domain.models import ChunkMessage, Mode
+from chalicelib.handlers.sqs_batches import partial, seconds_left
+from chalicelib.observability import logger
+from chalicelib.services.failures import noting_failures, part_subject
+from chalicelib.services.invocation import Invocation
+from chalicelib.services.ports import get_ports
+from chalicelib.services.working import work_chunk
+
+
+def _work_records(invocation: Invocation) -> Callable[[SQSRecord], None]:
+    def work_record(record: SQSRecord) -> None:
+        ports = get_ports()
+        started = time.perf_counter()
+        message = ChunkMessage.model_validate_json(record.body)
+        with noting_failures(ports, part_subject(message)):
+            outcome = work_chunk(ports, message, uuid.uuid4().hex[:16], invocation)
+        logger.info("chunk worked", extra={
+            "outcome": outcome, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+    return work_record
+
+
+def _parts_at_once(invocation: Invocation, records: list[dict[str, Any]]) -> int:
+    """How many chunk parts the invocation runs side by side: advanced-mode parts wait on
+    vendors, so one part's last calls, its storing and settling and the next part's start
+    overlap another part's calls (``work_parts_at_once``); basic-mode parts are CPU work, one
+    after another."""
+    for record in records:
+        try:
+            message = ChunkMessage.model_validate_json(record["body"])
+            batch = invocation.batch(message.tenant_id, message.batch_id)
+        except Exception:  # the record's own handling reports what is wrong with it
+            continue
+        if batch is not None and batch.mode is Mode.ADVANCED:
+            return min(get_ports().settings.work_parts_at_once, len(records))
+    return 1
+
+
+def handle_work(event: SQSEvent) -> dict[str, Any]:
+    """Work every chunk part in a work-queue batch; failures are reported per message.
+
+    The parts share one read of each batch and tenant, and one finalize check per batch at the
+    end (if that check fails, the whole batch is retried: its parts are found settled and the
+    check runs again).
+    """
+    invocation = Invocation(get_ports(), seconds_left(event.context))
+    try:
+        records = event.to_dict()["Records"]
+        return partial(event, _work_records(invocation), _parts_at_once(invocation, records))
+    finally:  # the parts that settled may complete their batch even when a neighbour failed
+        invocation.finish()
