@@ -6,7 +6,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib import topology
-from chalicelib.handlers import observed
+from chalicelib.handlers import heartbeat, observed
 from chalicelib.handlers.admin_api import admin
 from chalicelib.handlers.batch_results_api import results_api
 from chalicelib.handlers.batches_api import api
@@ -25,6 +25,8 @@ from chalicelib.settings import Settings
 # configuration of a logger named after the app would set that logger's level to ERROR.
 app = Chalice(app_name="batch-enrich", configure_logs=False)
 # Every entry point (routes, queues, the schedule) runs inside its invocation's correlation ids.
+# A queue function's messages stay hidden only while it lives (its heartbeat), from its first step.
+app.register_middleware(heartbeat.kept_alive, "sqs")
 app.register_middleware(observed.correlation, "all")
 app.api.binary_types.extend(["multipart/form-data", "text/csv", "application/octet-stream"])
 app.register_blueprint(api)

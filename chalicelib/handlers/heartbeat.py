@@ -7,13 +7,17 @@ leave them hidden that long: 6 minutes for the work queue. So on receipt the inv
 its messages' visibility to ``heartbeat_seconds`` and extends it every third of that while it
 works: if it dies, they come back within ``heartbeat_seconds``; if it lives, they never do.
 The same code runs on AWS and in the local runtime.
+
+It starts first in every queue function's invocation (``kept_alive``, the outermost middleware):
+what runs before the records (the tracer, a first read building its client on a cold start) is
+inside it, so a sandbox that dies there leaves its messages hidden seconds, not minutes.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -57,3 +61,12 @@ class Heartbeat:
                 self._queue.hide(name, receipts, self._seconds)
             except Exception:  # the next beat tries again; the messages are safe for a while
                 logger.exception("heartbeat failed", extra={"queue": name})
+
+
+def kept_alive(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Chalice middleware for queue events: the invocation's messages stay hidden while it lives."""
+    from chalicelib.services.ports import get_ports  # the API never needs the ports built here
+
+    ports = get_ports()
+    with Heartbeat(ports.queue, event.to_dict()["Records"], ports.settings.heartbeat_seconds):
+        return get_response(event)

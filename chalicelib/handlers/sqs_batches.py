@@ -1,5 +1,6 @@
 """What every queue-fed function shares: each record run inside its message's ids, the partial
-batch response, the heartbeat, the invocation's time left.
+batch response, the invocation's time left. (The heartbeat is a middleware, ``heartbeat.kept_alive``,
+registered in ``app.py``: it starts before anything here.)
 
 Each event function has a module of its own (``split_events``, ``work_events``,
 ``finalize_events``, ``deliver_events``, ``tick_events``), imported by its entry point in
@@ -18,7 +19,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import SQSEvent
 
-from chalicelib.handlers.heartbeat import Heartbeat
 from chalicelib.observability import correlated, logger
 from chalicelib.services.ports import get_ports
 
@@ -70,8 +70,7 @@ def partial(event: SQSEvent, handler: RecordHandler, at_once: int = 1) -> dict[s
     """
     ports = get_ports()
     records = event.to_dict()["Records"]
-    with Heartbeat(ports.queue, records, ports.settings.heartbeat_seconds):
-        failed = _failed_records(records, _logged(handler), at_once)
+    failed = _failed_records(records, _logged(handler), at_once)
     if failed and len(failed) == len(records):
         raise RecordsFailed(f"all {len(records)} records failed")
     if failed and not ports.settings.partial_batch_responses:

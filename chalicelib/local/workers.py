@@ -21,6 +21,7 @@ from chalicelib.local.counting import Counts, RequestCounter, merged
 from chalicelib.local.emulator import stop_child
 from chalicelib.local.eventsource import Timings, mappings, poll_until
 from chalicelib.local.logs import setup_child_logging
+from chalicelib.services.ports import get_ports
 from chalicelib.sources.slot_counts import SLOTS
 
 
@@ -109,6 +110,10 @@ def main(argv: list[str]) -> None:
     queue, retry_delay = argv[0], int(argv[1])
     setup_child_logging()
     counter = RequestCounter().attach() if "--count" in argv else None
+    # Built before the first receive, as in the runtime's own process: built on the first
+    # invocation instead, they would delay its heartbeat while the messages it received stay
+    # hidden for the queue's visibility timeout.
+    get_ports()
     mapping = next(m for m in mappings(retry_delay=retry_delay) if m.spec.name == queue)
     stop = threading.Event()
     threading.Thread(target=_answer, args=(sys.stdin, answers, stop, counter, mapping.timings),

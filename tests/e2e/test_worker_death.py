@@ -1,7 +1,9 @@
 """Finding 4, end to end: a worker process killed with SIGKILL while a batch runs costs seconds
 (its chunks come back after the heartbeat), not the work queue's 6-minute visibility timeout;
 every row once, charged once. (The 20k-row figure is the benchmark's:
-``bench --worker-death 20000``, in docs/reliability.md.)
+``bench --worker-death 20000``, in docs/reliability.md.) A worker killed right after its first
+receive costs seconds too: it loaded its handlers before polling, so its heartbeat is not
+waiting behind their import while the batch it received stays hidden for the visibility timeout.
 """
 
 from __future__ import annotations
@@ -65,3 +67,30 @@ def test_a_worker_killed_mid_batch_costs_seconds_and_nothing_twice(
     assert done.counts.settled == done.total_rows == ROWS
     assert done.credits_spent == done.counts.completed == ledger
     assert sum(int(r["enrich_credits"]) for r in rows) == ledger
+
+
+def test_a_worker_killed_right_after_its_first_receive_costs_seconds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")
+    runtime = LocalRuntime(work_concurrency=1).start()
+    try:
+        ports = get_ports()
+        tenant = create_tenant(ports, "Acme", 10 * ROWS)
+        victim = runtime.workers[0].pid
+        assert victim is not None
+        with write_leads(tmp_path / "leads.csv", 1_000).open("rb") as stream:
+            batch = start_batch(ports, tenant.tenant_id, stream, "leads.csv", BatchOptions())
+        while not any(q.in_flight for q in runtime.queue_states() if q.name == topology.WORK.name):
+            time.sleep(0.01)
+        os.kill(victim, signal.SIGKILL)
+        killed = time.monotonic()
+        done = _until(ports, batch, "finished", topology.WORK.visibility_timeout / 2)
+        after_kill = time.monotonic() - killed
+        ledger = charged(ports, tenant.tenant_id)
+    finally:
+        runtime.stop()
+
+    assert done.status is BatchStatus.COMPLETED, done
+    assert after_kill < 6 * ports.settings.heartbeat_seconds, after_kill
+    assert done.counts.settled == done.total_rows == 1_000
+    assert done.credits_spent == done.counts.completed == ledger
