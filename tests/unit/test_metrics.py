@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from chalicelib.observability import fresh, metrics
 from chalicelib.observability.catalog import METRICS
-
-
-@pytest.fixture
-def written() -> Iterator[list[dict[str, Any]]]:
-    """The EMF objects the invocations of a test write."""
-    lines: list[dict[str, Any]] = []
-    metrics.emit_to(lines.append)
-    yield lines
-    metrics.emit_to(metrics.to_stdout)
 
 
 def _values(lines: list[dict[str, Any]], name: str) -> list[float]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -39,13 +38,6 @@ def ticking() -> Ticking:
 def ports(ticking: Ticking) -> Ports:
     return fake_ports(get_settings(), Clock(epoch=ticking, sleep=lambda _: None), queue_clock=ticking)
 
-
-@pytest.fixture
-def written() -> Iterator[list[dict[str, Any]]]:
-    lines: list[dict[str, Any]] = []
-    metrics.emit_to(lines.append)
-    yield lines
-    metrics.emit_to(metrics.to_stdout)
 
 
 def _answers(monkeypatch: pytest.MonkeyPatch, *outcomes: Outcome) -> None:
