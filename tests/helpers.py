@@ -13,7 +13,8 @@ import pytest
 from chalicelib import topology
 from chalicelib.domain.enrich.base import CanonicalRecord
 from chalicelib.domain.enrich.email import EmailEnricher
-from chalicelib.domain.models import Batch, ChunkMessage, FinalizeMessage
+from chalicelib.domain.messages import ChunkMessage, FinalizeMessage
+from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.handlers.deliver_events import deliver_message
 from chalicelib.handlers.split_events import uploaded_objects

@@ -7,15 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.dynamo import from_dynamo, to_dynamo
-from chalicelib.domain.models import (
-    Batch,
-    BatchCounts,
-    BatchStatus,
-    ChunkState,
-    Mode,
-    PartRecord,
-    SplitCheckpoint,
-)
+from chalicelib.domain.messages import SplitCheckpoint
+from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, ChunkState, Mode, PartRecord
 
 _COUNTERS = ("completed", "not_found", "failed", "skipped", "parked")  # n_<status> attributes
 _JSON_ATTRIBUTES = ("metadata", "column_map", "fields")

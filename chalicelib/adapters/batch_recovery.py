@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import topology
 from chalicelib.adapters.batch_items import ATTENTION_OPEN, batch_from_item, checkpoint_text
 from chalicelib.adapters.dynamo import all_pages, conditional, value
-from chalicelib.domain.models import Batch, SplitCheckpoint
+from chalicelib.domain.messages import SplitCheckpoint
+from chalicelib.domain.models import Batch
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

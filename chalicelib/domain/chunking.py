@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from chalicelib.domain.models import ChunkRow
+from chalicelib.domain.messages import ChunkRow
 
 # JSON envelope of a chunk message besides its rows (ids, field map), generously rounded up.
 ENVELOPE_BYTES = 2_000

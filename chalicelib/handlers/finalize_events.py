@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import SQSEvent
 
-from chalicelib.domain.models import FinalizeMessage
+from chalicelib.domain.messages import FinalizeMessage
 from chalicelib.handlers.sqs_batches import partial
 from chalicelib.services.failures import finalize_subject, noting_failures
 from chalicelib.services.finalizing import finalize_batch

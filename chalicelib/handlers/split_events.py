@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import SQSEvent
 
 from chalicelib.domain.lazy_model import LazyModel
-from chalicelib.domain.models import SplitRequest
+from chalicelib.domain.messages import SplitRequest
 from chalicelib.handlers.sqs_batches import partial, seconds_left
 from chalicelib.keys import upload_ids
 from chalicelib.services.failures import noting_failures, split_subject

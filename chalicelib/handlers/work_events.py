@@ -10,7 +10,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import SQSEvent
 
-from chalicelib.domain.models import ChunkMessage, Mode
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import Mode
 from chalicelib.handlers.sqs_batches import partial, seconds_left
 from chalicelib.observability import logger
 from chalicelib.services.failures import noting_failures, part_subject

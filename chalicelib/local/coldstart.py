@@ -57,7 +57,7 @@ def set_up(function: str, imported: tuple[float, float], started: tuple[float, f
 
 def _enrich_one_row() -> None:
     from chalicelib.domain.enrich.pipeline import built_in_pipeline
-    from chalicelib.domain.models import ChunkRow
+    from chalicelib.domain.messages import ChunkRow
 
     fields = {"email": 3, "phone": 4, "first_name": 1, "last_name": 2, "company": 5, "country": 6}
     row = ["L-1", "Ada", "Lovelace", "ada@acme.com", "+1 415 555 0100", "Acme Corp", "US", ""]

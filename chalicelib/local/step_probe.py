@@ -31,7 +31,7 @@ def main(argv: Sequence[str]) -> None:
     """Poll the ingest queue into the split handler until the batch is split; print the figures."""
     from chalicelib import topology
     from chalicelib.adapters.queue import MessageQueue
-    from chalicelib.domain.models import ChunkMessage
+    from chalicelib.domain.messages import ChunkMessage
     from chalicelib.local.eventsource import mappings
     from chalicelib.services.ports import get_ports
 

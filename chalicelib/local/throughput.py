@@ -15,7 +15,7 @@ from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.enrich import memo
 from chalicelib.domain.enrich.phone import region_for_country
 from chalicelib.domain.enrich.pipeline import built_in_pipeline
-from chalicelib.domain.models import ChunkRow
+from chalicelib.domain.messages import ChunkRow
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.records import canonical_record
 from chalicelib.domain.upload import read_layout

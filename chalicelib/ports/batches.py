@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus, SplitCheckpoint
+from chalicelib.domain.messages import SplitCheckpoint
+from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
 from chalicelib.domain.options import BatchPatch
 
 

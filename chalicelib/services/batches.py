@@ -9,13 +9,13 @@ from typing import IO, Any
 
 from chalicelib import topology
 from chalicelib.domain.errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
+from chalicelib.domain.messages import FinalizeMessage
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
     TERMINAL_STATUSES,
     Batch,
     BatchStatus,
     BillingKind,
-    FinalizeMessage,
     Mode,
     Tenant,
 )

@@ -10,7 +10,8 @@ the mark; one that died in between is redone by the tick (``services/healing.py`
 from __future__ import annotations
 
 from chalicelib import topology
-from chalicelib.domain.models import Batch, ChunkMessage, ChunkState
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import Batch, ChunkState
 from chalicelib.observability import request_id
 from chalicelib.services.ports import Ports
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from chalicelib.domain.models import ChunkMessage
+from chalicelib.domain.messages import ChunkMessage
 from chalicelib.observability import logger
 from chalicelib.services.ports import Ports
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from chalicelib.domain.billing import plan_settlement
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
+from chalicelib.domain.messages import ChunkMessage
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
     Batch,
     BatchStatus,
     BillingKind,
-    ChunkMessage,
     PartRecord,
     RowStatus,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.domain.models import SplitCheckpoint
+from chalicelib.domain.messages import SplitCheckpoint
 from chalicelib.keys import INBOX_PREFIX
 from chalicelib.services.dropfolder import drop_in
 from chalicelib.services.ports import Ports

@@ -16,7 +16,8 @@ import json
 from collections.abc import Callable
 
 from chalicelib import topology
-from chalicelib.domain.models import TERMINAL_STATUSES, ChunkMessage, FinalizeMessage, SplitRequest
+from chalicelib.domain.messages import ChunkMessage, FinalizeMessage, SplitRequest
+from chalicelib.domain.models import TERMINAL_STATUSES
 from chalicelib.keys import upload_ids
 from chalicelib.observability import logger, metrics
 from chalicelib.services.failures import finalize_subject, noted_failure, part_subject, split_subject

@@ -24,7 +24,8 @@ from urllib.parse import quote_plus
 from chalicelib import topology
 from chalicelib.domain.chunking import pack_chunks
 from chalicelib.domain.csvstream import CsvRows, Row
-from chalicelib.domain.models import Batch, ChunkMessage, ChunkRow, Mode, SplitCheckpoint
+from chalicelib.domain.messages import ChunkMessage, ChunkRow, SplitCheckpoint
+from chalicelib.domain.models import Batch, Mode
 from chalicelib.domain.records import RowClassifier
 from chalicelib.keys import seen_key
 from chalicelib.observability import logger, request_id

@@ -10,7 +10,8 @@ from chalicelib.domain.columns import ColumnMapping
 from chalicelib.domain.csvinput import CsvTable
 from chalicelib.domain.csvstream import CsvRows, Cursor, open_rows
 from chalicelib.domain.errors import BadInput, InvalidRequest
-from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus, SplitCheckpoint
+from chalicelib.domain.messages import SplitCheckpoint
+from chalicelib.domain.models import ACTIVE_STATUSES, Batch, BatchStatus
 from chalicelib.domain.records import RowClassifier
 from chalicelib.domain.upload import Layout, columns_and_rows, read_layout
 from chalicelib.keys import manifest_key, seen_chunk, seen_prefix, upload_ids

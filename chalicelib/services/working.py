@@ -17,14 +17,13 @@ from chalicelib.domain.billing import (
 )
 from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
+from chalicelib.domain.messages import ChunkMessage, ChunkRow
 from chalicelib.domain.models import (
     PAUSED_STATUSES,
     TERMINAL_STATUSES,
     Batch,
     BatchStatus,
     BillingKind,
-    ChunkMessage,
-    ChunkRow,
     PartRecord,
     RowResult,
     RowStatus,

@@ -9,13 +9,8 @@ from typing import Any
 
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.models import (
-    Batch,
-    BatchStatus,
-    ChunkState,
-    RowStatus,
-    SplitCheckpoint,
-)
+from chalicelib.domain.messages import SplitCheckpoint
+from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
 from chalicelib.domain.options import BatchPatch
 from tests.fakes.tables import Tables
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib import topology
-from chalicelib.domain.models import BatchStatus, ChunkMessage
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.services.datasets import create_dataset
 from chalicelib.services.sources import configure

@@ -13,7 +13,8 @@ import pytest
 
 from chalicelib import topology
 from chalicelib.clients import get_clients, reset_clients
-from chalicelib.domain.models import BatchStatus, ChunkMessage
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.local.emulator import Emulator
 from chalicelib.local.eventsource import mappings

@@ -17,7 +17,8 @@ import pytest
 
 from chalicelib import topology
 from chalicelib.clients import get_clients
-from chalicelib.domain.models import BatchStatus, ChunkMessage
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import Clock

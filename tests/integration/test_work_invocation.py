@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import topology
-from chalicelib.domain.models import Batch, BatchStatus, ChunkMessage
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import Batch, BatchStatus
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.services import invocation
 from chalicelib.services.batches import patch_batch, request_finalize

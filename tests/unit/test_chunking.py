@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.chunking import ENVELOPE_BYTES, TOO_LARGE, pack_chunks
 from chalicelib.domain.columns import CANONICAL_FIELDS
-from chalicelib.domain.models import ChunkMessage, ChunkRow
+from chalicelib.domain.messages import ChunkMessage, ChunkRow
 
 # The largest envelope split sends: long ids, every canonical field mapped to a column.
 TENANT = "t_" + "f" * 16

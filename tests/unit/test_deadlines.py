@@ -8,7 +8,8 @@ import time
 from chalicelib.domain.enrich.base import AttributeStatus, CanonicalRecord, EnricherResult
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
 from chalicelib.domain.enrich.waterfall import PricedSource
-from chalicelib.domain.models import ChunkRow, RowStatus
+from chalicelib.domain.messages import ChunkRow
+from chalicelib.domain.models import RowStatus
 
 FIELDS = {"email": 0}
 

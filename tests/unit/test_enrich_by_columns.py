@@ -9,7 +9,8 @@ from chalicelib.domain.columns import map_columns
 from chalicelib.domain.enrich.creator import platform_in_header
 from chalicelib.domain.enrich.pipeline import built_in_pipeline, enricher_names
 from chalicelib.domain.entities import infer_entity_type
-from chalicelib.domain.models import ChunkRow, RowStatus
+from chalicelib.domain.messages import ChunkRow
+from chalicelib.domain.models import RowStatus
 
 
 @pytest.mark.parametrize(("header", "expected"), [

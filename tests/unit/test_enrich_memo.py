@@ -6,7 +6,7 @@ from chalicelib.domain.enrich import memo
 from chalicelib.domain.enrich.company import CompanyEnricher
 from chalicelib.domain.enrich.phone import PhoneEnricher
 from chalicelib.domain.enrich.pipeline import built_in_pipeline
-from chalicelib.domain.models import ChunkRow
+from chalicelib.domain.messages import ChunkRow
 from chalicelib.local.datagen import HEADER, realistic_rows
 
 _FIELDS = {"id": 0, "first_name": 1, "last_name": 2, "email": 3, "phone": 4, "company": 5, "country": 6}

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from chalicelib.domain.enrich.base import AttributeStatus, EnricherResult, Lookup
 from chalicelib.domain.enrich.pipeline import Pipeline
-from chalicelib.domain.models import ChunkRow, RowStatus
+from chalicelib.domain.messages import ChunkRow
+from chalicelib.domain.models import RowStatus
 from chalicelib.netguard import Policy
 from chalicelib.sources.config import HttpSourceConfig
 from chalicelib.sources.http_provider import HttpProvider

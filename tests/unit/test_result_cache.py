@@ -11,7 +11,8 @@ import pytest
 from chalicelib.domain.enrich.base import AttributeStatus
 from chalicelib.domain.enrich.pipeline import Pipeline
 from chalicelib.domain.enrich.waterfall import PricedSource
-from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
+from chalicelib.domain.messages import ChunkRow
+from chalicelib.domain.models import RowResult, RowStatus
 from chalicelib.ports.result_cache import Answer
 from chalicelib.sources.cached import CachedSource, CacheScope
 from chalicelib.sources.http_provider import HttpProvider

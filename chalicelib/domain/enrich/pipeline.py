@@ -18,7 +18,8 @@ from chalicelib.domain.enrich.phone import PhoneEnricher
 from chalicelib.domain.enrich.place import PlaceEnricher
 from chalicelib.domain.enrich.start_order import StartOrder, Turn
 from chalicelib.domain.enrich.waterfall import Preparing, PricedSource, run_waterfall
-from chalicelib.domain.models import ChunkRow, RowResult, RowStatus
+from chalicelib.domain.messages import ChunkRow
+from chalicelib.domain.models import RowResult, RowStatus
 from chalicelib.domain.records import canonical_record, row_id
 
 WATERFALL = "waterfall"

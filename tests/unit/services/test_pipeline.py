@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib import topology
-from chalicelib.domain.models import BatchStatus, ChunkMessage
+from chalicelib.domain.messages import ChunkMessage
+from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.keys import input_key
 from chalicelib.observability import metrics
