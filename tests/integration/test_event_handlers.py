@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import app
 from chalicelib import topology
+from chalicelib.domain.messages import ChunkMessage
 from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.local.eventsource import LambdaContext, sqs_event
@@ -31,6 +34,28 @@ def test_a_poison_message_fails_alone_and_its_neighbours_settle(aws: Aws) -> Non
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
     settled = aws.ports.batches.get(tenant.tenant_id, batch.batch_id)
     assert settled is not None and settled.counts.completed == 30
+
+
+def test_a_work_invocation_parses_each_chunk_message_once(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN four chunks of a basic-mode batch in one work invocation (a 500-row body costs the
+    # function ~15 µs a row to parse: it was parsed twice, once to learn the batch's mode)
+    tenant = aws.tenant(1000)
+    create_batch(aws.ports, tenant.tenant_id, leads(2000), "a.csv", BatchOptions())
+    aws.pump(topology.INGEST)
+    bodies = peek_messages(aws.ports, topology.WORK)[:4]
+    parsed: list[str] = []
+    parse = ChunkMessage.model_validate_json
+
+    def counted(body: str) -> ChunkMessage:
+        parsed.append(body)
+        return parse(body)
+
+    monkeypatch.setattr(ChunkMessage, "model_validate_json", counted)
+    event = sqs_event(_messages(*bodies), "arn:aws:sqs:us-east-1:123456789012:w", "us-east-1")
+    # WHEN the work function runs them
+    assert app.work(event, LambdaContext("work")) == {"batchItemFailures": []}
+    # THEN each was parsed once
+    assert sorted(parsed) == sorted(bodies)
 
 
 def test_split_ignores_the_s3_test_event(aws: Aws) -> None:
