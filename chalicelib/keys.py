@@ -94,6 +94,11 @@ def inbox_path(key: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
+def inbox_folder(tenant_id: str) -> str:
+    """The tenant's drop folder: a CSV created below it starts a batch."""
+    return f"{INBOX_PREFIX}{tenant_id}/"
+
+
 def outbox_base(tenant_id: str, path: str) -> str:
     """Where a dropped file's answers go, without their suffix: ``outbox/{tenant}/…/NAME``
     (``NAME.status.json``, ``NAME.enriched.csv``, ``NAME.credits.csv``, ``NAME.errors.csv``)."""

@@ -102,6 +102,19 @@ class UploadBody(BatchBody):
     upload: UploadForm
 
 
+class DropFolderBody(Documented):
+    """Where the caller's drop folder, its answers and its schedules' files are, and the limits."""
+
+    bucket: str
+    inbox: str = Field(description="s3:// folder: a NAME.csv created below it starts a batch.")
+    outbox: str = Field(description="s3:// folder: NAME.status.json, NAME.enriched.csv, "
+                        "NAME.credits.csv, NAME.errors.csv at the same path.")
+    sources: str = Field(description="s3:// folder of the files schedules read (source_key is below it).")
+    sidecar_suffix: str = Field(description="NAME.csv + this: the batch options of NAME.csv, as JSON.")
+    max_rows_per_file: int
+    max_file_bytes: int
+
+
 class ScheduleRunBody(Documented):
     """One run of a schedule: the due time, the batch it started or why it started none."""
 

@@ -1,14 +1,18 @@
-"""``POST /v1/uploads``: a presigned S3 POST for a big file, and the batch it will become."""
+"""``POST /v1/uploads``: a presigned S3 POST for a big file, and the batch it will become;
+``GET /v1/drop-folder``: where the caller's files go in the bucket without the API."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chalice.app import Response
 
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload_requests import UploadCreate
 from chalicelib.handlers.declare import Answer
-from chalicelib.handlers.door_responses import UploadBody
+from chalicelib.handlers.door_responses import DropFolderBody, UploadBody
 from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
+from chalicelib.services.folders import tenant_folders
 from chalicelib.services.ports import get_ports
 from chalicelib.services.uploads import create_upload
 
@@ -27,3 +31,14 @@ def create() -> Response:
     request = parse_model(UploadCreate, json_body(uploads.current_request))
     batch, form = create_upload(get_ports(), tenant_id, request)
     return Response(body={**status_body(batch), "upload": form}, status_code=201)
+
+
+@uploads.route("/v1/drop-folder", methods=["GET"], query=NoQuery,
+               responses={200: Answer("The caller's folders in the bucket and a dropped file's limits.",
+                                      DropFolderBody)})
+def drop_folder() -> dict[str, Any]:
+    """The caller's drop folder (``inbox``), where the answers appear (``outbox``), its schedules'
+    files (``sources``), and the limits of a dropped file."""
+    tenant_id = uploads.tenant()
+    uploads.no_query()
+    return tenant_folders(get_ports(), tenant_id)

@@ -24,6 +24,7 @@ from chalicelib.domain.upload import Layout
 from chalicelib.keys import input_key
 from chalicelib.observability import bind, request_id
 from chalicelib.services import history
+from chalicelib.services.announcing import announce, marked
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.intake import Intake, price_for, remember_layout, take_in
 from chalicelib.services.outbox import note_status
@@ -202,6 +203,10 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = Fa
 def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
     """Stop a batch: rows not yet settled are never charged; results cover what settled."""
     batch = get_batch(ports, tenant_id, batch_id)
+    if batch.status is BatchStatus.AWAITING_UPLOAD:
+        closed = _cancel_upload(ports, batch)
+        if closed is not None:
+            return closed  # else its file came meanwhile: cancelled as any other batch
     active = tuple(s for s in BatchStatus if s not in TERMINAL_STATUSES)
     cancelled = ports.batches.transition(tenant_id, batch_id, BatchStatus.CANCELLED, active,
                                          ports.clock.now(), message="Cancelled by the customer.")
@@ -210,6 +215,21 @@ def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:
     request_finalize(ports, tenant_id, batch_id)
     history.happened(ports, tenant_id, batch_id, history.Step.CANCELLED)
     return _unprocessed_skipped(ports, cancelled)
+
+
+def _cancel_upload(ports: Ports, batch: Batch) -> Batch | None:
+    """A batch whose presigned upload never came closes at once: there is no file to split and
+    no results to write (finalize would look for the file, and fail, until its message went to
+    the dead-letter queue). A file sent later is ignored: split starts only open batches."""
+    at = ports.clock.now()
+    closed = ports.batches.transition(batch.tenant_id, batch.batch_id, BatchStatus.CANCELLED,
+                                      (BatchStatus.AWAITING_UPLOAD,), at, finished_at=at,
+                                      message="Cancelled by the customer before its file came.",
+                                      **marked(batch, BatchStatus.CANCELLED, at))
+    if closed is not None:
+        history.happened(ports, batch.tenant_id, batch.batch_id, history.Step.CANCELLED)
+        announce(ports, closed)
+    return closed
 
 
 def _unprocessed_skipped(ports: Ports, batch: Batch) -> Batch:

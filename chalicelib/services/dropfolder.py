@@ -27,12 +27,12 @@ from chalicelib.domain.options import BatchOptions
 from chalicelib.keys import inbox_path, outbox_base
 from chalicelib.observability import logger
 from chalicelib.services.batches import new_batch_id, record_batch
+from chalicelib.services.folders import SIDECAR_SUFFIX as SIDECAR
 from chalicelib.services.outbox import note_status, write_refusal
 from chalicelib.services.ports import Ports
 from chalicelib.services.splitting import UploadedObject
 from chalicelib.services.uploads import check_can_start
 
-SIDECAR = ".json"
 MARKER_TTL_SECONDS = 30 * 86400  # a duplicate event comes within minutes; a month is ample
 MAX_SIDECAR_BYTES = 64 * 1024
 

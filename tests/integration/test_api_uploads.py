@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from chalicelib import topology
 from tests.api_client import Http, detail_locs, error
 from tests.conftest import Aws
 
@@ -40,3 +41,43 @@ def test_bad_requests_say_what_to_fix(aws: Aws, http: Http) -> None:
     assert "size" in too_big["message"]
     error(http.post_json("/v1/uploads", None, {"filename": "a.csv", "size": 1}), 401)
     assert http.get("/v1/batches", key).json()["batches"] == []
+
+
+def test_the_drop_folder_route_names_the_callers_own_folders_and_the_limits(aws: Aws, http: Http) -> None:
+    # GIVEN two tenants
+    first, second = aws.tenant(100), aws.tenant(100)
+    bucket = aws.ports.settings.bucket
+    # WHEN each asks where its files go
+    mine = http.get("/v1/drop-folder", first.api_key)
+    theirs = http.get("/v1/drop-folder", second.api_key).json()
+    # THEN each gets its own folders, in the forms the drop folder and schedules read
+    assert mine.status == 200, mine.raw
+    body = mine.json()
+    assert body == {"bucket": bucket, "inbox": f"s3://{bucket}/inbox/{first.tenant_id}/",
+                    "outbox": f"s3://{bucket}/outbox/{first.tenant_id}/",
+                    "sources": f"s3://{bucket}/sources/{first.tenant_id}/", "sidecar_suffix": ".json",
+                    "max_rows_per_file": aws.ports.settings.max_rows_per_file,
+                    "max_file_bytes": aws.ports.settings.upload_form_max_bytes}
+    assert theirs["inbox"] == f"s3://{bucket}/inbox/{second.tenant_id}/"
+    error(http.get("/v1/drop-folder", None), 401)
+    error(http.call("GET", "/v1/drop-folder?tenant=t_other", first.api_key), 422)
+
+
+def test_a_batch_cancelled_before_its_file_came_closes_at_once_with_nothing_to_finalize(
+    aws: Aws, http: Http,
+) -> None:
+    # GIVEN a batch awaiting its presigned upload
+    key = aws.tenant(100).api_key
+    made = http.post_json("/v1/uploads", key, {"filename": "leads.csv", "size": 1000}).json()
+    # WHEN the customer cancels it
+    cancelled = http.call("POST", f"/v1/batches/{made['batch_id']}/cancel", key)
+    # THEN it is cancelled and finished, uncharged, and no finalize is asked for a file that never
+    # came (it looked for the input until its message went to the dead-letter queue)
+    assert cancelled.status == 202, cancelled.raw
+    body = http.status(key, made["batch_id"])
+    assert (body["status"], body["credits_spent"]) == ("cancelled", 0)
+    assert body["finished_at"] and body["message"] == "Cancelled by the customer before its file came."
+    assert aws.ports.queue.depth(aws.ports.queue_name(topology.FINALIZE)) == 0
+    steps = http.get(f"/v1/batches/{made['batch_id']}/timeline", key).json()["steps"]
+    assert [step["step"] for step in steps] == ["created", "cancelled"]
+    error(http.call("POST", f"/v1/batches/{made['batch_id']}/cancel", key), 409)
