@@ -47,6 +47,17 @@ def test_an_endpoint_added_on_the_page_shows_its_secret_once_and_a_batch_logs_it
         page.wait_for_selector("#webhook-list[aria-busy=false]")
         assert receiver.secret not in console.text()  # shown once, never again
 
+        old_secret = receiver.secret  # a new secret, shown once; the old one still signs a while
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="New secret for CRM hook").click()
+        page.wait_for_selector("[data-grace]")
+        receiver.secret = page.inner_text("#secret-value")
+        assert receiver.secret.startswith("whsec_") and receiver.secret != old_secret
+        assert old_secret not in console.text()
+        hint = api.get("/v1/webhooks", key).json()["webhooks"][0]["secret_hint"]
+        assert page.inner_text("[data-secret-hint]") == hint
+        console.shoot("webhooks-rotated")
+
         console.new_batch(people_csv(tmp_path, 10))
         page.get_by_text("Options: mode, entity type, limits").click()
         page.get_by_label("Webhook endpoint").select_option(label="CRM hook")
@@ -81,12 +92,18 @@ def test_a_schedule_is_added_paused_and_deleted_from_the_page(
 
     page.get_by_label("Cron (5 fields)").fill("0 7 * * 1-5")
     page.get_by_label("Time zone").fill("Europe/Paris")
+    page.get_by_label("Mode").select_option("advanced")
+    page.get_by_label("Credit cap per run").fill("500")
+    page.get_by_label("Resume by itself after a top-up").uncheck()
     page.get_by_role("button", name="Add the schedule").click()
     page.wait_for_selector("[data-schedule]")
     made = api.get("/v1/schedules", key).json()["schedules"]
     assert len(made) == 1 and made[0]["timezone"] == "Europe/Paris" and made[0]["next_run_at"]
+    assert made[0]["options"] == {"mode": "advanced", "max_credits": 500, "auto_resume": False}
     card = f"[data-schedule='{made[0]['schedule_id']}']"
     assert "0 7 * * 1-5 (Europe/Paris)" in page.inner_text(card)
+    assert page.inner_text(f"{card} [data-options]") == "advanced mode · credit cap 500 · no resume by itself"
+    assert f"/sources/{tenant['tenant_id']}/" in page.inner_text("#schedule-source-hint")
     console.shoot("schedules")
 
     page.get_by_role("button", name="Pause the schedule").click()
@@ -110,7 +127,16 @@ def test_a_batch_awaiting_its_upload_is_listed_and_shown_and_the_drop_folder_say
     page.get_by_role("link", name="Big file").click()
     console.wait_status("awaiting_upload")
     assert "Waiting for the file" in page.inner_text("#progress-line")
+    console.shoot("batch-awaiting-upload")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the batch").click()  # the file will never come
+    console.wait_status("cancelled")
+    assert api.status(key, made.json()["batch_id"])["credits_spent"] == 0
 
     page.get_by_role("link", name="Drop folder").click()
-    assert "inbox/" in console.text() and "outbox/" in console.text()
+    page.wait_for_selector("#drop-folder[aria-busy=false]")
+    folders = api.get("/v1/drop-folder", key).json()
+    assert folders["inbox"].endswith(f"/inbox/{tenant['tenant_id']}/")
+    assert page.inner_text("#drop-command") == f"aws s3 cp leads.csv {folders['inbox']}q4/leads.csv"
+    assert f"aws s3 sync {folders['outbox']} answers/" == page.inner_text("#drop-answers")
     console.shoot("drop-folder")

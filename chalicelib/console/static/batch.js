@@ -75,7 +75,7 @@ export function batchPage(batchId, { signal }) {
     else capInput.min = String((batch.credits_spent || 0) + 1);
     counts.replaceChildren(...countCards(batch));
     credits.replaceChildren(...creditCards(batch));
-    cancel.hidden = !(RUNNING.has(batch.status) || paused);
+    cancel.hidden = !(RUNNING.has(batch.status) || paused || batch.status === "awaiting_upload");
     reprocess.hidden = !(batch.results && ["completed", "failed"].includes(batch.status) && c.failed > 0);
     setText(reprocess, `Enrich the ${count(c.failed)} failed rows again`);
     filesSection.hidden = !batch.results;

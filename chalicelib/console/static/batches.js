@@ -29,7 +29,8 @@ function batchCard(batch) {
       statusBadge(batch.status)),
     bar,
     h("dl", { class: "facts" },
-      h("div", {}, h("dt", {}, "Rows"), h("dd", {}, total === null ? "counting…" : `${count(settled)} of ${count(total)} (${percent(batch.progress)})`)),
+      h("div", {}, h("dt", {}, "Rows"), h("dd", {}, batch.status === "awaiting_upload" ? "waiting for the file"
+        : total === null ? "counting…" : `${count(settled)} of ${count(total)} (${percent(batch.progress)})`)),
       h("div", {}, h("dt", {}, "Credits"), h("dd", {}, count(batch.credits_spent))),
       h("div", {}, h("dt", {}, "Created"), h("dd", {}, when(batch.created_at)))));
 }

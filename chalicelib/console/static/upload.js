@@ -1,6 +1,7 @@
 // The upload page: a file (dropped or picked) and options -> preflight (nothing stored) -> start.
-import { get, idempotencyKey, post } from "./api.js";
+import { idempotencyKey, post } from "./api.js";
 import { clearError, count, h, page, showError } from "./dom.js";
+import { endpointChoices } from "./endpoints.js";
 import { details, mappingTable, summary } from "./preflight.js";
 import { go, refreshBalance } from "./shell.js";
 
@@ -49,18 +50,6 @@ function formData(state, options) {
   for (const flag of ["dedupe", "auto_resume", "escape_formulas"]) form.append(flag, String(options[flag].checked));
   if (Object.keys(state.overrides).length) form.append("column_map", JSON.stringify(state.overrides));
   return form;
-}
-
-// The tenant's endpoints that hear batch events, as choices (none: the chooser offers "None").
-async function endpointChoices(chooser, signal) {
-  try {
-    const found = await get("/v1/webhooks");
-    if (signal.aborted) return;
-    const heard = found.webhooks.filter((e) => e.events.some((event) => event.startsWith("batch.")));
-    chooser.append(...heard.map((e) => h("option", { value: e.webhook_id }, e.description || e.url)));
-  } catch {
-    // the chooser keeps "None"; the create would say what is wrong
-  }
 }
 
 export function uploadPage({ signal }) {

@@ -1,5 +1,7 @@
-// The webhooks page: the tenant's endpoints, a new one (its secret shown this once), removal.
-import { call, get, post } from "./api.js";
+// The webhooks page: the tenant's endpoints, a new one (its secret shown this once), a new secret
+// for one (shown once too), removal.
+import { call, post } from "./api.js";
+import { loadCards } from "./cardlist.js";
 import { clearError, h, page, showError, when } from "./dom.js";
 
 // The events an endpoint can hear, as the API names them.
@@ -9,17 +11,25 @@ const EVENTS = [
   ["credits.low", "The balance fell below the low-credits threshold"],
 ];
 
-function endpointCard(endpoint, remove) {
-  const button = h("button", { type: "button", class: "link-button", "data-remove": endpoint.webhook_id },
-    "Remove");
-  button.addEventListener("click", () => remove(endpoint));
+function endpointCard(endpoint, { remove, rotate }) {
+  const named = endpoint.description || endpoint.url;
+  const removing = h("button", { type: "button", "data-remove": endpoint.webhook_id,
+                                 "aria-label": `Remove ${named}` }, "Remove");
+  removing.addEventListener("click", () => remove(endpoint));
+  const rotating = h("button", { type: "button", "data-rotate": endpoint.webhook_id,
+                                 "aria-label": `New secret for ${named}` }, "New secret");
+  rotating.addEventListener("click", () => rotate(endpoint));
+  const until = endpoint.previous_secret_expires_at;
   return h("li", { class: "batch-card", "data-webhook": endpoint.webhook_id },
-    h("div", { class: "batch-card-head" }, h("span", { class: "batch-name" }, endpoint.url), button),
+    h("div", { class: "batch-card-head" }, h("span", { class: "batch-name" }, endpoint.url)),
     endpoint.description ? h("p", { class: "hint" }, endpoint.description) : null,
     h("dl", { class: "facts" },
       h("div", {}, h("dt", {}, "Events"), h("dd", {}, endpoint.events.join(", "))),
-      h("div", {}, h("dt", {}, "Secret"), h("dd", {}, endpoint.secret_hint || "–")),
-      h("div", {}, h("dt", {}, "Created"), h("dd", {}, when(endpoint.created_at)))));
+      h("div", {}, h("dt", {}, "Secret"), h("dd", { "data-secret-hint": "" }, endpoint.secret_hint || "–")),
+      h("div", {}, h("dt", {}, "Created"), h("dd", {}, when(endpoint.created_at)))),
+    until ? h("p", { class: "hint", "data-grace": "" },
+      `The previous secret also signs until ${when(until * 1000)}: switch your receiver before then.`) : null,
+    h("div", { class: "actions" }, rotating, removing));
 }
 
 function createForm(created) {
@@ -53,11 +63,12 @@ function createForm(created) {
   return form;
 }
 
-// The secret of a new endpoint: the only time the API ever shows it.
-function secretPanel(endpoint) {
+// The secret of a new endpoint (or an endpoint's new secret): the only time the API shows it.
+function secretPanel(endpoint, rotated) {
   return h("div", { class: "notice notice-secret", id: "new-secret", role: "status" },
-    h("p", {}, "Copy this signing secret now: it is not shown again. ",
-      h("code", { id: "secret-value" }, endpoint.secret)),
+    h("p", {}, rotated ? "Copy the endpoint's new signing secret now: it is not shown again. "
+      : "Copy this signing secret now: it is not shown again. ",
+    h("code", { id: "secret-value" }, endpoint.secret)),
     h("p", { class: "hint" }, `Endpoint ${endpoint.url} (${endpoint.webhook_id}). Verify each delivery's `
       + "webhook-signature header with it (Standard Webhooks)."));
 }
@@ -65,37 +76,42 @@ function secretPanel(endpoint) {
 export function webhooksPage({ signal }) {
   const list = h("ul", { class: "batch-list", id: "webhook-list", "aria-busy": "true" });
   const shown = h("div", { id: "secret-slot" });
+  const load = () => loadCards(list, { path: "/v1/webhooks", field: "webhooks", signal,
+                                       card: (endpoint) => endpointCard(endpoint, { remove, rotate }),
+                                       empty: "No endpoints yet." });
 
-  async function load() {
-    try {
-      const found = await get("/v1/webhooks");
-      if (signal.aborted) return;
-      list.replaceChildren(...found.webhooks.map((endpoint) => endpointCard(endpoint, remove)));
-      if (!found.webhooks.length) list.replaceChildren(h("li", { class: "empty" }, "No endpoints yet."));
-    } catch (error) {
-      if (!signal.aborted) showError(error);
-    } finally {
-      list.setAttribute("aria-busy", "false");
-    }
-  }
-
-  async function remove(endpoint) {
-    if (!confirm(`Remove the endpoint ${endpoint.url}? It hears no more events.`)) return;
+  // An action on an endpoint: the API's message if refused; the list read again after it.
+  async function act(action) {
     clearError();
     try {
-      await call("DELETE", `/v1/webhooks/${encodeURIComponent(endpoint.webhook_id)}`);
-      shown.replaceChildren();
+      await action();
       load();
     } catch (error) {
       showError(error);
     }
   }
 
+  function remove(endpoint) {
+    if (!confirm(`Remove the endpoint ${endpoint.url}? It hears no more events.`)) return;
+    act(async () => {
+      await call("DELETE", `/v1/webhooks/${encodeURIComponent(endpoint.webhook_id)}`);
+      shown.replaceChildren();
+    });
+  }
+
+  function rotate(endpoint) {
+    if (!confirm(`Make a new secret for ${endpoint.url}? The current one keeps signing beside it for a grace period (a day unless your operator set another).`)) return;
+    act(async () => {
+      const rotated = await post(`/v1/webhooks/${encodeURIComponent(endpoint.webhook_id)}/rotate-secret`);
+      shown.replaceChildren(secretPanel(rotated, true));
+    });
+  }
+
   page("Webhooks", h("p", { class: "hint" },
     "Each endpoint hears the events it chose, signed with its own secret. A batch's deliveries, "
     + "with each attempt and a button to send one again, are on the batch's page."),
   shown, list, createForm((endpoint) => {
-    shown.replaceChildren(secretPanel(endpoint));
+    shown.replaceChildren(secretPanel(endpoint, false));
     load();
   }));
   load();
