@@ -79,6 +79,8 @@ def _json_submission(ports: Ports, body: JsonBatchRequest, tenant_id: str | None
 
 
 def too_large(limit: int) -> str:
-    """What a user can do with a file over the API's limit (that works today)."""
-    return (f"The file is over {limit // (1024 * 1024)} MB, the API's limit for one request: split "
-            f"it into files under {limit // (1024 * 1024)} MB and submit each as a batch.")
+    """What a user can do with a file over the API's limit."""
+    mb = limit // (1024 * 1024)
+    return (f"The file is over {mb} MB, the API's limit for one request: send it as a presigned "
+            "upload (POST /v1/uploads) or through the drop folder (GET /v1/drop-folder says where), "
+            f"or split it into files under {mb} MB and submit each as a batch.")

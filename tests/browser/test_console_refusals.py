@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,3 +52,19 @@ def test_an_unknown_batch_shows_the_apis_message(console: Console, api: Http, te
     shown = console.alert()
     refused = api.get("/v1/batches/b_0000000000000000000000", tenant["api_key"])
     assert refused.status == 404 and shown == refused.json()["message"]
+
+
+def test_a_file_over_the_apis_limit_shows_its_message_and_the_way_through_the_drop_folder(
+    console: Console, tenant: dict[str, Any], tmp_path: Path,
+) -> None:
+    big = tmp_path / "big leads.csv"
+    row = b"Person Smith,person@acme.com," + b"n" * 1000 + b"\n"
+    big.write_bytes(b"Name,Email,Note\n" + row * (11 * 1024))  # 11 MB: over serve's 10 MB
+    console.open(tenant["api_key"])
+    console.new_batch(big)
+
+    shown = console.alert()
+    assert "over 10 MB" in shown and "POST /v1/uploads" in shown
+    assert console.page.is_disabled("#start")
+    console.page.click("#preflight-status a")  # the status line says where such a file goes
+    console.page.wait_for_selector("#drop-command")

@@ -182,7 +182,8 @@ def test_upload_limit_is_enforced_at_the_byte(http: Http, aws: Aws, small_upload
     huge_json = http.post_json("/v1/batches", tenant.api_key, {"records": records})
 
     body = error(over, 413, "payload_too_large")
-    assert "split" in body["message"]
+    assert "split" in body["message"] and "POST /v1/uploads" in body["message"]
+    assert "GET /v1/drop-folder" in body["message"]
     assert exact.status == 202, exact.raw
     error(huge_json, 413, "payload_too_large")
     listed = http.get("/v1/batches", tenant.api_key).json()["batches"]

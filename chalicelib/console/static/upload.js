@@ -92,7 +92,9 @@ export function uploadPage({ signal }) {
       costLine.textContent = `At most ${count(found.cost_estimate.max)} credits; rows that find nothing cost nothing.`;
     } catch (error) {
       if (asked !== state.asked || signal.aborted) return;
-      status.textContent = `${state.file.name} cannot be started as it is: see the message above.`;
+      status.replaceChildren(`${state.file.name} cannot be started as it is: see the message above.`,
+        error.status === 413 ? h("span", {}, " A file this big goes through the ",
+          h("a", { href: "#/drop-folder" }, "drop folder"), ".") : "");
       start.disabled = true;
       showError(error);
     } finally {
