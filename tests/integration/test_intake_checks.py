@@ -29,13 +29,16 @@ def small_uploads(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 
 
 def test_a_file_over_the_limit_is_told_what_works_today(http: Http, aws: Aws, small_uploads: int) -> None:
-    """#7: the 413 told the user to use a drop folder that does not exist yet."""
+    """#7: the 413 told the user to use a drop folder that did not exist yet; now that it does (and
+    presigned uploads), the message names both, and each route it names answers."""
     tenant = aws.tenant(10)
 
     body = error(http.upload(tenant.api_key, leads(1) + b"x" * small_uploads), 413, "payload_too_large")
 
-    assert "drop folder" not in body["message"]
     assert "split it into files under 1 MB" in body["message"]
+    assert "POST /v1/uploads" in body["message"] and "GET /v1/drop-folder" in body["message"]
+    assert http.get("/v1/drop-folder", tenant.api_key).status == 200
+    assert http.post_json("/v1/uploads", tenant.api_key, {"filename": "big.csv", "size": 2**21}).status == 201
 
 
 def test_a_column_map_naming_a_missing_column_or_an_unknown_country_is_a_422(http: Http, aws: Aws) -> None:
