@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from chalicelib import topology
+from chalicelib.domain.billing import pause_message
 from chalicelib.domain.errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
 from chalicelib.domain.messages import FinalizeMessage
 from chalicelib.domain.models import (
@@ -179,6 +180,8 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = Fa
             credits_to_finish=needed,
         )
     if batch.max_credits is not None and batch.max_credits - batch.credits_spent < batch.price:
+        if batch.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS:  # both ran out on one row:
+            _waits_for_the_cap(ports, batch)  # the balance is back, so the cap is what it waits for
         raise InsufficientCredits(
             "The batch is at its max_credits. Raise max_credits, then resume.",
             credits_required=batch.price, credits_remaining=batch.max_credits - batch.credits_spent,
@@ -198,6 +201,14 @@ def resume_batch(ports: Ports, tenant_id: str, batch_id: str, refresh: bool = Fa
                      balance=tenant.balance if tenant.billing is BillingKind.PREPAID else None)
     note_status(ports, resumed)  # a dropped file's status file says processing again
     return resumed
+
+
+def _waits_for_the_cap(ports: Ports, batch: Batch) -> None:
+    """A batch paused for credits whose cap is reached too says, once topped up, to raise the cap."""
+    status = BatchStatus.PAUSED_CREDIT_CAP
+    ports.batches.transition(batch.tenant_id, batch.batch_id, status,
+                             (BatchStatus.PAUSED_INSUFFICIENT_CREDITS,), ports.clock.now(),
+                             message=pause_message(status))
 
 
 def cancel_batch(ports: Ports, tenant_id: str, batch_id: str) -> Batch:

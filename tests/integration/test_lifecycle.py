@@ -207,3 +207,28 @@ def test_a_tenant_over_its_request_rate_gets_a_429_with_retry_after(
     assert http.send("GET", "/v1/batches", other.api_key).status == 200  # per tenant
     aws.ports.clock = type(aws.ports.clock)(epoch=lambda: 1_800_000_001.0, sleep=lambda _: None)
     assert http.send("GET", "/v1/batches", tenant.api_key).status == 200  # next second
+
+
+def test_a_batch_out_of_credits_and_at_its_cap_waits_for_the_cap_once_topped_up(
+        aws: Aws, http: Http) -> None:
+    # Found by the batch state machine: the balance and the cap ran out on the same row; the
+    # top-up could not resume it (the cap), and it stayed "paused: top up credits" for ever.
+    tenant = aws.tenant(40)
+    batch_id = http.send("POST", "/v1/batches", tenant.api_key,
+                         {"records": _records(150), "max_credits": 40}).body["batch_id"]
+    aws.drain()
+    assert http.status(tenant.api_key, batch_id)["status"] == "paused_insufficient_credits"
+
+    _, resumed = top_up_and_resume(aws.ports, tenant.tenant_id, 500)
+    aws.drain()
+
+    waiting = http.status(tenant.api_key, batch_id)
+    assert resumed == [] and waiting["status"] == "paused_credit_cap", waiting
+    assert "Raise max_credits" in waiting["message"] and waiting["credits_spent"] == 40
+    assert http.send("PATCH", f"/v1/batches/{batch_id}", tenant.api_key,
+                     {"max_credits": 200}).status == 200
+    assert http.send("POST", f"/v1/batches/{batch_id}/resume", tenant.api_key).status == 202
+    aws.drain()
+    done = http.status(tenant.api_key, batch_id)
+    assert done["status"] == "completed" and done["credits_spent"] == 150
+    assert aws.balance(tenant.tenant_id) == 540 - 150
