@@ -4,7 +4,6 @@ correlation ids every deliver-queue message carries to the deliver function's lo
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -17,26 +16,16 @@ from chalicelib.handlers.deliver_events import deliver_message
 from chalicelib.handlers.sqs_batches import message_ids
 from chalicelib.observability import correlated, metrics
 from chalicelib.services import delivering
-from chalicelib.services.ports import Clock, Ports
+from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import create_tenant
 from chalicelib.services.webhook_endpoints import create_endpoint, rotate_tenant_secret
 from chalicelib.services.webhook_sender import Outcome
-from chalicelib.settings import get_settings
 from tests.csvs import leads
-from tests.fakes import fake_ports
 from tests.helpers import Ticking, create_batch, deliver, take_messages
 
 REQUEST = "0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011"
 
 
-@pytest.fixture
-def ticking() -> Ticking:
-    return Ticking(time.time())
-
-
-@pytest.fixture
-def ports(ticking: Ticking) -> Ports:
-    return fake_ports(get_settings(), Clock(epoch=ticking, sleep=lambda _: None), queue_clock=ticking)
 
 
 

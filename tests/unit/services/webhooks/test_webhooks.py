@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +17,7 @@ from chalicelib.domain.webhooks import DeliveryStatus, WebhookEvent
 from chalicelib.services import delivering
 from chalicelib.services.batches import cancel_batch
 from chalicelib.services.lifecycle import tick, top_up_and_resume
-from chalicelib.services.ports import Clock, Ports
+from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import create_tenant
 from chalicelib.services.webhook_endpoints import (
     create_endpoint,
@@ -27,9 +26,7 @@ from chalicelib.services.webhook_endpoints import (
     rotate_tenant_secret,
 )
 from chalicelib.services.webhook_sender import Outcome
-from chalicelib.settings import get_settings
 from tests.csvs import leads
-from tests.fakes import fake_ports
 from tests.helpers import Ticking, create_batch, deliver, reload, take_messages
 
 COMPLETED = [WebhookEvent.BATCH_COMPLETED]
@@ -49,16 +46,6 @@ class Receiver:
         return Outcome(3, status_code=code, response="ok" if code == 200 else "down")
 
 
-@pytest.fixture
-def ticking() -> Ticking:
-    """Now, moving as the fakes read it: receivers check the signed timestamp against their clock."""
-    return Ticking(time.time())
-
-
-@pytest.fixture
-def ports(ticking: Ticking) -> Ports:
-    """The fakes, with queues whose delays run on the test's clock."""
-    return fake_ports(get_settings(), Clock(epoch=ticking, sleep=lambda _: None), queue_clock=ticking)
 
 
 def signed_by(secret: str, body: bytes, headers: dict[str, str]) -> dict[str, object]:
