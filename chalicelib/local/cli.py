@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--enrichers", action="store_true",
                        help="only the enrichers' cost per row (generated and realistic files, lean loop)")
     bench.add_argument("--enricher-rows", type=int, default=20_000, help="--enrichers: rows per file")
+    bench.add_argument("--work-cpu", action="store_true",
+                       help="only the CPU a row costs in split, work (by stage) and finalize, in one "
+                       "process on in-memory fakes, beside the plain loop (--rows, --chunk-rows)")
     bench.add_argument("--vendor", action="store_true",
                        help="advanced mode against a loopback fake vendor (its own figures only)")
     bench.add_argument("--latency-ms", type=int, nargs="*", default=[100, 300],
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             return _emit({"cold_start": run_cold_starts(args.repeats)}, args.out)
         if args.enrichers:
             return bench_enrichers(args)
+        if args.work_cpu:
+            return bench_work_cpu(args)
         if args.split_only:
             return bench_big_split(args)
         return bench_vendor(args) if args.vendor else bench_all(args)
@@ -123,6 +128,18 @@ def bench_enrichers(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         figures = run_enricher_costs(args.enricher_rows, Path(folder))
     return _emit({"enrichers": figures}, args.out)
+
+
+def bench_work_cpu(args: argparse.Namespace) -> int:
+    """Run the in-process CPU breakdown for each size and chunk size and print its figures."""
+    import tempfile
+
+    from chalicelib.local.work_cpu import run_work_cpu
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = [run_work_cpu(rows, Path(folder), chunk_rows or None)
+                   for chunk_rows in args.chunk_rows for rows in args.rows]
+    return _emit({"work_cpu": figures}, args.out)
 
 
 def bench_worker_death(args: argparse.Namespace) -> int:

@@ -131,6 +131,12 @@ def get_ports() -> Ports:
     return _ports
 
 
+def use_ports(ports: Ports) -> None:
+    """Make ``ports`` the process-wide ports (the in-process bench puts the in-memory fakes there)."""
+    global _ports
+    _ports = ports
+
+
 def reset_ports() -> None:
     """Forget the built ports (after the environment changed)."""
     global _ports
