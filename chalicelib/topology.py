@@ -204,6 +204,7 @@ class FunctionSpec:
     reads_objects: tuple[str, ...] = ()
     writes_objects: tuple[str, ...] = ()
     secrets: tuple[SecretSpec, ...] = ()
+    storage: int = 512  # MB of /tmp (Lambda's ephemeral storage: 512 to 10,240)
 
 
 API = FunctionSpec(
@@ -235,8 +236,11 @@ WORKER = FunctionSpec(
     reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX),
     writes_objects=(keys.WORK_PREFIX, keys.OUTBOX_PREFIX), secrets=(VENDOR_SECRETS,),
 )
+# finalize writes the five results files to /tmp before it uploads them: ~1.5 KB a row of the
+# generated leads file (plus results.csv's spool), 1.5 GB at a million rows; 512 MB, Lambda's
+# default, would end a batch of a few hundred thousand rows failed.
 FINALIZER = FunctionSpec(
-    "finalize", timeout=FINALIZE.function_timeout, memory=1024,
+    "finalize", timeout=FINALIZE.function_timeout, memory=1024, storage=10_240,
     reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE), sends=(DELIVER,),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
 )

@@ -88,12 +88,13 @@ def role(scope: Construct, settings: Settings, spec: topology.FunctionSpec, arns
 
 def configure(app: Chalice, settings: Settings, spec: topology.FunctionSpec, function_role: iam.Role,
               log_group: logs.LogGroup) -> Any:
-    """Name, role, timeout and memory from the spec; events come from the topology, not Chalice."""
+    """Name, role, timeout, memory and /tmp size from the spec; events come from the topology."""
     cfn = app.get_resource(logical_id(spec))
     cfn.add_property_override("FunctionName", function_name(settings, spec.name))
     cfn.add_property_override("Role", function_role.role_arn)
     cfn.add_property_override("Timeout", spec.timeout)
     cfn.add_property_override("MemorySize", spec.memory)
+    cfn.add_property_override("EphemeralStorage", {"Size": spec.storage})
     cfn.add_property_override("Tracing", "Active")  # X-Ray: Powertools' Tracer records the rest
     cfn.add_property_deletion_override("Events")
     cfn.node.add_dependency(log_group)

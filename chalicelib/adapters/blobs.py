@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import ClientError
@@ -33,6 +34,11 @@ class BlobStore:
         """Stream a file-like object to a key (multipart when large)."""
         extra: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata or {}}
         self._s3.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra)
+
+    def upload_file(self, key: str, path: Path, content_type: str) -> None:
+        """Send a local file to a key (multipart when large), each part read from disk as it is
+        sent: ``upload_fileobj`` holds up to ten 8 MB parts of each upload in memory instead."""
+        self._s3.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})
 
     def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
         """A streaming reader of an object from byte ``start`` on (a ranged GET)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import IO, Any, BinaryIO, Protocol
 
 
@@ -15,6 +16,9 @@ class Blobs(Protocol):
     def upload(self, key: str, stream: IO[bytes], content_type: str,
                metadata: dict[str, str] | None = None) -> None:
         """Stream a file-like object to a key."""
+
+    def upload_file(self, key: str, path: Path, content_type: str) -> None:
+        """Send a local file to a key, reading it from disk part by part (memory stays flat)."""
 
     def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
         """A streaming reader of an object from byte ``start`` on; NotFound when there is none."""

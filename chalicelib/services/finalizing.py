@@ -60,8 +60,8 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     with tempfile.TemporaryDirectory() as folder:
         counted = _write_files(ports, batch, Path(folder))
         with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side
-            uploads = [pool.submit(_upload, ports, results_key(batch, name), Path(folder) / name,
-                                   content_type) for name, content_type in FILES]
+            uploads = [pool.submit(ports.blobs.upload_file, results_key(batch, name),
+                                   Path(folder) / name, content_type) for name, content_type in FILES]
             for upload in uploads:
                 upload.result()
     now = ports.clock.now()
@@ -97,11 +97,6 @@ def _final_status(batch: Batch) -> BatchStatus:
     if batch.status is BatchStatus.CANCELLED:
         return BatchStatus.CANCELLED
     return BatchStatus.FAILED if batch.failure is not None else BatchStatus.COMPLETED
-
-
-def _upload(ports: Ports, key: str, path: Path, content_type: str) -> None:
-    with path.open("rb") as stream:
-        ports.blobs.upload(key, stream, content_type)
 
 
 def _counters(counted: Counter[str]) -> dict[str, object]:

@@ -6,6 +6,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any, BinaryIO
 from urllib.parse import quote
 
@@ -38,6 +39,10 @@ class InMemoryBlobs:
                metadata: dict[str, str] | None = None) -> None:
         """Store a stream's bytes under a key."""
         self.put(key, stream.read(), content_type, metadata)
+
+    def upload_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a local file's bytes under a key."""
+        self.put(key, path.read_bytes(), content_type)
 
     def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
         """A reader of an object from byte ``start`` on; NotFound when there is none."""

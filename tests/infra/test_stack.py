@@ -100,6 +100,7 @@ def test_each_function_has_its_own_role_granting_what_its_spec_declares(
         assert function["FunctionName"] == name
         assert function["Role"] == {"Fn::GetAtt": [roles[name], "Arn"]}
         assert (function["Timeout"], function["MemorySize"]) == (spec.timeout, spec.memory)
+        assert function["EphemeralStorage"] == {"Size": spec.storage}
         granted = json.dumps(template["Resources"][roles[name]]["Properties"]["Policies"])
         for table in topology.TABLES:
             declared = table in spec.reads or table in spec.writes
