@@ -17,6 +17,7 @@ from chalicelib.domain.enrich import memo
 from chalicelib.domain.enrich.phone import region_for_country
 from chalicelib.domain.enrich.pipeline import built_in_pipeline
 from chalicelib.domain.messages import ChunkRow
+from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.records import canonical_record
 from chalicelib.domain.upload import read_layout
@@ -77,8 +78,11 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with source.open("rb") as stream:
         batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
+    phases: dict[str, float] = {}  # when the watcher first saw each: split, worked, done
     while True:
         current = watcher.get(batch.tenant_id, batch.batch_id)
+        if current is not None:
+            _phases(phases, current, time.perf_counter() - started)
         if current is not None and current.finished_at is not None:
             break
         # polls at most 2% of the time so far apart: the watcher's reads load the emulator too
@@ -103,7 +107,18 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
             "balance_writes": counts["balance_writes"],
             "balance_writes_per_row": round(counts["balance_writes"] / rows, 4),
             "cost_per_million_rows_usd": cost_per_million(calls, counts["transaction_items"], rows),
-            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu}
+            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu, "phases_seconds": phases}
+
+
+def _phases(phases: dict[str, float], batch: Batch, seconds: float) -> None:
+    """Note when a batch's split had sent every chunk (``split``), its last chunk settled
+    (``worked``: finalize's message goes out) and it finished (``done``), each first seen by a
+    watcher polling at most 2% of the time so far apart (so within ~2% of the true moment)."""
+    seen = {"split": batch.chunks_total is not None, "worked": batch.all_chunks_done,
+            "done": batch.finished_at is not None}
+    for phase, happened in seen.items():
+        if happened:
+            phases.setdefault(phase, round(seconds, 2))
 
 
 def _cpu_of(pid: int) -> float:
