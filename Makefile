@@ -33,8 +33,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The 25 slowest tests are listed at the end (the suite is to stay well inside CI's time).
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 # The OpenAPI 3.1 document, from the routes' declarations (a test fails when it is stale).
 openapi: $(STAMP)
