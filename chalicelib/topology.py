@@ -112,9 +112,12 @@ WORK = QueueSpec(
     "work", handler="work", batch_size=4, visibility_timeout=360,
     max_receive_count=5, function_timeout=60, maximum_concurrency=50,
 )
+# finalize writes a whole batch's results in one invocation: Lambda's longest (900 s). Its
+# messages' visibility is 6x that, as Lambda advises; the heartbeat brings a dead one's back
+# within seconds all the same.
 FINALIZE = QueueSpec(
-    "finalize", handler="finalize", batch_size=1, visibility_timeout=1800,
-    max_receive_count=5, function_timeout=300, maximum_concurrency=5, age_alarm_seconds=1800,
+    "finalize", handler="finalize", batch_size=1, visibility_timeout=5400,
+    max_receive_count=5, function_timeout=900, maximum_concurrency=5, age_alarm_seconds=1800,
 )
 # Scheduled batches; due: the active ones by next run (sparse: a paused schedule leaves it).
 DUE = IndexSpec("due", hash_key="due", range_key="next_run_at", range_key_numeric=True, keys_only=True)
@@ -239,8 +242,8 @@ WORKER = FunctionSpec(
 # finalize writes the five results files to /tmp before it uploads them: ~1.5 KB a row of the
 # generated leads file (plus results.csv's spool), 1.5 GB at a million rows; 512 MB, Lambda's
 # default, would end a batch of a few hundred thousand rows failed.
-FINALIZER = FunctionSpec(
-    "finalize", timeout=FINALIZE.function_timeout, memory=1024, storage=10_240,
+FINALIZER = FunctionSpec(  # 1,769 MB: one whole vCPU (finalize joins rendered text, CPU-bound)
+    "finalize", timeout=FINALIZE.function_timeout, memory=1769, storage=10_240,
     reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE), sends=(DELIVER,),
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
 )

@@ -36,7 +36,7 @@ def batch_to_item(batch: Batch) -> dict[str, Any]:
         "started_at": batch.started_at,
         "finished_at": batch.finished_at, "message": batch.message,
         "failure": batch.failure, "split_sent": batch.split_sent, "dispatch_at": batch.dispatch_at,
-        "heals": batch.heals, "healed_at": batch.healed_at,
+        "heals": batch.heals, "healed_at": batch.healed_at, "finalizing_at": batch.finalizing_at,
         # the attention index holds a batch from its creation until it finishes
         "attention": ATTENTION_OPEN if batch.finished_at is None else None,
         "refresh_after": batch.refresh_after,
@@ -74,7 +74,7 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         finished_at=item.get("finished_at"), message=item.get("message"),
         failure=item.get("failure"), split_sent=item.get("split_sent", 0),
         dispatch_at=item.get("dispatch_at"), heals=item.get("heals", 0),
-        healed_at=item.get("healed_at"),
+        healed_at=item.get("healed_at"), finalizing_at=item.get("finalizing_at"),
         request_id=item.get("request_id"), origin=item.get("origin", "api"),
         split_checkpoint=SplitCheckpoint.model_validate_json(item["split_checkpoint"])
         if item.get("split_checkpoint") else None,

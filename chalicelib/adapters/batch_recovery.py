@@ -72,6 +72,11 @@ class BatchRecovery:
         self._if(tenant_id, batch_id, "SET heals = :heals, healed_at = :at",
                  "attribute_exists(batch_id)", {":heals": heals, ":at": at})
 
+    def finalizing(self, tenant_id: str, batch_id: str, at: int) -> None:
+        """A finalize began writing the batch's results at ``at``."""
+        self._if(tenant_id, batch_id, "SET finalizing_at = :at", "attribute_exists(batch_id)",
+                 {":at": at})
+
     def _if(self, tenant_id: str, batch_id: str, update: str, condition: str,
             values: dict[str, Any]) -> bool:
         return conditional(lambda: self._db.update_item(

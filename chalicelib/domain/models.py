@@ -140,12 +140,14 @@ class Batch:
     # Recovery (services/healing.py): why the batch must end failed (some rows could not be
     # processed; finalize ends it so), chunks split has sent so far (a split that died resumes
     # there), when a resume or reprocess began sending (the tick redoes one that died), and how
-    # often the tick had to continue it without progress.
+    # often the tick had to continue it without progress; when a finalize began writing its
+    # results (the tick does not ask for another while one may still be writing).
     failure: str | None = None
     split_sent: int = 0
     dispatch_at: int | None = None  # epoch seconds
     heals: int = 0
     healed_at: int | None = None  # epoch seconds
+    finalizing_at: int | None = None  # epoch seconds
     request_id: str | None = None  # the API request that created the batch (its split logs it)
     # Where a split that goes in steps stopped (services/split_steps.py); written with split_sent.
     split_checkpoint: SplitCheckpoint | None = None

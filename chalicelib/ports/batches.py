@@ -66,3 +66,6 @@ class Batches(Protocol):
 
     def healed(self, tenant_id: str, batch_id: str, heals: int, at: int) -> None:
         """Record that the tick continued the batch (``heals`` times without progress) at ``at``."""
+
+    def finalizing(self, tenant_id: str, batch_id: str, at: int) -> None:
+        """Record that a finalize began writing the batch's results at ``at`` (epoch seconds)."""

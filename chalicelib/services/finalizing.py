@@ -57,6 +57,7 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     batch = ports.batches.get(tenant_id, batch_id)
     if batch is None or not finalize_due(batch):
         return False
+    ports.batches.finalizing(tenant_id, batch_id, int(ports.clock.epoch()))  # the tick waits for it
     with tempfile.TemporaryDirectory() as folder:
         counted = _write_files(ports, batch, Path(folder))
         with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side

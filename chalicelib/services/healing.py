@@ -5,7 +5,9 @@ number of unfinished batches, never the table's. For each, in order:
 
 1. Paused: nothing here (auto-resume looks at it).
 2. Due to finalize (every chunk settled, or cancelled, or failed with unprocessed rows) and
-   quiet for ``heal_after_seconds``: finalize is asked again (its message was lost, or it died).
+   quiet for ``heal_after_seconds``: finalize is asked again (its message was lost, or it died),
+   unless a finalize began less than the finalize function's timeout before (a big batch's
+   results take minutes: a second finalize would write them twice at once).
 3. A resume or reprocess began sending ``heal_after_seconds`` ago and never said it finished:
    the batch's outstanding parts are sent (duplicates are harmless; each part settles once).
 4. No progress for ``heal_after_seconds`` and no backlog in front of it: the batch is continued
@@ -54,7 +56,7 @@ def heal(ports: Ports, batch: Batch) -> str | None:
     wait = ports.settings.heal_after_seconds
     quiet = now - _last_progress(batch)
     if finalize_due(batch):
-        if quiet < wait:
+        if quiet < wait or _still_finalizing(batch, now, wait):
             return None
         request_finalize(ports, batch.tenant_id, batch.batch_id)
         return "finalize_requested"
@@ -116,6 +118,13 @@ def _backlog(ports: Ports, batch: Batch) -> bool:
     """True while messages wait in the queue this batch's next step comes from (it may be one)."""
     queue = topology.INGEST if batch.chunks_total is None else topology.WORK
     return ports.queue.depth(ports.queue_name(queue)) > 0
+
+
+def _still_finalizing(batch: Batch, now: int, wait: int) -> bool:
+    """A finalize began less than its function's timeout (and the usual wait) ago: it may still be
+    writing a big batch's results; asking for another would only write them twice at once."""
+    began = batch.finalizing_at
+    return began is not None and now - began < topology.FINALIZE.function_timeout + wait
 
 
 def _last_progress(batch: Batch) -> int:

@@ -156,6 +156,13 @@ class InMemoryBatches:
             if batch is not None:
                 self._replace(batch, heals=heals, healed_at=at)
 
+    def finalizing(self, tenant_id: str, batch_id: str, at: int) -> None:
+        """Record when a finalize began."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            if batch is not None:
+                self._replace(batch, finalizing_at=at)
+
     def _replace(self, batch: Batch, **changes: Any) -> Batch:
         changed = replace(batch, **copy.deepcopy(changes))
         self._t.batches[(batch.tenant_id, batch.batch_id)] = changed

@@ -13,6 +13,7 @@ from chalicelib.domain.models import BatchStatus
 from chalicelib.domain.options import BatchOptions, BatchPatch
 from chalicelib.keys import input_key
 from chalicelib.observability import metrics
+from chalicelib.services import finalizing
 from chalicelib.services.batches import cancel_batch, patch_batch, resume_batch, start_batch
 from chalicelib.services.input_rows import NOT_PROCESSED
 from chalicelib.services.lifecycle import tick, top_up_and_resume
@@ -166,6 +167,29 @@ def test_the_tick_resumes_after_a_plain_top_up_and_asks_again_for_a_lost_finaliz
     assert tick(ports)["finalize_requested"] == [other.batch_id]
     deliver(ports)
     assert reload(ports, other).status is BatchStatus.COMPLETED
+
+
+def test_the_tick_does_not_ask_for_a_second_finalize_while_one_may_still_be_writing(
+        ports: Ports, ticking: Ticking, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = create_tenant(ports, "Acme", 100)
+    batch = create_batch(ports, tenant.tenant_id, leads(5))
+    deliver(ports, (topology.INGEST, topology.WORK))
+    take_messages(ports, topology.FINALIZE)  # a finalize took it and writes for minutes
+    monkeypatch.setattr(finalizing, "_write_files", _still_writing)
+    with pytest.raises(TimeoutError):
+        finalizing.finalize_batch(ports, tenant.tenant_id, batch.batch_id)
+    monkeypatch.undo()
+
+    ticking.at += ports.settings.heal_after_seconds
+    assert tick(ports)["finalize_requested"] == []  # it began less than its timeout ago
+    ticking.at += topology.FINALIZE.function_timeout
+    assert tick(ports)["finalize_requested"] == [batch.batch_id]  # it would have ended by now
+    deliver(ports)
+    assert reload(ports, batch).status is BatchStatus.COMPLETED
+
+
+def _still_writing(*_: Any) -> Any:
+    raise TimeoutError("still writing when the test looks")
 
 
 def test_reprocess_charges_only_the_rows_that_match_now(ports: Ports,
