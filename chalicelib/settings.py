@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.netguard import Policy
+if TYPE_CHECKING:  # netguard (http.client, ssl, urllib) loads where outbound calls are made
+    from chalicelib.netguard import Policy
 
 ENV_PREFIX = "BATCH_ENRICH_"
 
@@ -182,6 +183,8 @@ class Settings(BaseModel):
 
     def outbound_policy(self) -> Policy:
         """Which special addresses outbound calls may reach (``chalicelib.netguard``)."""
+        from chalicelib.netguard import Policy
+
         return Policy(allow_loopback=self.outbound_allow_loopback,
                       allow_private=self.outbound_allow_private)
 

@@ -6,8 +6,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.domain.columns import CANONICAL_FIELDS
-from chalicelib.domain.enrich.creator import PLATFORM_ALIASES, platform_name
 from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import (
     MAX_COLUMN_MAP_ENTRIES,
@@ -44,6 +42,9 @@ def _known_country(value: str | None) -> str | None:
 def _known_platform(value: str | None) -> str | None:
     if value is None:
         return None
+    # On first use: the API's import declares these options, and most batches name no platform.
+    from chalicelib.domain.enrich.creator import PLATFORM_ALIASES, platform_name
+
     found = platform_name(value)
     if found is None:
         known = sorted({platform.name for platform in PLATFORM_ALIASES.values()})
@@ -95,6 +96,8 @@ class BatchOptions(LazyModel):
     @field_validator("column_map")
     @classmethod
     def _known_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        from chalicelib.domain.columns import CANONICAL_FIELDS  # with the column mapping, on first use
+
         unknown = sorted({field for field in value.values() if field is not None} - set(CANONICAL_FIELDS))
         if unknown:
             raise ValueError(

@@ -19,10 +19,7 @@ from chalicelib.handlers.responses import (
     TenantCreated,
     TopUpBody,
 )
-from chalicelib.services import tenants as service
-from chalicelib.services.lifecycle import top_up_and_resume
 from chalicelib.services.ports import get_ports
-from chalicelib.services.sources import configure as configure_sources
 from chalicelib.sources.spec import TenantConfig
 
 admin = ApiRoutes(__name__)
@@ -46,6 +43,8 @@ class TopUpRequest(LazyModel):
 
 def _admin() -> None:
     """Only the admin key passes; admin routes take no query parameter."""
+    from chalicelib.services import tenants as service
+
     service.authenticate_admin(get_ports(), admin.current_request.headers.get("authorization"))
     admin.no_query()
 
@@ -55,6 +54,8 @@ def _admin() -> None:
              responses={201: Answer("Created.", TenantCreated)})
 def create_tenant() -> Response:
     """Create a tenant; the API key in the answer is shown this once."""
+    from chalicelib.services import tenants as service
+
     _admin()
     body = parse_model(NewTenantRequest, json_body(admin.current_request))
     created = service.create_tenant(get_ports(), body.name, body.credits, body.billing)
@@ -70,6 +71,8 @@ def create_tenant() -> Response:
              responses={200: Answer("Stored.", TenantConfigBody)})
 def configure(tenant_id: str) -> dict[str, Any]:
     """Set a tenant's advanced waterfall (datasets, vendor APIs) and price overrides."""
+    from chalicelib.services.sources import configure as configure_sources
+
     _admin()
     body = parse_model(TenantConfig, json_body(admin.current_request))
     return {"tenant_id": tenant_id, **configure_sources(get_ports(), tenant_id, body)}
@@ -80,6 +83,8 @@ def configure(tenant_id: str) -> dict[str, Any]:
              responses={200: Answer("Topped up.", TopUpBody)})
 def top_up(tenant_id: str) -> dict[str, Any]:
     """Add credits to a tenant; batches paused for credits resume by themselves (unless opted out)."""
+    from chalicelib.services.lifecycle import top_up_and_resume
+
     _admin()
     body = parse_model(TopUpRequest, json_body(admin.current_request))
     balance, resumed = top_up_and_resume(get_ports(), tenant_id, body.amount)
@@ -91,6 +96,8 @@ def top_up(tenant_id: str) -> dict[str, Any]:
              responses={201: Answer("Created.", ApiKeyCreated)})
 def create_api_key(tenant_id: str) -> Response:
     """Give a tenant another API key; the key in the answer is shown this once."""
+    from chalicelib.services import tenants as service
+
     _admin()
     admin.no_body()
     created = service.create_api_key(get_ports(), tenant_id)
@@ -105,6 +112,8 @@ def create_api_key(tenant_id: str) -> Response:
              query=NoQuery, responses={200: Answer("The keys.", ApiKeyList)})
 def list_api_keys(tenant_id: str) -> dict[str, Any]:
     """A tenant's keys: ``key_id``, ``created_at``, ``revoked_at`` (never the key)."""
+    from chalicelib.services import tenants as service
+
     _admin()
     return {"tenant_id": tenant_id, "api_keys": service.list_api_keys(get_ports(), tenant_id)}
 
@@ -113,6 +122,8 @@ def list_api_keys(tenant_id: str) -> dict[str, Any]:
              query=NoQuery, responses={204: Answer("Revoked.")})
 def revoke_api_key(tenant_id: str, key_id: str) -> Response:
     """Revoke one key: 401 for it from now on; the tenant's other keys keep working."""
+    from chalicelib.services import tenants as service
+
     _admin()
     service.revoke_api_key(get_ports(), tenant_id, key_id)
     return Response(body="", status_code=204)

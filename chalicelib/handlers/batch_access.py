@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.models import Batch
+from typing import TYPE_CHECKING
+
 from chalicelib.handlers.http import ApiRoutes, Model
-from chalicelib.services import batches as service
-from chalicelib.services import claims
 from chalicelib.services.ports import get_ports
+
+if TYPE_CHECKING:
+    from chalicelib.domain.models import Batch
 
 
 def readable_batch(routes: ApiRoutes, batch_id: str, query: type[Model]) -> tuple[Batch, Model]:
     """The batch (404 when the caller may not see it) and the request's query as ``query``."""
+    from chalicelib.services import batches as service
+    from chalicelib.services import claims
+
     ports = get_ports()
     authorization = routes.current_request.headers.get("authorization") or ""
     if authorization.lower().startswith("batch "):

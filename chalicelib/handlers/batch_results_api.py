@@ -13,9 +13,7 @@ from chalicelib.handlers.http import ApiRoutes, NoQuery, wants_link
 from chalicelib.handlers.queries import ROWS_PAGE, ResultsQuery, RowsQuery, page_limit
 from chalicelib.handlers.responses import FileLink, PreviewBody, RowsPage
 from chalicelib.keys import results_key
-from chalicelib.services import batches as service
 from chalicelib.services.ports import get_ports
-from chalicelib.services.rows import preview, rows_page
 
 results_api = ApiRoutes(__name__)
 
@@ -25,6 +23,9 @@ results_api = ApiRoutes(__name__)
 def rows(batch_id: str) -> dict[str, Any]:
     """Every row in input order with its current status (pending, parked and settled ones),
     optionally of one status: ``status``, ``limit`` (≤ 1000), ``offset``."""
+    from chalicelib.services import batches as service
+    from chalicelib.services.rows import rows_page
+
     tenant_id = results_api.tenant()
     query = results_api.query(RowsQuery)
     ports = get_ports()
@@ -38,6 +39,8 @@ def rows(batch_id: str) -> dict[str, Any]:
 def batch_preview(batch_id: str) -> dict[str, Any]:
     """Counts only (rows, matches, emails, phones … found): no personal data (also with
     ``Authorization: Batch <upload_token>`` for an unclaimed upload)."""
+    from chalicelib.services.rows import preview
+
     batch, _ = readable_batch(results_api, batch_id, NoQuery)
     return preview(batch)
 
@@ -83,6 +86,8 @@ def summary_file(batch_id: str) -> Response:
 
 
 def _redirect_to(tenant_id: str, batch_id: str, name: str) -> Response:
+    from chalicelib.services import batches as service
+
     ports = get_ports()
     batch = service.get_batch(ports, tenant_id, batch_id)
     if not batch.has_results:

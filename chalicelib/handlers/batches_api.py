@@ -28,13 +28,7 @@ from chalicelib.handlers.responses import (
     ReprocessBody,
 )
 from chalicelib.handlers.submission import read_submission
-from chalicelib.services import batches as service
-from chalicelib.services import claims
-from chalicelib.services.idempotency import create_once, request_hash
-from chalicelib.services.intake import take_in
 from chalicelib.services.ports import get_ports
-from chalicelib.services.reprocess import reprocess_batch
-from chalicelib.services.rows import row_ids
 
 api = ApiRoutes(__name__)
 # Every type reaches the view, so an unsupported one gets our 415 in the one error shape.
@@ -51,6 +45,9 @@ def _accepted(batch: Batch, status_code: int = 202) -> Response:
                       200: Answer("Already created with this Idempotency-Key.", BatchBody)})
 def create_batch() -> Response:
     """Create a batch from a multipart CSV upload, a JSON list of records, or ids of a dataset."""
+    from chalicelib.services import batches as service
+    from chalicelib.services.idempotency import create_once, request_hash
+
     ports = get_ports()
     if not api.current_request.headers.get("authorization") and ports.settings.anonymous_uploads:
         return _create_unclaimed()
@@ -75,6 +72,8 @@ def create_batch() -> Response:
 
 
 def _create_unclaimed() -> Response:
+    from chalicelib.services import claims
+
     api.no_query()
     sent = read_submission(get_ports(), api.current_request, None)
     unclaimed = claims.create_unclaimed(get_ports(), sent.data, sent.filename, sent.options)
@@ -88,6 +87,8 @@ def _create_unclaimed() -> Response:
            responses={202: Answer("Claimed; it starts.", BatchBody)})
 def link(batch_id: str) -> Response:
     """Claim an anonymous upload with a tenant key and its ``upload_token``; it starts then."""
+    from chalicelib.services import claims
+
     tenant_id = api.tenant()
     api.no_query()
     body = parse_model(LinkRequest, json_body(api.current_request))
@@ -100,6 +101,8 @@ def link(batch_id: str) -> Response:
            responses={200: Answer("What a create would find.", IntakeBody)})
 def preflight() -> dict[str, Any]:
     """Read a file as create would: mapping, counts, cost estimate, warnings; stores nothing."""
+    from chalicelib.services.intake import take_in
+
     tenant_id = api.tenant()
     api.no_query()
     sent = read_submission(get_ports(), api.current_request, tenant_id)
@@ -110,6 +113,8 @@ def preflight() -> dict[str, Any]:
            responses={200: Answer("A page of batches.", BatchPage)})
 def list_batches() -> dict[str, Any]:
     """The tenant's batches, newest first, a page at a time (by ``cursor`` or by ``offset``)."""
+    from chalicelib.services import batches as service
+
     tenant_id = api.tenant()
     query = api.query(BatchListQuery)
     limit, paging = page_limit(query.limit, _PAGE, "next_cursor (or offset)")
@@ -127,6 +132,8 @@ def get_batch(batch_id: str) -> dict[str, Any]:
     batch, query = readable_batch(api, batch_id, StatusQuery)
     body = status_body(batch)
     if query.include == "row_ids":
+        from chalicelib.services.rows import row_ids
+
         body["row_ids"] = row_ids(get_ports(), batch)
     return body
 
@@ -135,6 +142,8 @@ def get_batch(batch_id: str) -> dict[str, Any]:
            body=BatchPatch, responses={200: Answer("The changed batch.", BatchBody)})
 def patch_batch(batch_id: str) -> dict[str, Any]:
     """Change a batch's name, metadata or max_credits (then resume a batch paused at its cap)."""
+    from chalicelib.services import batches as service
+
     tenant_id = api.tenant()
     api.no_query()
     patch = parse_model(BatchPatch, json_body(api.current_request))
@@ -146,6 +155,8 @@ def patch_batch(batch_id: str) -> dict[str, Any]:
            responses={202: Answer("Resumed.", BatchBody)})
 def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
+    from chalicelib.services import batches as service
+
     tenant_id = api.tenant()
     api.no_query()
     api.no_body()
@@ -158,6 +169,8 @@ def resume(batch_id: str) -> Response:
 def reprocess(batch_id: str) -> Response:
     """Enrich again a batch's failed rows (or not-found ones, or all with refresh, or those not
     yet settled with incomplete_only)."""
+    from chalicelib.services.reprocess import reprocess_batch
+
     tenant_id = api.tenant()
     api.no_query()
     raw = (api.current_request.raw_body or b"").strip()
@@ -172,6 +185,8 @@ def reprocess(batch_id: str) -> Response:
            responses={202: Answer("Cancelled.", BatchBody)})
 def cancel(batch_id: str) -> Response:
     """Stop a batch; rows not yet settled are never charged."""
+    from chalicelib.services import batches as service
+
     tenant_id = api.tenant()
     api.no_query()
     api.no_body()

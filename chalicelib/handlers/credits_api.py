@@ -8,7 +8,6 @@ from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery
 from chalicelib.handlers.queries import LEDGER_PAGE, LedgerQuery, page_limit
 from chalicelib.handlers.responses import CreditsBody, LedgerPage
-from chalicelib.services import credits as service
 from chalicelib.services.ports import get_ports
 
 credits_api = ApiRoutes(__name__)
@@ -18,6 +17,8 @@ credits_api = ApiRoutes(__name__)
                    responses={200: Answer("Balance and spend.", CreditsBody)})
 def balance() -> dict[str, Any]:
     """Balance, billing kind, spent this month and ever, topped up ever."""
+    from chalicelib.services import credits as service
+
     tenant_id = credits_api.tenant()
     credits_api.no_query()
     return service.credit_summary(get_ports(), tenant_id)
@@ -27,6 +28,8 @@ def balance() -> dict[str, Any]:
                    responses={200: Answer("A page of the ledger.", LedgerPage)})
 def ledger() -> dict[str, Any]:
     """Ledger entries, newest first: ``limit`` (clamped to 200), ``cursor``, ``kind``, ``batch_id``."""
+    from chalicelib.services import credits as service
+
     tenant_id = credits_api.tenant()
     query = credits_api.query(LedgerQuery)
     limit, paging = page_limit(query.limit, LEDGER_PAGE)

@@ -13,7 +13,6 @@ from chalicelib.domain.limits import MAX_NAME_CHARS, MAX_OPTIONS_BYTES
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery, content_type, form_with_file, parse_model
 from chalicelib.handlers.responses import DatasetBody, DatasetList
-from chalicelib.services import datasets as service
 from chalicelib.services.ports import get_ports
 
 datasets = ApiRoutes(__name__)
@@ -37,6 +36,8 @@ class DatasetFields(LazyModel):
                 form=DatasetFields, responses={201: Answer("Stored.", DatasetBody)})
 def create_dataset() -> Response:
     """Upload a CSV of your own records (multipart ``file``, optional ``name``)."""
+    from chalicelib.services import datasets as service
+
     tenant_id = _tenant()
     request = datasets.current_request
     limit = get_ports().settings.max_upload_bytes
@@ -57,4 +58,6 @@ def create_dataset() -> Response:
                 responses={200: Answer("The datasets.", DatasetList)})
 def list_datasets() -> dict[str, Any]:
     """The tenant's datasets."""
+    from chalicelib.services import datasets as service
+
     return {"datasets": service.list_datasets(get_ports(), _tenant())}

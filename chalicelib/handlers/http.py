@@ -29,7 +29,6 @@ from chalicelib.domain.limits import (
 from chalicelib.handlers.declare import declare, split_keywords
 from chalicelib.observability import bind, correlation
 from chalicelib.services.ports import get_ports
-from chalicelib.services.tenants import tenant_request
 
 Model = TypeVar("Model", bound=BaseModel)
 View = TypeVar("View", bound=Callable[..., Any])
@@ -93,6 +92,8 @@ class ApiRoutes(Blueprint):
 
     def tenant(self) -> str:
         """The tenant whose API key the current request carries (401, 429 otherwise)."""
+        from chalicelib.services.tenants import tenant_request  # the service, on a route's first call
+
         tenant_id = tenant_request(get_ports(), self.current_request.headers.get("authorization"))
         bind(tenant_id=tenant_id)
         return tenant_id

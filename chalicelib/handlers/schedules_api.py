@@ -10,7 +10,6 @@ from chalicelib.domain.schedules import ScheduleCreate, SchedulePatch
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.door_responses import ScheduleBody, ScheduleList
 from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
-from chalicelib.services import schedule_admin as service
 from chalicelib.services.ports import get_ports
 
 schedules = ApiRoutes(__name__)
@@ -28,6 +27,8 @@ def _tenant() -> str:
                  body=ScheduleCreate, responses={201: Answer("Created.", ScheduleBody)})
 def create() -> Response:
     """``{name, cron + timezone | rate_minutes, source_key, options, paused}`` → the schedule."""
+    from chalicelib.services import schedule_admin as service
+
     tenant_id = _tenant()
     request = parse_model(ScheduleCreate, json_body(schedules.current_request))
     return Response(body=service.create_schedule(get_ports(), tenant_id, request).to_json(), status_code=201)
@@ -44,6 +45,8 @@ def list_all() -> dict[str, Any]:
                  responses={200: Answer("The schedule.", ScheduleBody)})
 def get_one(schedule_id: str) -> dict[str, Any]:
     """One schedule, its next run and its last runs with their batch ids."""
+    from chalicelib.services import schedule_admin as service
+
     return service.get_schedule(get_ports(), _tenant(), schedule_id).to_json()
 
 
@@ -52,6 +55,8 @@ def get_one(schedule_id: str) -> dict[str, Any]:
                  responses={200: Answer("The changed schedule.", ScheduleBody)})
 def patch(schedule_id: str) -> dict[str, Any]:
     """Change any of the create fields (``paused`` too); the next run is computed anew."""
+    from chalicelib.services import schedule_admin as service
+
     tenant_id = _tenant()
     body = parse_model(SchedulePatch, json_body(schedules.current_request))
     return service.patch_schedule(get_ports(), tenant_id, schedule_id, body).to_json()
@@ -61,5 +66,7 @@ def patch(schedule_id: str) -> dict[str, Any]:
                  responses={204: Answer("Removed; the batches it started stay.")})
 def delete(schedule_id: str) -> Response:
     """Remove a schedule (the batches it started stay)."""
+    from chalicelib.services import schedule_admin as service
+
     service.delete_schedule(get_ports(), _tenant(), schedule_id)
     return Response(body="", status_code=204)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalice.app import Request
 
@@ -14,10 +15,10 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.limits import MAX_OPTIONS_BYTES
 from chalicelib.domain.options import BatchOptions, JsonBatchRequest
-from chalicelib.domain.upload import records_to_csv
 from chalicelib.handlers.http import content_type, decode_json_fields, form_with_file, json_body, parse_model
-from chalicelib.services.datasets import dataset_records
-from chalicelib.services.ports import Ports
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import Ports
 
 JSON_FIELDS = ("metadata", "column_map", "max_credits", "row_limit", "max_failed_percent")
 
@@ -57,6 +58,9 @@ def read_submission(ports: Ports, request: Request, tenant_id: str | None) -> Su
 
 
 def _json_submission(ports: Ports, body: JsonBatchRequest, tenant_id: str | None) -> Submission:
+    from chalicelib.domain.upload import records_to_csv  # with the CSV reading, on first use
+    from chalicelib.services.datasets import dataset_records
+
     options = BatchOptions.model_validate(body.model_dump(exclude={"records", "ids", "dataset_id"}))
     if body.records is not None and body.ids is not None:
         raise InvalidRequest("Send records or ids (with dataset_id), not both.", field="ids")

@@ -12,9 +12,7 @@ from chalicelib.domain.upload_requests import UploadCreate
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.door_responses import DropFolderBody, UploadBody
 from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
-from chalicelib.services.folders import tenant_folders
 from chalicelib.services.ports import get_ports
-from chalicelib.services.uploads import create_upload
 
 uploads = ApiRoutes(__name__)
 
@@ -26,6 +24,8 @@ uploads = ApiRoutes(__name__)
 def create() -> Response:
     """``{filename, size, …batch options}`` → the batch (``awaiting_upload``) and ``upload``:
     the form to POST the file with (``url``, ``fields``; the file goes last, as ``file``)."""
+    from chalicelib.services.uploads import create_upload
+
     tenant_id = uploads.tenant()
     uploads.no_query()
     request = parse_model(UploadCreate, json_body(uploads.current_request))
@@ -39,6 +39,8 @@ def create() -> Response:
 def drop_folder() -> dict[str, Any]:
     """The caller's drop folder (``inbox``), where the answers appear (``outbox``), its schedules'
     files (``sources``), and the limits of a dropped file."""
+    from chalicelib.services.folders import tenant_folders
+
     tenant_id = uploads.tenant()
     uploads.no_query()
     return tenant_folders(get_ports(), tenant_id)

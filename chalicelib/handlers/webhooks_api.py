@@ -17,9 +17,6 @@ from chalicelib.handlers.door_responses import (
     WebhookList,
 )
 from chalicelib.handlers.http import ApiRoutes, NoFields, NoQuery, json_body, parse_model
-from chalicelib.services import delivering
-from chalicelib.services import webhook_endpoints as service
-from chalicelib.services.batches import get_batch
 from chalicelib.services.ports import get_ports
 
 webhooks = ApiRoutes(__name__)
@@ -49,6 +46,8 @@ def _bodyless() -> str:
                 responses={201: Answer("Created; its secret is shown this once.", WebhookEndpointBody)})
 def create_endpoint() -> Response:
     """Add an endpoint (``url``, ``events``, ``description``); the answer shows its secret, once."""
+    from chalicelib.services import webhook_endpoints as service
+
     tenant_id = _tenant()
     request = parse_model(WebhookCreate, json_body(webhooks.current_request))
     endpoint = service.create_endpoint(get_ports(), tenant_id, request)
@@ -67,6 +66,8 @@ def list_endpoints() -> dict[str, Any]:
                 responses={200: Answer("The endpoint.", WebhookEndpointBody)})
 def get_endpoint(webhook_id: str) -> dict[str, Any]:
     """One endpoint."""
+    from chalicelib.services import webhook_endpoints as service
+
     return service.get_endpoint(get_ports(), _tenant(), webhook_id).to_json(_now())
 
 
@@ -74,6 +75,8 @@ def get_endpoint(webhook_id: str) -> dict[str, Any]:
                 body=WebhookPatch, responses={200: Answer("The changed endpoint.", WebhookEndpointBody)})
 def patch_endpoint(webhook_id: str) -> dict[str, Any]:
     """Change an endpoint's ``url``, ``events`` or ``description``."""
+    from chalicelib.services import webhook_endpoints as service
+
     tenant_id = _tenant()
     patch = parse_model(WebhookPatch, json_body(webhooks.current_request))
     return service.patch_endpoint(get_ports(), tenant_id, webhook_id, patch).to_json(_now())
@@ -83,6 +86,8 @@ def patch_endpoint(webhook_id: str) -> dict[str, Any]:
                 responses={204: Answer("Removed.")})
 def delete_endpoint(webhook_id: str) -> Response:
     """Remove an endpoint."""
+    from chalicelib.services import webhook_endpoints as service
+
     service.delete_endpoint(get_ports(), _tenant(), webhook_id)
     return Response(body="", status_code=204)
 
@@ -92,6 +97,8 @@ def delete_endpoint(webhook_id: str) -> Response:
                 responses={200: Answer("The new secret, shown this once.", WebhookEndpointBody)})
 def rotate_endpoint_secret(webhook_id: str) -> dict[str, Any]:
     """A new secret (shown once); the old one also signs for the grace period."""
+    from chalicelib.services import webhook_endpoints as service
+
     rotated = service.rotate_endpoint_secret(get_ports(), _bodyless(), webhook_id)
     return rotated.to_json(_now(), reveal=True)
 
@@ -101,6 +108,8 @@ def rotate_endpoint_secret(webhook_id: str) -> dict[str, Any]:
                 responses={201: Answer("The new default secret, shown this once.", DefaultSecretBody)})
 def rotate_tenant_secret() -> Response:
     """Make or rotate the default secret that signs batches' own ``webhook_url`` (shown once)."""
+    from chalicelib.services import webhook_endpoints as service
+
     secret = service.rotate_tenant_secret(get_ports(), _bodyless())
     return Response(body=secret.to_json(_now(), reveal=True), status_code=201)
 
@@ -117,6 +126,8 @@ def tenant_secret() -> dict[str, Any]:
                 responses={200: Answer("The delivery.", DeliveryBody)})
 def get_delivery(delivery_id: str) -> dict[str, Any]:
     """One delivery and every attempt made."""
+    from chalicelib.services import delivering
+
     return delivering.get_delivery(get_ports(), _tenant(), delivery_id).to_json()
 
 
@@ -125,6 +136,8 @@ def get_delivery(delivery_id: str) -> dict[str, Any]:
                 responses={202: Answer("Sent again now.", DeliveryBody)})
 def redeliver(delivery_id: str) -> Response:
     """Send a delivery again now, with a new retry window."""
+    from chalicelib.services import delivering
+
     delivery = delivering.redeliver(get_ports(), _bodyless(), delivery_id)
     return Response(body=delivery.to_json(), status_code=202)
 
@@ -133,6 +146,8 @@ def redeliver(delivery_id: str) -> Response:
                 responses={200: Answer("The batch's deliveries.", BatchDeliveries)})
 def batch_deliveries(batch_id: str) -> dict[str, Any]:
     """Every delivery of a batch's events, oldest first, with its attempts."""
+    from chalicelib.services.batches import get_batch
+
     ports = get_ports()
     tenant_id = _tenant()
     batch = get_batch(ports, tenant_id, batch_id)

@@ -14,25 +14,26 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from chalicelib import topology
-from chalicelib.ports.accounts import Accounts
-from chalicelib.ports.announcements import Announcements
-from chalicelib.ports.batches import Batches
-from chalicelib.ports.blobs import Blobs
-from chalicelib.ports.deliveries import Deliveries
-from chalicelib.ports.ledger import Ledger
-from chalicelib.ports.markers import Markers
-from chalicelib.ports.queue import Queue
-from chalicelib.ports.rate_limits import RateLimits
-from chalicelib.ports.result_cache import ResultCache
-from chalicelib.ports.schedules import Schedules
-from chalicelib.ports.secrets import Secrets
-from chalicelib.ports.settlements import Settlements
-from chalicelib.ports.timeline import Timeline
-from chalicelib.ports.webhooks import Webhooks
 from chalicelib.settings import Settings, get_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the protocols (and the domain models they name) are types only: the API's
+    # import of this module would load every port's models otherwise
     from chalicelib.clients import Clients
+    from chalicelib.ports.accounts import Accounts
+    from chalicelib.ports.announcements import Announcements
+    from chalicelib.ports.batches import Batches
+    from chalicelib.ports.blobs import Blobs
+    from chalicelib.ports.deliveries import Deliveries
+    from chalicelib.ports.ledger import Ledger
+    from chalicelib.ports.markers import Markers
+    from chalicelib.ports.queue import Queue
+    from chalicelib.ports.rate_limits import RateLimits
+    from chalicelib.ports.result_cache import ResultCache
+    from chalicelib.ports.schedules import Schedules
+    from chalicelib.ports.secrets import Secrets
+    from chalicelib.ports.settlements import Settlements
+    from chalicelib.ports.timeline import Timeline
+    from chalicelib.ports.webhooks import Webhooks
 
 
 @dataclass(frozen=True)

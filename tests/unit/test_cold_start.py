@@ -15,7 +15,11 @@ _NOT_AT_IMPORT = ("boto3", "botocore.client", "phonenumbers", "email_validator",
                   "chalicelib.domain.enrich.pipeline", "chalicelib.services.healing",
                   "chalicelib.sources.http_provider", *HANDLERS["work"], *HANDLERS["split"],
                   # libraries of sources the service never uses, and of a few routes only
-                  "pydantic_settings", "dotenv", "croniter", "charset_normalizer")
+                  "pydantic_settings", "dotenv", "croniter", "charset_normalizer",
+                  # what a route needs when it is called, not before: the outbound-call guard
+                  # (http.client, ssl), the CSV reading and column mapping, the ports' models
+                  "chalicelib.netguard", "chalicelib.domain.upload", "chalicelib.domain.columns",
+                  "chalicelib.domain.enrich.creator", "chalicelib.ports.batches")
 # What one event function needs and another never does.
 _ONLY_IN = {"work": ("chalicelib.services.working", "phonenumbers.geocoder"),
             "split": ("chalicelib.services.splitting",),
@@ -36,6 +40,15 @@ def test_importing_app_leaves_the_work_path_and_boto3_unloaded() -> None:
     # THEN the API has its routes, and none of what only the work path or AWS calls need
     assert "chalicelib.handlers.batches_api" in loaded
     assert sorted(set(_NOT_AT_IMPORT) & loaded) == []
+
+
+def test_importing_app_loads_no_service_before_its_route_is_called() -> None:
+    # GIVEN a fresh interpreter, WHEN it imports app (the API function's cold start)
+    loaded = _loaded_after("import app")
+    # THEN the routes are declared but no service module is loaded (each route imports its
+    # services on its first call): only the ports' accessor, which builds nothing at import
+    services = sorted(m for m in loaded if m.startswith("chalicelib.services."))
+    assert services == ["chalicelib.services.ports"]
 
 
 def test_the_work_function_loads_its_handlers_on_first_invocation() -> None:
