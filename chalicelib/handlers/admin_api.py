@@ -12,13 +12,6 @@ from chalicelib.domain.limits import MAX_CREDITS, MAX_NAME_CHARS
 from chalicelib.domain.models import BillingKind
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoFields, NoQuery, json_body, parse_model
-from chalicelib.handlers.responses import (
-    ApiKeyCreated,
-    ApiKeyList,
-    TenantConfigBody,
-    TenantCreated,
-    TopUpBody,
-)
 from chalicelib.services.ports import get_ports
 from chalicelib.sources.spec import TenantConfig
 
@@ -51,7 +44,7 @@ def _admin() -> None:
 
 @admin.route("/v1/admin/tenants", methods=["POST"], content_types=["*/*"], auth="admin",
              query=NoQuery, body=NewTenantRequest,
-             responses={201: Answer("Created.", TenantCreated)})
+             responses={201: Answer("Created.", "TenantCreated")})
 def create_tenant() -> Response:
     """Create a tenant; the API key in the answer is shown this once."""
     from chalicelib.services import tenants as service
@@ -68,7 +61,7 @@ def create_tenant() -> Response:
 
 @admin.route("/v1/admin/tenants/{tenant_id}/config", methods=["PUT"], content_types=["*/*"],
              auth="admin", query=NoQuery, body=TenantConfig,
-             responses={200: Answer("Stored.", TenantConfigBody)})
+             responses={200: Answer("Stored.", "TenantConfigBody")})
 def configure(tenant_id: str) -> dict[str, Any]:
     """Set a tenant's advanced waterfall (datasets, vendor APIs) and price overrides."""
     from chalicelib.services.sources import configure as configure_sources
@@ -80,7 +73,7 @@ def configure(tenant_id: str) -> dict[str, Any]:
 
 @admin.route("/v1/admin/tenants/{tenant_id}/credits", methods=["POST"], content_types=["*/*"],
              auth="admin", query=NoQuery, body=TopUpRequest,
-             responses={200: Answer("Topped up.", TopUpBody)})
+             responses={200: Answer("Topped up.", "TopUpBody")})
 def top_up(tenant_id: str) -> dict[str, Any]:
     """Add credits to a tenant; batches paused for credits resume by themselves (unless opted out)."""
     from chalicelib.services.lifecycle import top_up_and_resume
@@ -93,7 +86,7 @@ def top_up(tenant_id: str) -> dict[str, Any]:
 
 @admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["POST"], content_types=["*/*"],
              auth="admin", query=NoQuery, body=NoFields, body_required=False,
-             responses={201: Answer("Created.", ApiKeyCreated)})
+             responses={201: Answer("Created.", "ApiKeyCreated")})
 def create_api_key(tenant_id: str) -> Response:
     """Give a tenant another API key; the key in the answer is shown this once."""
     from chalicelib.services import tenants as service
@@ -109,7 +102,7 @@ def create_api_key(tenant_id: str) -> Response:
 
 
 @admin.route("/v1/admin/tenants/{tenant_id}/api-keys", methods=["GET"], auth="admin",
-             query=NoQuery, responses={200: Answer("The keys.", ApiKeyList)})
+             query=NoQuery, responses={200: Answer("The keys.", "ApiKeyList")})
 def list_api_keys(tenant_id: str) -> dict[str, Any]:
     """A tenant's keys: ``key_id``, ``created_at``, ``revoked_at`` (never the key)."""
     from chalicelib.services import tenants as service

@@ -11,7 +11,6 @@ from chalicelib.handlers.batch_access import readable_batch
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery, wants_link
 from chalicelib.handlers.queries import ROWS_PAGE, ResultsQuery, RowsQuery, page_limit
-from chalicelib.handlers.responses import FileLink, PreviewBody, RowsPage
 from chalicelib.keys import results_key
 from chalicelib.services.ports import get_ports
 
@@ -19,7 +18,7 @@ results_api = ApiRoutes(__name__)
 
 
 @results_api.route("/v1/batches/{batch_id}/rows", methods=["GET"], query=RowsQuery,
-                   responses={200: Answer("A page of rows.", RowsPage)})
+                   responses={200: Answer("A page of rows.", "RowsPage")})
 def rows(batch_id: str) -> dict[str, Any]:
     """Every row in input order with its current status (pending, parked and settled ones),
     optionally of one status: ``status``, ``limit`` (≤ 1000), ``offset``."""
@@ -35,7 +34,7 @@ def rows(batch_id: str) -> dict[str, Any]:
 
 
 @results_api.route("/v1/batches/{batch_id}/preview", methods=["GET"], auth="tenant_or_upload",
-                   query=NoQuery, responses={200: Answer("Counts only.", PreviewBody)})
+                   query=NoQuery, responses={200: Answer("Counts only.", "PreviewBody")})
 def batch_preview(batch_id: str) -> dict[str, Any]:
     """Counts only (rows, matches, emails, phones … found): no personal data (also with
     ``Authorization: Batch <upload_token>`` for an unclaimed upload)."""
@@ -46,7 +45,7 @@ def batch_preview(batch_id: str) -> dict[str, Any]:
 
 
 @results_api.route("/v1/batches/{batch_id}/results.csv", methods=["GET"], query=ResultsQuery,
-                   responses={200: Answer("The link, with Accept: application/json.", FileLink),
+                   responses={200: Answer("The link, with Accept: application/json.", "FileLink"),
                               302: Answer("To the file.", headers=("Location",))})
 def results(batch_id: str) -> Response:
     """302 to the results file (``?format=jsonl`` for rows.jsonl)."""
@@ -56,7 +55,7 @@ def results(batch_id: str) -> Response:
 
 
 @results_api.route("/v1/batches/{batch_id}/credits.csv", methods=["GET"], query=NoQuery,
-                   responses={200: Answer("The link, with Accept: application/json.", FileLink),
+                   responses={200: Answer("The link, with Accept: application/json.", "FileLink"),
                               302: Answer("To the file.", headers=("Location",))})
 def credits_file(batch_id: str) -> Response:
     """302 to credits.csv: one line per charge (a row charged twice has two lines)."""
@@ -66,7 +65,7 @@ def credits_file(batch_id: str) -> Response:
 
 
 @results_api.route("/v1/batches/{batch_id}/errors.csv", methods=["GET"], query=NoQuery,
-                   responses={200: Answer("The link, with Accept: application/json.", FileLink),
+                   responses={200: Answer("The link, with Accept: application/json.", "FileLink"),
                               302: Answer("To the file.", headers=("Location",))})
 def errors_file(batch_id: str) -> Response:
     """302 to errors.csv: failed and skipped rows with their reason codes."""
@@ -76,7 +75,7 @@ def errors_file(batch_id: str) -> Response:
 
 
 @results_api.route("/v1/batches/{batch_id}/summary.json", methods=["GET"], query=NoQuery,
-                   responses={200: Answer("The link, with Accept: application/json.", FileLink),
+                   responses={200: Answer("The link, with Accept: application/json.", "FileLink"),
                               302: Answer("To the file.", headers=("Location",))})
 def summary_file(batch_id: str) -> Response:
     """302 to summary.json: the totals of the results files."""

@@ -20,13 +20,6 @@ from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoFields, NoQuery, json_body, parse_model
 from chalicelib.handlers.queries import BATCHES_PAGE as _PAGE
 from chalicelib.handlers.queries import BatchListQuery, StatusQuery, page_limit
-from chalicelib.handlers.responses import (
-    BatchBody,
-    BatchPage,
-    CreatedBatchBody,
-    IntakeBody,
-    ReprocessBody,
-)
 from chalicelib.handlers.submission import read_submission
 from chalicelib.services.ports import get_ports
 
@@ -41,8 +34,8 @@ def _accepted(batch: Batch, status_code: int = 202) -> Response:
 
 @api.route("/v1/batches", methods=["POST"], content_types=ACCEPTED, auth="tenant_or_anonymous",
            query=NoQuery, form=BatchOptions, body=JsonBatchRequest,
-           responses={202: Answer("Created; it starts at once.", CreatedBatchBody),
-                      200: Answer("Already created with this Idempotency-Key.", BatchBody)})
+           responses={202: Answer("Created; it starts at once.", "CreatedBatchBody"),
+                      200: Answer("Already created with this Idempotency-Key.", "BatchBody")})
 def create_batch() -> Response:
     """Create a batch from a multipart CSV upload, a JSON list of records, or ids of a dataset."""
     from chalicelib.services import batches as service
@@ -84,7 +77,7 @@ def _create_unclaimed() -> Response:
 
 @api.route("/v1/batches/{batch_id}/link", methods=["POST"], content_types=ACCEPTED,
            query=NoQuery, body=LinkRequest,
-           responses={202: Answer("Claimed; it starts.", BatchBody)})
+           responses={202: Answer("Claimed; it starts.", "BatchBody")})
 def link(batch_id: str) -> Response:
     """Claim an anonymous upload with a tenant key and its ``upload_token``; it starts then."""
     from chalicelib.services import claims
@@ -98,7 +91,7 @@ def link(batch_id: str) -> Response:
 
 @api.route("/v1/batches/preflight", methods=["POST"], content_types=ACCEPTED, query=NoQuery,
            form=BatchOptions, body=JsonBatchRequest,
-           responses={200: Answer("What a create would find.", IntakeBody)})
+           responses={200: Answer("What a create would find.", "IntakeBody")})
 def preflight() -> dict[str, Any]:
     """Read a file as create would: mapping, counts, cost estimate, warnings; stores nothing."""
     from chalicelib.services.intake import take_in
@@ -110,7 +103,7 @@ def preflight() -> dict[str, Any]:
 
 
 @api.route("/v1/batches", methods=["GET"], query=BatchListQuery,
-           responses={200: Answer("A page of batches.", BatchPage)})
+           responses={200: Answer("A page of batches.", "BatchPage")})
 def list_batches() -> dict[str, Any]:
     """The tenant's batches, newest first, a page at a time (by ``cursor`` or by ``offset``)."""
     from chalicelib.services import batches as service
@@ -125,7 +118,7 @@ def list_batches() -> dict[str, Any]:
 
 
 @api.route("/v1/batches/{batch_id}", methods=["GET"], auth="tenant_or_upload", query=StatusQuery,
-           responses={200: Answer("The batch's status.", BatchBody)})
+           responses={200: Answer("The batch's status.", "BatchBody")})
 def get_batch(batch_id: str) -> dict[str, Any]:
     """A batch's status, from its counters (``Authorization: Batch <upload_token>`` if unclaimed);
     ``include=row_ids`` adds its row ids grouped by row status (bounded)."""
@@ -139,7 +132,7 @@ def get_batch(batch_id: str) -> dict[str, Any]:
 
 
 @api.route("/v1/batches/{batch_id}", methods=["PATCH"], content_types=ACCEPTED, query=NoQuery,
-           body=BatchPatch, responses={200: Answer("The changed batch.", BatchBody)})
+           body=BatchPatch, responses={200: Answer("The changed batch.", "BatchBody")})
 def patch_batch(batch_id: str) -> dict[str, Any]:
     """Change a batch's name, metadata or max_credits (then resume a batch paused at its cap)."""
     from chalicelib.services import batches as service
@@ -152,7 +145,7 @@ def patch_batch(batch_id: str) -> dict[str, Any]:
 
 @api.route("/v1/batches/{batch_id}/resume", methods=["POST"], content_types=ACCEPTED,
            query=NoQuery, body=NoFields, body_required=False,
-           responses={202: Answer("Resumed.", BatchBody)})
+           responses={202: Answer("Resumed.", "BatchBody")})
 def resume(batch_id: str) -> Response:
     """Resume a paused batch after a top-up; 402 if credits still cannot cover a row."""
     from chalicelib.services import batches as service
@@ -165,7 +158,7 @@ def resume(batch_id: str) -> Response:
 
 @api.route("/v1/batches/{batch_id}/reprocess", methods=["POST"], content_types=ACCEPTED,
            query=NoQuery, body=ReprocessRequest, body_required=False,
-           responses={202: Answer("Rows enriched again.", ReprocessBody)})
+           responses={202: Answer("Rows enriched again.", "ReprocessBody")})
 def reprocess(batch_id: str) -> Response:
     """Enrich again a batch's failed rows (or not-found ones, or all with refresh, or those not
     yet settled with incomplete_only)."""
@@ -182,7 +175,7 @@ def reprocess(batch_id: str) -> Response:
 
 @api.route("/v1/batches/{batch_id}/cancel", methods=["POST"], content_types=ACCEPTED,
            query=NoQuery, body=NoFields, body_required=False,
-           responses={202: Answer("Cancelled.", BatchBody)})
+           responses={202: Answer("Cancelled.", "BatchBody")})
 def cancel(batch_id: str) -> Response:
     """Stop a batch; rows not yet settled are never charged."""
     from chalicelib.services import batches as service

@@ -7,14 +7,13 @@ from typing import Any
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery
 from chalicelib.handlers.queries import LEDGER_PAGE, LedgerQuery, page_limit
-from chalicelib.handlers.responses import CreditsBody, LedgerPage
 from chalicelib.services.ports import get_ports
 
 credits_api = ApiRoutes(__name__)
 
 
 @credits_api.route("/v1/credits", methods=["GET"], query=NoQuery,
-                   responses={200: Answer("Balance and spend.", CreditsBody)})
+                   responses={200: Answer("Balance and spend.", "CreditsBody")})
 def balance() -> dict[str, Any]:
     """Balance, billing kind, spent this month and ever, topped up ever."""
     from chalicelib.services import credits as service
@@ -25,7 +24,7 @@ def balance() -> dict[str, Any]:
 
 
 @credits_api.route("/v1/credits/ledger", methods=["GET"], query=LedgerQuery,
-                   responses={200: Answer("A page of the ledger.", LedgerPage)})
+                   responses={200: Answer("A page of the ledger.", "LedgerPage")})
 def ledger() -> dict[str, Any]:
     """Ledger entries, newest first: ``limit`` (clamped to 200), ``cursor``, ``kind``, ``batch_id``."""
     from chalicelib.services import credits as service

@@ -12,7 +12,6 @@ from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.limits import MAX_NAME_CHARS, MAX_OPTIONS_BYTES
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery, content_type, form_with_file, parse_model
-from chalicelib.handlers.responses import DatasetBody, DatasetList
 from chalicelib.services.ports import get_ports
 
 datasets = ApiRoutes(__name__)
@@ -33,7 +32,7 @@ class DatasetFields(LazyModel):
 
 
 @datasets.route("/v1/datasets", methods=["POST"], content_types=["*/*"], query=NoQuery,
-                form=DatasetFields, responses={201: Answer("Stored.", DatasetBody)})
+                form=DatasetFields, responses={201: Answer("Stored.", "DatasetBody")})
 def create_dataset() -> Response:
     """Upload a CSV of your own records (multipart ``file``, optional ``name``)."""
     from chalicelib.services import datasets as service
@@ -55,7 +54,7 @@ def create_dataset() -> Response:
 
 
 @datasets.route("/v1/datasets", methods=["GET"], query=NoQuery,
-                responses={200: Answer("The datasets.", DatasetList)})
+                responses={200: Answer("The datasets.", "DatasetList")})
 def list_datasets() -> dict[str, Any]:
     """The tenant's datasets."""
     from chalicelib.services import datasets as service

@@ -6,14 +6,13 @@ from typing import Any
 
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery
-from chalicelib.handlers.responses import StatsBody, TimelineBody
 from chalicelib.services.ports import get_ports
 
 insight = ApiRoutes(__name__)
 
 
 @insight.route("/v1/batches/{batch_id}/timeline", methods=["GET"], query=NoQuery,
-               responses={200: Answer("The steps, in order.", TimelineBody)})
+               responses={200: Answer("The steps, in order.", "TimelineBody")})
 def timeline(batch_id: str) -> dict[str, Any]:
     """The batch's steps in order with the credits of each; they add up to ``credits_spent``."""
     from chalicelib.services.timeline import batch_timeline
@@ -24,7 +23,7 @@ def timeline(batch_id: str) -> dict[str, Any]:
 
 
 @insight.route("/v1/admin/stats", methods=["GET"], auth="admin", query=NoQuery,
-               responses={200: Answer("The service now.", StatsBody)})
+               responses={200: Answer("The service now.", "StatsBody")})
 def stats() -> dict[str, Any]:
     """Open batches by status, rows per second over the last minute, queue and DLQ depths."""
     from chalicelib.services.stats import service_stats

@@ -52,7 +52,7 @@ def _schemas(operations: list[Operation]) -> tuple[dict[Any, Any], dict[str, Any
     wanted: set[tuple[type[BaseModel], Mode]] = {(ErrorBody, "serialization")}
     for op in operations:
         wanted |= {(m, "validation") for m in (op.query, op.body, op.form) if m is not None}
-        wanted |= {(a.model, "serialization") for a in op.responses.values() if a.model}
+        wanted |= {(m, "serialization") for a in op.responses.values() if (m := a.model_class())}
     ordered = sorted(wanted, key=lambda pair: (pair[0].__name__, pair[1]))
     refs, top = models_json_schema(ordered, ref_template=REF)
     return dict(refs), dict(top.get("$defs", {}))
@@ -78,8 +78,9 @@ def _operation(op: Operation, refs: dict[Any, Any], components: dict[str, Any]) 
 
 def _answer(answer: Answer, refs: dict[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"description": answer.description}
-    if answer.model is not None:
-        out["content"] = {answer.media_type: {"schema": refs[(answer.model, "serialization")]}}
+    model = answer.model_class()
+    if model is not None:
+        out["content"] = {answer.media_type: {"schema": refs[(model, "serialization")]}}
     elif answer.media_type != "application/json":
         out["content"] = {answer.media_type: {"schema": {"type": "string"}}}
     if answer.headers:

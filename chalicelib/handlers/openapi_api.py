@@ -8,19 +8,19 @@ from typing import Any
 
 from chalicelib.handlers.declare import Answer
 from chalicelib.handlers.http import ApiRoutes, NoQuery
-from chalicelib.handlers.openapi import document
-from chalicelib.handlers.responses import OpenApiBody
 
 openapi_api = ApiRoutes(__name__)
 
 
 @functools.cache
 def _document() -> str:
+    from chalicelib.handlers.openapi import document  # with the response models, on first call
+
     return json.dumps(document())
 
 
 @openapi_api.route("/v1/openapi.json", methods=["GET"], auth="none", query=NoQuery,
-                   responses={200: Answer("This document.", OpenApiBody)})
+                   responses={200: Answer("This document.", "OpenApiBody")})
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of this API: every route, its query, body and answers."""
     openapi_api.no_query()

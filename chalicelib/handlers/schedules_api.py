@@ -8,7 +8,6 @@ from chalice.app import Response
 
 from chalicelib.domain.schedules import ScheduleCreate, SchedulePatch
 from chalicelib.handlers.declare import Answer
-from chalicelib.handlers.door_responses import ScheduleBody, ScheduleList
 from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
 from chalicelib.services.ports import get_ports
 
@@ -24,7 +23,7 @@ def _tenant() -> str:
 
 
 @schedules.route("/v1/schedules", methods=["POST"], content_types=ACCEPTED, query=NoQuery,
-                 body=ScheduleCreate, responses={201: Answer("Created.", ScheduleBody)})
+                 body=ScheduleCreate, responses={201: Answer("Created.", "ScheduleBody")})
 def create() -> Response:
     """``{name, cron + timezone | rate_minutes, source_key, options, paused}`` → the schedule."""
     from chalicelib.services import schedule_admin as service
@@ -35,14 +34,14 @@ def create() -> Response:
 
 
 @schedules.route("/v1/schedules", methods=["GET"], query=NoQuery,
-                 responses={200: Answer("The schedules.", ScheduleList)})
+                 responses={200: Answer("The schedules.", "ScheduleList")})
 def list_all() -> dict[str, Any]:
     """The tenant's schedules with their next run and last runs."""
     return {"schedules": [s.to_json() for s in get_ports().schedules.of_tenant(_tenant())]}
 
 
 @schedules.route("/v1/schedules/{schedule_id}", methods=["GET"], query=NoQuery,
-                 responses={200: Answer("The schedule.", ScheduleBody)})
+                 responses={200: Answer("The schedule.", "ScheduleBody")})
 def get_one(schedule_id: str) -> dict[str, Any]:
     """One schedule, its next run and its last runs with their batch ids."""
     from chalicelib.services import schedule_admin as service
@@ -52,7 +51,7 @@ def get_one(schedule_id: str) -> dict[str, Any]:
 
 @schedules.route("/v1/schedules/{schedule_id}", methods=["PATCH"], content_types=ACCEPTED,
                  query=NoQuery, body=SchedulePatch,
-                 responses={200: Answer("The changed schedule.", ScheduleBody)})
+                 responses={200: Answer("The changed schedule.", "ScheduleBody")})
 def patch(schedule_id: str) -> dict[str, Any]:
     """Change any of the create fields (``paused`` too); the next run is computed anew."""
     from chalicelib.services import schedule_admin as service

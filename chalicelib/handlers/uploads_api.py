@@ -10,7 +10,6 @@ from chalice.app import Response
 from chalicelib.domain.status import status_body
 from chalicelib.domain.upload_requests import UploadCreate
 from chalicelib.handlers.declare import Answer
-from chalicelib.handlers.door_responses import DropFolderBody, UploadBody
 from chalicelib.handlers.http import ApiRoutes, NoQuery, json_body, parse_model
 from chalicelib.services.ports import get_ports
 
@@ -20,7 +19,7 @@ uploads = ApiRoutes(__name__)
 @uploads.route("/v1/uploads", methods=["POST"], content_types=["*/*"], query=NoQuery,
                body=UploadCreate,
                responses={201: Answer("The batch, awaiting its file, and the form to upload it.",
-                                      UploadBody)})
+                                      "UploadBody")})
 def create() -> Response:
     """``{filename, size, …batch options}`` → the batch (``awaiting_upload``) and ``upload``:
     the form to POST the file with (``url``, ``fields``; the file goes last, as ``file``)."""
@@ -35,7 +34,7 @@ def create() -> Response:
 
 @uploads.route("/v1/drop-folder", methods=["GET"], query=NoQuery,
                responses={200: Answer("The caller's folders in the bucket and a dropped file's limits.",
-                                      DropFolderBody)})
+                                      "DropFolderBody")})
 def drop_folder() -> dict[str, Any]:
     """The caller's drop folder (``inbox``), where the answers appear (``outbox``), its schedules'
     files (``sources``), and the limits of a dropped file."""

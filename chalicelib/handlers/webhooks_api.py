@@ -8,14 +8,6 @@ from chalice.app import Response
 
 from chalicelib.domain.webhook_requests import WebhookCreate, WebhookPatch
 from chalicelib.handlers.declare import Answer
-from chalicelib.handlers.door_responses import (
-    BatchDeliveries,
-    DefaultSecretBody,
-    DefaultSecretState,
-    DeliveryBody,
-    WebhookEndpointBody,
-    WebhookList,
-)
 from chalicelib.handlers.http import ApiRoutes, NoFields, NoQuery, json_body, parse_model
 from chalicelib.services.ports import get_ports
 
@@ -43,7 +35,7 @@ def _bodyless() -> str:
 
 @webhooks.route("/v1/webhooks", methods=["POST"], content_types=ACCEPTED, query=NoQuery,
                 body=WebhookCreate,
-                responses={201: Answer("Created; its secret is shown this once.", WebhookEndpointBody)})
+                responses={201: Answer("Created; its secret is shown this once.", "WebhookEndpointBody")})
 def create_endpoint() -> Response:
     """Add an endpoint (``url``, ``events``, ``description``); the answer shows its secret, once."""
     from chalicelib.services import webhook_endpoints as service
@@ -55,7 +47,7 @@ def create_endpoint() -> Response:
 
 
 @webhooks.route("/v1/webhooks", methods=["GET"], query=NoQuery,
-                responses={200: Answer("The endpoints.", WebhookList)})
+                responses={200: Answer("The endpoints.", "WebhookList")})
 def list_endpoints() -> dict[str, Any]:
     """The tenant's endpoints (secrets as hints only)."""
     found = get_ports().webhooks.endpoints(_tenant())
@@ -63,7 +55,7 @@ def list_endpoints() -> dict[str, Any]:
 
 
 @webhooks.route("/v1/webhooks/{webhook_id}", methods=["GET"], query=NoQuery,
-                responses={200: Answer("The endpoint.", WebhookEndpointBody)})
+                responses={200: Answer("The endpoint.", "WebhookEndpointBody")})
 def get_endpoint(webhook_id: str) -> dict[str, Any]:
     """One endpoint."""
     from chalicelib.services import webhook_endpoints as service
@@ -72,7 +64,7 @@ def get_endpoint(webhook_id: str) -> dict[str, Any]:
 
 
 @webhooks.route("/v1/webhooks/{webhook_id}", methods=["PATCH"], content_types=ACCEPTED, query=NoQuery,
-                body=WebhookPatch, responses={200: Answer("The changed endpoint.", WebhookEndpointBody)})
+                body=WebhookPatch, responses={200: Answer("The changed endpoint.", "WebhookEndpointBody")})
 def patch_endpoint(webhook_id: str) -> dict[str, Any]:
     """Change an endpoint's ``url``, ``events`` or ``description``."""
     from chalicelib.services import webhook_endpoints as service
@@ -94,7 +86,7 @@ def delete_endpoint(webhook_id: str) -> Response:
 
 @webhooks.route("/v1/webhooks/{webhook_id}/rotate-secret", methods=["POST"], content_types=ACCEPTED,
                 query=NoQuery, body=NoFields, body_required=False,
-                responses={200: Answer("The new secret, shown this once.", WebhookEndpointBody)})
+                responses={200: Answer("The new secret, shown this once.", "WebhookEndpointBody")})
 def rotate_endpoint_secret(webhook_id: str) -> dict[str, Any]:
     """A new secret (shown once); the old one also signs for the grace period."""
     from chalicelib.services import webhook_endpoints as service
@@ -105,7 +97,7 @@ def rotate_endpoint_secret(webhook_id: str) -> dict[str, Any]:
 
 @webhooks.route("/v1/webhooks/secret", methods=["POST"], content_types=ACCEPTED, query=NoQuery,
                 body=NoFields, body_required=False,
-                responses={201: Answer("The new default secret, shown this once.", DefaultSecretBody)})
+                responses={201: Answer("The new default secret, shown this once.", "DefaultSecretBody")})
 def rotate_tenant_secret() -> Response:
     """Make or rotate the default secret that signs batches' own ``webhook_url`` (shown once)."""
     from chalicelib.services import webhook_endpoints as service
@@ -115,7 +107,7 @@ def rotate_tenant_secret() -> Response:
 
 
 @webhooks.route("/v1/webhooks/secret", methods=["GET"], query=NoQuery,
-                responses={200: Answer("The default secret's state.", DefaultSecretState)})
+                responses={200: Answer("The default secret's state.", "DefaultSecretState")})
 def tenant_secret() -> dict[str, Any]:
     """Whether the default secret exists, since when, and its hint (never the secret)."""
     secret = get_ports().webhooks.tenant_secret(_tenant())
@@ -123,7 +115,7 @@ def tenant_secret() -> dict[str, Any]:
 
 
 @webhooks.route("/v1/webhooks/deliveries/{delivery_id}", methods=["GET"], query=NoQuery,
-                responses={200: Answer("The delivery.", DeliveryBody)})
+                responses={200: Answer("The delivery.", "DeliveryBody")})
 def get_delivery(delivery_id: str) -> dict[str, Any]:
     """One delivery and every attempt made."""
     from chalicelib.services import delivering
@@ -133,7 +125,7 @@ def get_delivery(delivery_id: str) -> dict[str, Any]:
 
 @webhooks.route("/v1/webhooks/deliveries/{delivery_id}/redeliver", methods=["POST"],
                 content_types=ACCEPTED, query=NoQuery, body=NoFields, body_required=False,
-                responses={202: Answer("Sent again now.", DeliveryBody)})
+                responses={202: Answer("Sent again now.", "DeliveryBody")})
 def redeliver(delivery_id: str) -> Response:
     """Send a delivery again now, with a new retry window."""
     from chalicelib.services import delivering
@@ -143,7 +135,7 @@ def redeliver(delivery_id: str) -> Response:
 
 
 @webhooks.route("/v1/batches/{batch_id}/webhooks", methods=["GET"], query=NoQuery,
-                responses={200: Answer("The batch's deliveries.", BatchDeliveries)})
+                responses={200: Answer("The batch's deliveries.", "BatchDeliveries")})
 def batch_deliveries(batch_id: str) -> dict[str, Any]:
     """Every delivery of a batch's events, oldest first, with its attempts."""
     from chalicelib.services.batches import get_batch

@@ -19,7 +19,10 @@ _NOT_AT_IMPORT = ("boto3", "botocore.client", "phonenumbers", "email_validator",
                   # what a route needs when it is called, not before: the outbound-call guard
                   # (http.client, ssl), the CSV reading and column mapping, the ports' models
                   "chalicelib.netguard", "chalicelib.domain.upload", "chalicelib.domain.columns",
-                  "chalicelib.domain.enrich.creator", "chalicelib.ports.batches")
+                  "chalicelib.domain.enrich.creator", "chalicelib.ports.batches",
+                  # the answers' models: only the OpenAPI document needs them
+                  "chalicelib.handlers.responses", "chalicelib.handlers.door_responses",
+                  "chalicelib.handlers.openapi")
 # What one event function needs and another never does.
 _ONLY_IN = {"work": ("chalicelib.services.working", "phonenumbers.geocoder"),
             "split": ("chalicelib.services.splitting",),
