@@ -69,6 +69,11 @@ class Settings(BaseModel):
     unclaimed_upload_days: int = 7
     results_retention_days: int = 365
 
+    # Where a local process keeps what it makes once and reads many times (the phone enricher's
+    # English tables, made from the installed phonenumbers on first use); "" keeps nothing
+    # there. The Lambda packages carry their tables (infra/phonedata.py).
+    cache_dir: str = Field(default_factory=lambda: _default_cache_dir())
+
     # Chunking: a chunk is the unit of delivery, commit and billing transaction. Rows per chunk
     # in basic mode, whose enrichers run in the function (~0.2 ms a row): 500 rows keep the
     # per-chunk costs (a message, a part object, a transaction) small next to the rows' work.
@@ -196,6 +201,11 @@ class Settings(BaseModel):
 def secret(name: str) -> str | None:
     """A source's secret, from ``BATCH_ENRICH_SECRET_<NAME>`` (on AWS, set from Secrets Manager)."""
     return os.environ.get(f"BATCH_ENRICH_SECRET_{name.upper()}") or None
+
+
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "batch-enrich")
 
 
 @lru_cache(maxsize=1)

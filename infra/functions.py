@@ -18,6 +18,7 @@ from chalicelib.settings import Settings
 from infra.bytecode import add_bytecode
 from infra.naming import function_name
 from infra.permissions import LOGS_WRITE, XRAY_WRITE, Arns, statements
+from infra.phonedata import add_phone_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 # Set by the stack itself; a deployer's BATCH_ENRICH_* variables travel to the functions otherwise.
@@ -45,16 +46,20 @@ def environment(settings: Settings, secret_names: dict[str, str]) -> dict[str, s
 
 
 class _CompiledChalice(Chalice):
-    """Chalice's construct, its packages carrying compiled bytecode (``infra/bytecode.py``)."""
+    """Chalice's construct, its packages carrying compiled bytecode (``infra/bytecode.py``) and
+    the phone enricher's English tables (``infra/phonedata.py``)."""
 
     def _package_app(self) -> None:
         # The construct packages here and makes its assets of the zips right after: the one
         # place to add the bytecode before CDK hashes and uploads them.
         super()._package_app()
-        for name in ("deployment.zip", "layer-deployment.zip"):
-            package = Path(self._sam_package_dir) / name
-            if package.exists():
-                add_bytecode(package)
+        packages = [Path(self._sam_package_dir) / name
+                    for name in ("layer-deployment.zip", "deployment.zip")]
+        packages = [package for package in packages if package.exists()]
+        for package in packages:
+            add_bytecode(package)
+        # the phone enricher's English tables, from the packaged phonenumbers (infra/phonedata.py)
+        add_phone_tables(Path(self._sam_package_dir) / "deployment.zip", packages)
 
 
 def chalice_app(scope: Construct, env: dict[str, str], placeholder_role: str) -> Chalice:

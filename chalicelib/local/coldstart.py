@@ -58,19 +58,26 @@ def set_up(function: str, imported: tuple[float, float], started: tuple[float, f
 def _enrich_one_row() -> None:
     from chalicelib.domain.enrich.pipeline import built_in_pipeline
     from chalicelib.domain.messages import ChunkRow
+    from chalicelib.services.phone_data import phone_names
+    from chalicelib.settings import get_settings
 
     fields = {"email": 3, "phone": 4, "first_name": 1, "last_name": 2, "company": 5, "country": 6}
     row = ["L-1", "Ada", "Lovelace", "ada@acme.com", "+1 415 555 0100", "Acme Corp", "US", ""]
-    pipeline = built_in_pipeline("person", "US", frozenset(fields))
+    pipeline = built_in_pipeline("person", "US", frozenset(fields),
+                                 phone_names=phone_names(get_settings().cache_dir))
     pipeline.enrich_row(ChunkRow(i=0, v=row), fields)
 
 
 def compiled_copy(folder: Path) -> Path:
-    """The service's modules (``app.py``, ``chalicelib``) copied into ``folder`` and compiled."""
+    """The service's modules (``app.py``, ``chalicelib``) copied into ``folder`` and compiled,
+    with the phone enricher's English tables, as the Lambda package holds them (``infra/``)."""
+    from chalicelib.domain.enrich.phone_tables import write_tables
+
     root = Path(__file__).resolve().parents[2]
     shutil.copy2(root / "app.py", folder / "app.py")
     shutil.copytree(root / "chalicelib", folder / "chalicelib",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    write_tables(folder / "chalicelib" / "phonedata")
     compileall.compile_dir(folder, quiet=2, workers=0,
                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     return folder

@@ -24,6 +24,7 @@ from chalicelib.domain.upload import read_layout
 from chalicelib.local.datagen import write_leads
 from chalicelib.local.runtime import LocalRuntime
 from chalicelib.services.batches import start_batch
+from chalicelib.services.phone_data import phone_names
 from chalicelib.services.ports import get_ports
 from chalicelib.services.tenants import create_tenant
 from chalicelib.settings import get_settings
@@ -36,7 +37,9 @@ def plain_loop_seconds(source: Path, clock: Callable[[], float] = time.perf_coun
     table = open_csv(source.open("rb"))
     layout, rows = read_layout(table, {}, lambda _: None, None)
     fields = dict(layout.mapping.fields)
-    pipeline = built_in_pipeline(layout.entity_type, "US", frozenset(fields), layout.platform)
+    # the phone names the workers read too (services/phone_data.py): the same enrichers
+    pipeline = built_in_pipeline(layout.entity_type, "US", frozenset(fields), layout.platform,
+                                 phone_names(get_settings().cache_dir))
     values = list(rows)
     started = clock()
     for index, row in enumerate(values):

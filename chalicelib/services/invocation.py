@@ -12,6 +12,7 @@ from chalicelib.domain.models import TERMINAL_STATUSES, Batch, BillingKind, Mode
 from chalicelib.observability import correlated, request_id
 from chalicelib.services.announcing import check_credits_low
 from chalicelib.services.batches import request_finalize
+from chalicelib.services.phone_data import phone_names
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import for_batch, waterfall_for
 from chalicelib.services.tenants import get_tenant
@@ -127,7 +128,8 @@ def build_pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:
     """The built-ins for the batch's entity type, and in advanced mode the tenant's waterfall."""
     region = batch.default_country or ports.settings.default_phone_region
     pipeline = built_in_pipeline(batch.entity_type or "person", region,
-                                 frozenset(batch.fields or {}), batch.platform)
+                                 frozenset(batch.fields or {}), batch.platform,
+                                 phone_names(ports.settings.cache_dir))
     if batch.mode is not Mode.ADVANCED:
         return pipeline
     steps = for_batch(ports, batch, waterfall_for(ports, tenant))

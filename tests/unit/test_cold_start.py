@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+from chalicelib.domain.enrich.phone_tables import write_tables
 from chalicelib.local.coldstart import HANDLERS
+from chalicelib.services.phone_data import cached_tables
 
 # Loaded only where they are used: the enrichers' data and libraries on the work path, boto3 on
 # the first call to AWS, healing in the tick.
@@ -24,17 +28,23 @@ _NOT_AT_IMPORT = ("boto3", "botocore.client", "phonenumbers", "email_validator",
                   "chalicelib.handlers.responses", "chalicelib.handlers.door_responses",
                   "chalicelib.handlers.openapi")
 # What one event function needs and another never does.
-_ONLY_IN = {"work": ("chalicelib.services.working", "phonenumbers.geocoder"),
+_ONLY_IN = {"work": ("chalicelib.services.working", "chalicelib.domain.enrich.phone"),
             "split": ("chalicelib.services.splitting",),
             "finalize": ("chalicelib.services.finalizing",),
             "tick": ()}
 
 
-def _loaded_after(code: str) -> set[str]:
+# phonenumbers' place and carrier names in every language (~0.5 s of a sandbox's start): the
+# work function reads English tables instead (domain/enrich/phone_tables.py)
+_WHOLE_PHONE_DATA = {"phonenumbers.geocoder", "phonenumbers.geodata", "phonenumbers.geodata.locale",
+                     "phonenumbers.carrier", "phonenumbers.carrierdata"}
+
+
+def _loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
     done = subprocess.run([sys.executable, "-c", f"{code}\nimport json, sys\n"
                            "print(json.dumps(sorted(sys.modules)))"],
-                          capture_output=True, text=True, check=True, timeout=120)
-    return set(json.loads(done.stdout))
+                          capture_output=True, text=True, check=True, timeout=120, env=env)
+    return set(json.loads(done.stdout.splitlines()[-1]))
 
 
 def test_importing_app_leaves_the_work_path_and_boto3_unloaded() -> None:
@@ -57,6 +67,33 @@ def test_importing_app_loads_no_service_before_its_route_is_called() -> None:
 def test_the_work_function_loads_its_handlers_on_first_invocation() -> None:
     loaded = _loaded_after("import app\nimport " + HANDLERS["work"][0])
     assert {"chalicelib.services.working", "chalicelib.domain.enrich.pipeline"} <= loaded
+
+
+def test_a_work_sandbox_loads_the_phone_names_of_its_numbers_countries_only(tmp_path: Path) -> None:
+    # GIVEN the English tables in the cache (as a Lambda package carries them)
+    write_tables(cached_tables(str(tmp_path)))
+    # WHEN a work sandbox starts and describes a number from the US and one from the UK
+    code = "\n".join([
+        "import app, " + HANDLERS["work"][0],
+        "import json, sys",
+        "from chalicelib.domain.enrich.phone import PhoneEnricher",
+        "from chalicelib.services.phone_data import phone_names",
+        "from chalicelib.settings import get_settings",
+        "names = phone_names(get_settings().cache_dir)",
+        "for phone in ('+1 650 253 0000', '+44 20 7946 0958'):",
+        "    assert PhoneEnricher('US', names).enrich({'phone': phone}).outputs['region']",
+        "print(json.dumps(sorted(sys.modules)))",
+        "print(json.dumps(sorted(names._tables._loaded)))",
+    ])
+    env = {**os.environ, "BATCH_ENRICH_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=120, env=env)
+    *_, loaded, tables = done.stdout.splitlines()
+    # THEN neither its import nor its numbers loaded phonenumbers' data in every language, and
+    # only the tables of the two numbers' calling codes were read
+    assert sorted(_WHOLE_PHONE_DATA & set(json.loads(loaded))) == []
+    read = {(kind, code) for kind, code in json.loads(tables)}
+    assert {("geo", 1), ("geo", 44)} <= read and {code for _, code in read} == {1, 44}
 
 
 def test_each_event_function_loads_its_own_step_and_not_the_others() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType, carrier, geocoder, timezone
+from phonenumbers import PhoneNumberFormat, PhoneNumberType, timezone
 
 from chalicelib.domain.enrich.base import (
     AttributeStatus,
@@ -13,6 +13,7 @@ from chalicelib.domain.enrich.base import (
     EnricherResult,
 )
 from chalicelib.domain.enrich.memo import fresh, memo
+from chalicelib.domain.enrich.phone_names import LibraryNames, PhoneNames
 
 # Country names people type into a CSV, lower-cased, -> ISO 3166-1 alpha-2 region.
 COUNTRY_NAMES: dict[str, str] = {
@@ -65,6 +66,8 @@ LENGTH_REASONS: dict[int, str] = {
 
 # libphonenumber's region for non-geographic numbers (+800, +882 …); not an ISO code.
 NON_GEO_REGION = "001"
+# phonenumbers' own geocoder and carrier data, where no tables are given (phone_names.py)
+LIBRARY_NAMES = LibraryNames()
 
 
 class PhoneEnricher:
@@ -72,8 +75,9 @@ class PhoneEnricher:
 
     name = "phone"
 
-    def __init__(self, default_region: str = "US") -> None:
+    def __init__(self, default_region: str = "US", names: PhoneNames = LIBRARY_NAMES) -> None:
         self.default_region = default_region.upper()
+        self.names = names  # where the English place and carrier names come from
 
     def enrich(self, record: CanonicalRecord) -> EnricherResult:
         """Parse ``record["phone"]`` in the record's country; never raises for bad input."""
@@ -81,14 +85,14 @@ class PhoneEnricher:
         if not raw:
             return EnricherResult(status=AttributeStatus.RUN_CONDITION_FAILED)
         region = region_for_country(record.get("country")) or self.default_region
-        return fresh(phone_outcome(raw, region))
+        return fresh(phone_outcome(raw, region, self.names))
 
 
 # Numbers repeat in real files (a company's switchboard on each of its contacts' rows); what
 # phonenumbers answers depends on the whole number, not only its area code, so the memo is by
-# number and region.
+# number and region (and the source of names, the same in a process but for tests).
 @memo(maxsize=16_384)
-def phone_outcome(raw: str, region: str) -> EnricherResult:
+def phone_outcome(raw: str, region: str, names: PhoneNames = LIBRARY_NAMES) -> EnricherResult:
     """The phone enricher's answer for a non-empty number typed in a region."""
     try:
         number = phonenumbers.parse(raw, region)
@@ -97,7 +101,7 @@ def phone_outcome(raw: str, region: str) -> EnricherResult:
     if not phonenumbers.is_valid_number(number):
         length = phonenumbers.is_possible_number_with_reason(number)
         return _invalid(LENGTH_REASONS.get(length, "not an assigned number"))
-    return EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=_describe(number))
+    return EnricherResult(status=AttributeStatus.RUN, matched=True, outputs=_describe(number, names))
 
 
 def region_for_country(country: str | None) -> str | None:
@@ -109,19 +113,20 @@ def region_for_country(country: str | None) -> str | None:
     return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
-def _describe(number: phonenumbers.PhoneNumber) -> dict[str, Any]:
+def _describe(number: phonenumbers.PhoneNumber, names: PhoneNames) -> dict[str, Any]:
     region = phonenumbers.region_code_for_number(number)
     zones = timezone.time_zones_for_number(number)
+    kind = phonenumbers.number_type(number)
     return {
         "valid": True,
         "e164": phonenumbers.format_number(number, PhoneNumberFormat.E164),
         "international": phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
         "country": None if region in (None, NON_GEO_REGION) else region,
         "country_code": number.country_code,
-        "type": NUMBER_TYPES.get(phonenumbers.number_type(number), "unknown"),
+        "type": NUMBER_TYPES.get(kind, "unknown"),
         # The libraries answer "" when they do not know; None reads better downstream.
-        "carrier": carrier.name_for_number(number, "en") or None,
-        "region": geocoder.description_for_number(number, "en") or None,
+        "carrier": names.carrier(number, kind) or None,
+        "region": names.region(number, kind) or None,
         "time_zones": [zone for zone in zones if zone != "Etc/Unknown"],
     }
 

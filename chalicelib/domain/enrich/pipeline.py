@@ -14,7 +14,8 @@ from chalicelib.domain.enrich.creator import CreatorEnricher
 from chalicelib.domain.enrich.deadline import row_deadline
 from chalicelib.domain.enrich.email import EmailEnricher
 from chalicelib.domain.enrich.name import NameEnricher
-from chalicelib.domain.enrich.phone import PhoneEnricher
+from chalicelib.domain.enrich.phone import LIBRARY_NAMES, PhoneEnricher
+from chalicelib.domain.enrich.phone_names import PhoneNames
 from chalicelib.domain.enrich.place import PlaceEnricher
 from chalicelib.domain.enrich.start_order import StartOrder, Turn
 from chalicelib.domain.enrich.waterfall import Preparing, PricedSource, run_waterfall
@@ -201,10 +202,12 @@ def enricher_names(entity_type: str, fields: frozenset[str] = frozenset()) -> tu
 
 @lru_cache(maxsize=64)
 def built_in_pipeline(entity_type: str, default_phone_region: str,
-                      fields: frozenset[str] = frozenset(), platform: str | None = None) -> Pipeline:
-    """The built-in enrichers for an entity type and the file's columns (offline, no network)."""
+                      fields: frozenset[str] = frozenset(), platform: str | None = None,
+                      phone_names: PhoneNames = LIBRARY_NAMES) -> Pipeline:
+    """The built-in enrichers for an entity type and the file's columns (offline, no network);
+    ``phone_names``: where the phone enricher's English place and carrier names come from."""
     made: dict[str, Enricher] = {
-        "email": EmailEnricher(), "phone": PhoneEnricher(default_region=default_phone_region),
+        "email": EmailEnricher(), "phone": PhoneEnricher(default_phone_region, phone_names),
         "name": NameEnricher(), "company": CompanyEnricher(), "place": PlaceEnricher(),
         "creator": CreatorEnricher(default_platform=platform),
     }
