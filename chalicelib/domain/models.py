@@ -192,29 +192,6 @@ class RowResult(LazyModel):
     lookups: dict[str, str] = Field(default_factory=dict)  # vendor source -> how it answered
 
 
-# After its rows' JSON lines a part object may hold the rows rendered for the results files
-# (``rendering.part_body``), starting with a line that starts so; a row's line starts ``{"i":``.
-PART_TRAILER = '{"rendered":'
-
-
-def split_part(body: bytes) -> tuple[list[str], list[str]]:
-    """A stored part's lines: the rows' JSON lines, then the lines of its rendering (if any).
-
-    Split on ``\n`` only: a cell may hold U+2028, U+0085 or other characters that
-    ``str.splitlines`` also breaks on, and JSON keeps them unescaped.
-    """
-    lines = [line for line in body.decode().split("\n") if line]
-    for n, line in enumerate(lines):
-        if line.startswith(PART_TRAILER):
-            return lines[:n], lines[n:]
-    return lines, []
-
-
-def part_rows(body: bytes) -> list[str]:
-    """The JSON lines of a stored part, one per row."""
-    return split_part(body)[0]
-
-
 @dataclass(frozen=True)
 class PartRecord:
     """Which stored object holds one part of a chunk and how many of its rows settled."""

@@ -7,9 +7,8 @@ apart: a row's input cells, enrich cells and output cells are rendered as three 
 fields, the outputs in the order of the part's own columns, and finalize assembles them into
 results.csv lines once the batch's columns are known (``results_line``).
 
-The rendering travels in the part object after the rows' JSON lines (``part_body``): one
-trailer line (the part's output columns and each row's pieces), then each row's rows.jsonl
-line as a line of its own. Readers of the rows stop at the trailer (``models.part_rows``).
+The rendering travels in the part object (``parts.part_body``): a head line with the part's
+output columns and each row's pieces, then each row's rows.jsonl line.
 """
 
 from __future__ import annotations
@@ -22,12 +21,10 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from chalicelib.domain.billing import row_cost
-from chalicelib.domain.chunking import TOO_LARGE
 from chalicelib.domain.formulas import neutralize_all, neutralize_text
-from chalicelib.domain.models import PART_TRAILER, RowResult, split_part
+from chalicelib.domain.models import RowResult
 from chalicelib.domain.results import credit_cells, enrich_cells, error_cells, flatten_outputs, is_error
 
-RENDER_VERSION = 4  # 3: cells a spreadsheet would run as formulas are neutralized; 4: lookups
 _QUOTE = re.compile(r'[,"\r\n]')  # what makes csv's minimal quoting quote a field
 _QUOTE_IN_FIELD = re.compile(r'["\r\n]')
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
@@ -71,7 +68,7 @@ class Rendered(NamedTuple):
     credit_line: str  # the credits.csv line ("" when the row costs nothing)
     error_line: str  # the errors.csv line ("" unless the row failed or was skipped)
     lookups: list[str]  # how each vendor source answered the row (summary.json counts them)
-    jsonl: str  # the rows.jsonl line (last: the trailer leaves it out)
+    jsonl: str  # the rows.jsonl line (last: a part object's head leaves it out)
 
 
 class RenderedPart(NamedTuple):
@@ -162,34 +159,3 @@ def row_json(row: RowResult, price: int, charged: int | None = None) -> dict[str
     if row.lookups:
         shown["lookups"] = row.lookups
     return shown
-
-
-def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> bytes:
-    """A part object: one JSON line per row, the trailer line, then each row's rows.jsonl line.
-
-    A row that travelled without its cells (too large for a message) is not rendered (null):
-    finalize renders it with the cells it reads from the input file.
-    """
-    carried = [row for row in rows if not (row.error == TOO_LARGE and not row.v)]
-    part = render_rows(carried, price, escape)
-    by_index = {done.i: done for done in part.rows if done is not None}
-    entries = [by_index.get(row.i) for row in rows]
-    trailer = {"v": RENDER_VERSION, "columns": part.columns,
-               "rows": [None if done is None else done[:-1] for done in entries]}
-    lines = [row.model_dump_json() for row in rows]
-    lines.append(PART_TRAILER + json.dumps(trailer, ensure_ascii=False) + "}")
-    lines.extend("null" if done is None else done.jsonl for done in entries)
-    return "\n".join(lines).encode()
-
-
-def read_part(body: bytes) -> tuple[list[str], RenderedPart | None]:
-    """A part object's row JSON lines, and its rendered rows (None: an object without them)."""
-    lines, rest = split_part(body)
-    if not rest:
-        return lines, None
-    trailer = json.loads(rest[0])["rendered"]
-    if trailer.get("v") != RENDER_VERSION or not len(trailer["rows"]) == len(lines) == len(rest) - 1:
-        return lines, None
-    rows = [None if entry is None else Rendered._make([*entry, jsonl])
-            for entry, jsonl in zip(trailer["rows"], rest[1:], strict=True)]
-    return lines, RenderedPart(tuple(trailer["columns"]), rows)

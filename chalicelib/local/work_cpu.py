@@ -63,14 +63,14 @@ def _drain(ports: Ports, spec: topology.QueueSpec) -> int:
 
 
 def _work_places(ports: Ports) -> dict[str, tuple[object, str]]:
-    from chalicelib.domain import rendering
+    from chalicelib.domain import parts
     from chalicelib.domain.enrich.pipeline import Pipeline
     from chalicelib.handlers import work_events
     from chalicelib.services import working
 
     return {"parse": (work_events, "_messages"),
             "models": (working, "_load_part"), "enrichers": (Pipeline, "enrich_until"),
-            "rendering": (rendering, "render_rows"), "part_body": (working, "part_body"),
+            "rendering": (parts, "render_rows"), "part_body": (working, "part_body"),
             "store": (ports.blobs, "put"), "settle": (ports.settlement, "settle")}
 
 

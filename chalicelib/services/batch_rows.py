@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from chalicelib.domain.billing import row_cost
-from chalicelib.domain.models import Batch, ChunkState, RowResult, RowStatus, part_rows
+from chalicelib.domain.models import Batch, ChunkState, RowResult, RowStatus
+from chalicelib.domain.parts import stored_rows
 from chalicelib.domain.rendering import row_json
 from chalicelib.keys import results_key
 from chalicelib.services.input_rows import unprocessed_reason, with_gaps
@@ -54,17 +55,15 @@ def _chunk_rows(ports: Ports, batch: Batch, charged: Counter[int]) -> Iterator[R
             latest: dict[int, RowResult] = {}
             waiting: dict[int, RowResult] = {}
             for number, part in enumerate(chunk.parts):
-                lines = part_rows(next(bodies))
-                for line in lines[:part.settled]:
-                    row = RowResult.model_validate_json(line)
+                rows = stored_rows(next(bodies))
+                for row in rows[:part.settled]:
                     latest[row.i] = row
                     charged[row.i] += row_cost(row, batch.price)
                 if number == len(chunk.parts) - 1 and not chunk.done and chunk.reprocess_key is None:
-                    rest = (RowResult.model_validate_json(line) for line in lines[part.settled:])
-                    waiting = {row.i: _waiting(batch, row, RowStatus.PARKED) for row in rest}
+                    waiting = {row.i: _waiting(batch, row, RowStatus.PARKED) for row in rows[part.settled:]}
             if chunk.reprocess_key is not None:
-                rows = (RowResult.model_validate_json(line) for line in part_rows(next(bodies)))
-                waiting = {row.i: _waiting(batch, row, RowStatus.PENDING) for row in rows}
+                redo = stored_rows(next(bodies))
+                waiting = {row.i: _waiting(batch, row, RowStatus.PENDING) for row in redo}
             if unprocessed_reason(batch):  # a stopped reprocess keeps what its rows had
                 waiting = {i: row for i, row in waiting.items() if i not in latest}
             latest.update(waiting)

@@ -11,7 +11,8 @@ from typing import NamedTuple
 from chalicelib.domain.billing import row_cost
 from chalicelib.domain.formulas import neutralize_all
 from chalicelib.domain.models import Batch, ChunkState, RowResult
-from chalicelib.domain.rendering import Rendered, charge_line, csv_line, read_part, render_row
+from chalicelib.domain.parts import read_part, stored_row
+from chalicelib.domain.rendering import Rendered, charge_line, csv_line, render_row
 from chalicelib.domain.results import credit_cells
 from chalicelib.ports.ledger import charge_entry_id
 from chalicelib.services.input_rows import InputRows
@@ -31,7 +32,7 @@ class FinalRow(NamedTuple):
 
 class _Settled(NamedTuple):
     latest: tuple[Rendered, Columns] | RowResult  # rendered by a worker, or as stored
-    line: str  # the latest version's JSON line (to render it again when charged more than once)
+    line: str  # the latest version's line (to render it again when charged more than once)
     charges: list[str]
     charged: int
 
@@ -64,7 +65,7 @@ def _final(batch: Batch, found: _Settled, cells: InputRows) -> FinalRow:
         latest.v = cells.at(latest.i)[0]
         return FinalRow(*render_row(latest, batch.price, batch.escape_formulas, found.charged), found.charges)
     if latest[0].credits != found.charged:  # charged more than once: show the row's total
-        row = RowResult.model_validate_json(found.line)
+        row = stored_row(found.line)
         return FinalRow(*render_row(row, batch.price, batch.escape_formulas, found.charged), found.charges)
     return FinalRow(latest[0], latest[1], found.charges)
 
@@ -96,7 +97,7 @@ def _chunk(batch: Batch, chunk: ChunkState, bodies: Iterator[bytes]) -> list[_Se
                 latest[done.i] = ((done, rendered.columns), lines[n])
                 index, cost, credit_line = done.i, done.credits, done.credit_line
             else:
-                row = RowResult.model_validate_json(lines[n])
+                row = stored_row(lines[n])
                 latest[row.i] = (row, lines[n])
                 index, cost = row.i, row_cost(row, batch.price)
                 cells = credit_cells(row, batch.price) or []

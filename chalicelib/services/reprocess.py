@@ -15,6 +15,7 @@ from chalicelib.domain.models import (
     RowResult,
     RowStatus,
 )
+from chalicelib.domain.parts import rows_body
 from chalicelib.keys import part_key
 from chalicelib.services import history
 from chalicelib.services.batches import get_batch, resume_batch
@@ -96,8 +97,7 @@ def _stage(ports: Ports, batch: Batch, chunk: int, part: int, rows: list[RowResu
     fresh = [RowResult(i=row.i, v=row.v, row_id=row.row_id, status=RowStatus.PENDING)
              for row in rows]
     key = part_key(batch.batch_id, chunk, part, "reprocess")
-    ports.blobs.put(key, "\n".join(r.model_dump_json() for r in fresh).encode(),
-                    "application/x-ndjson")
+    ports.blobs.put(key, rows_body(fresh), "application/x-ndjson")
     ports.batches.reopen_chunk(batch.batch_id, chunk, part, key)
 
 

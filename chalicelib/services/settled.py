@@ -7,7 +7,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from chalicelib.domain.models import Batch, ChunkState, PartRecord, RowResult, part_rows
+from chalicelib.domain.models import Batch, ChunkState, PartRecord, RowResult
+from chalicelib.domain.parts import stored_rows
 from chalicelib.services.ports import Ports
 
 READ_AHEAD = 8  # part objects read concurrently ahead of their reader
@@ -51,8 +52,7 @@ def settled_parts(chunk: ChunkState) -> list[PartRecord]:
 
 
 def _rows(body: bytes, settled: int) -> Iterator[tuple[int, RowResult]]:
-    for line in part_rows(body)[:settled]:
-        row = RowResult.model_validate_json(line)
+    for row in stored_rows(body)[:settled]:
         yield row.i, row
 
 

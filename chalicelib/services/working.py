@@ -28,10 +28,9 @@ from chalicelib.domain.models import (
     RowResult,
     RowStatus,
     Tenant,
-    part_rows,
 )
+from chalicelib.domain.parts import part_body, rows_body, stored_rows
 from chalicelib.domain.records import canonical_record, row_id
-from chalicelib.domain.rendering import part_body
 from chalicelib.keys import part_key
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
@@ -200,8 +199,7 @@ def _load_part(ports: Ports, message: ChunkMessage, price: int) -> _Part:
     if message.rows is not None:
         return _Part([_pending(row, message.fields) for row in message.rows], enriched=False)
     assert message.source_key is not None, "a later part points at its previous part"
-    lines = part_rows(ports.blobs.read(message.source_key))
-    rows = [RowResult.model_validate_json(line) for line in lines[message.source_skip:]]
+    rows = stored_rows(ports.blobs.read(message.source_key))[message.source_skip:]
     # A reprocessed part's rows were taken off the counters when the batch reopened.
     before = Counted() if message.reprocess else counted_before(rows, price)
     reuse = not message.refresh and all(row.status in _REUSABLE for row in rows)
@@ -263,7 +261,7 @@ def _store(ports: Ports, message: ChunkMessage, part: _Part, attempt: str, batch
     key = part_key(message.batch_id, message.chunk, message.part, attempt + suffix)
     # An enriched part carries its rows rendered for the results files (finalize joins them).
     body = part_body(part.rows, batch.price, batch.escape_formulas) if part.enriched else \
-        "\n".join(row.model_dump_json() for row in part.rows).encode()
+        rows_body(part.rows)
     ports.blobs.put(key, body, "application/x-ndjson")
     return key
 

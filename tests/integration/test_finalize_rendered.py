@@ -6,16 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.domain.models import PART_TRAILER, Batch, BatchStatus, RowResult, split_part
+from chalicelib.domain.models import Batch, BatchStatus, RowResult
 from chalicelib.domain.options import BatchOptions
+from chalicelib.domain.parts import HEAD, read_part, rows_body, stored_rows
 from chalicelib.domain.rendering import Rendered, render_row
 from chalicelib.keys import parts_prefix, results_key
 from chalicelib.services import finalize_rows, finalizing
+from chalicelib.services.batch_rows import current_rows
 from chalicelib.services.batches import cancel_batch, resume_batch
 from chalicelib.services.finalizing import FILES
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws
 from tests.helpers import create_batch, reload
+from tests.unit.test_parts import v4_body
 
 AWKWARD = ['"Smith, John"', '"said ""hi"""', '"line\nbreak"', "=1+2", "Zoë 李", "tab\there", "a\u2028b", ""]
 
@@ -45,13 +48,24 @@ def _strip_renderings(aws: Aws, batch: Batch) -> int:
     stripped = 0
     for key in aws.ports.blobs.keys(parts_prefix(batch.batch_id)):
         body = aws.ports.blobs.read(key)
-        rows, rendering = split_part(body)
-        stripped += bool(rendering)
-        aws.ports.blobs.put(key, "\n".join(rows).encode())
+        stripped += read_part(body).rendered is not None
+        aws.ports.blobs.put(key, rows_body(stored_rows(body)))
     return stripped
 
 
+def _as_the_previous_release_stored_them(aws: Aws, batch: Batch) -> int:
+    """Rewrite every rendered part object in the layout before version 5 (each row twice); how many."""
+    rewritten = 0
+    for key in aws.ports.blobs.keys(parts_prefix(batch.batch_id)):
+        body = aws.ports.blobs.read(key)
+        if read_part(body).rendered is not None:
+            aws.ports.blobs.put(key, v4_body(stored_rows(body), batch.price, batch.escape_formulas))
+            rewritten += 1
+    return rewritten
+
+
 def _finalize_again(aws: Aws, batch: Batch, folder: Path) -> dict[str, bytes]:
+    folder.mkdir(exist_ok=True)
     finalizing._write_files(aws.ports, batch, folder)
     return {name: (folder / name).read_bytes() for name, _ in FILES}
 
@@ -74,7 +88,11 @@ def test_rows_rendered_by_the_workers_give_the_bytes_finalize_renders_itself(
     tenant = aws.tenant(120)  # runs out part-way: chunks settle in parts, the rest after a resume
     batch = create_batch(aws.ports, tenant.tenant_id, _input(250), "odd.csv", BatchOptions())
     aws.drain()
-    assert reload(aws.ports, batch).status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    paused = reload(aws.ports, batch)
+    assert paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
+    shown = list(current_rows(aws.ports, paused))  # the rows route, settled rows read from the parts
+    assert _as_the_previous_release_stored_them(aws, paused) >= 2
+    assert list(current_rows(aws.ports, paused)) == shown
     top_up(aws.ports, tenant.tenant_id, 1000)
     resume_batch(aws.ports, tenant.tenant_id, batch.batch_id)
     renders = _count_renders(monkeypatch)
@@ -84,6 +102,9 @@ def test_rows_rendered_by_the_workers_give_the_bytes_finalize_renders_itself(
     assert renders == [42]  # only the row that travelled without its cells is rendered by finalize
     written = _stored_files(aws, done)
 
+    assert _as_the_previous_release_stored_them(aws, done) >= 4
+    assert _finalize_again(aws, done, tmp_path / "v4") == written
+    assert renders == [42, 42]  # the previous release's renderings are joined as they are
     assert _strip_renderings(aws, done) >= 4
     renders.clear()
     assert _finalize_again(aws, done, tmp_path) == written
@@ -108,9 +129,12 @@ def test_a_cancelled_batch_renders_the_rows_that_never_settled_with_their_input_
     assert _finalize_again(aws, done, tmp_path) == written
 
 
-def test_a_part_object_ends_with_its_rendering(aws: Aws) -> None:
+def test_a_part_object_starts_with_its_rendering_and_holds_each_row_once(aws: Aws) -> None:
     tenant = aws.tenant(1000)
     batch = create_batch(aws.ports, tenant.tenant_id, _input(20), "odd.csv", BatchOptions())
     aws.drain()
     keys = aws.ports.blobs.keys(parts_prefix(batch.batch_id))
-    assert keys and all(split_part(aws.ports.blobs.read(key))[1][0].startswith(PART_TRAILER) for key in keys)
+    bodies = [aws.ports.blobs.read(key).decode() for key in keys]
+    assert bodies and all(body.startswith(HEAD) for body in bodies)
+    assert sum(body.count('"row_id": ') for body in bodies) == 20  # rows.jsonl lines, one a row
+    assert not any('"row_id":"' in body for body in bodies)  # and no RowResult line besides

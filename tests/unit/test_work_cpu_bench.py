@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.domain import rendering
+from chalicelib.domain import parts
 from chalicelib.domain.enrich.pipeline import Pipeline
-from chalicelib.domain.rendering import part_body
+from chalicelib.domain.parts import part_body
 from chalicelib.handlers import work_events
 from chalicelib.local.cli import main
 from chalicelib.local.stopwatch import Stopwatch
@@ -36,7 +36,7 @@ def test_a_few_hundred_rows_go_through_and_every_stage_is_measured(tmp_path: Pat
 
 def test_the_measured_functions_are_put_back_after_the_run(tmp_path: Path) -> None:
     places = ((work_events, "_messages"), (working, "_load_part"), (working, "part_body"),
-              (rendering, "render_rows"), (Pipeline, "enrich_until"))
+              (parts, "render_rows"), (Pipeline, "enrich_until"))
     before = [vars(owner)[name] for owner, name in places]
 
     run_work_cpu(120, tmp_path, chunk_rows=100)
