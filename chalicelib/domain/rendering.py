@@ -16,42 +16,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from chalicelib.domain.billing import row_cost
-from chalicelib.domain.formulas import neutralize_all, neutralize_text
-from chalicelib.domain.models import RowResult
-from chalicelib.domain.results import credit_cells, enrich_cells, error_cells, flatten_outputs, is_error
+from chalicelib.domain.fields import csv_field, csv_fields, text_fields
+from chalicelib.domain.models import RowResult, RowStatus
+from chalicelib.domain.results import flatten_outputs, output_shape
 
-_QUOTE = re.compile(r'[,"\r\n]')  # what makes csv's minimal quoting quote a field
-_QUOTE_IN_FIELD = re.compile(r'["\r\n]')
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
-
-
-def csv_field(value: object) -> str:
-    """One field as the results files' csv writer writes it (minimal quoting, "\\r\\n" lines)."""
-    text = value if type(value) is str else str(value)
-    return '"' + text.replace('"', '""') + '"' if _QUOTE.search(text) else text
-
-
-def csv_fields(cells: Sequence[str]) -> str:
-    """Text cells as csv fields joined by commas (no line end)."""
-    joined = ",".join(cells)
-    if joined.count(",") == len(cells) - 1 and not _QUOTE_IN_FIELD.search(joined):
-        return joined  # no cell holds a comma, a quote or a line break: nothing to quote
-    search = _QUOTE.search
-    return ",".join([cell if search(cell) is None else '"' + cell.replace('"', '""') + '"'
-                     for cell in cells])
-
-
-def csv_line(fields: Iterable[object]) -> str:
-    """One line of two or more fields, as ``csv.writer(out, lineterminator="\\r\\n")`` writes it.
-
-    (csv quotes a line of one empty field as ``""``; no line of the results files is one.)
-    """
-    return ",".join([csv_field(value) for value in fields]) + "\r\n"
+_ERRORS = (RowStatus.FAILED, RowStatus.SKIPPED)  # the rows errors.csv lists (``results.is_error``)
 
 
 class Rendered(NamedTuple):
@@ -84,10 +58,10 @@ def render_rows(rows: Sequence[RowResult], price: int, escape: bool = True) -> R
     ``escape``: cells a spreadsheet would run as formulas are neutralized (``domain.formulas``)
     in every csv piece; rows.jsonl stays raw.
     """
-    flats = [flatten_outputs(row.outputs) for row in rows]
-    columns = tuple(sorted({name for flat in flats for name in flat}))
-    rendered = [_render(row, price, [flat.get(name, "") for name in columns], escape)
-                for row, flat in zip(rows, flats, strict=True)]
+    shapes = [output_shape(row.outputs) for row in rows]
+    columns = tuple(sorted({name for shape in set(shapes) for name in shape.names}))
+    rendered = [_render(row, price, shape.cells(row.outputs, columns), escape)
+                for row, shape in zip(rows, shapes, strict=True)]
     return RenderedPart(columns, list(rendered))
 
 
@@ -105,20 +79,20 @@ def render_row(row: RowResult, price: int, escape: bool = True,
 
 def _render(row: RowResult, price: int, outputs: list[str], escape: bool,
             charged: int | None = None) -> Rendered:
-    credits = credit_cells(row, price)
-    error = is_error(row)
-    text = neutralize_text if escape else list
-    cells = neutralize_all if escape else list
-    cost = row_cost(row, price) if charged is None else charged
+    fields = text_fields if escape else csv_fields
+    own = row_cost(row, price)
+    cost = own if charged is None else charged
+    index, status = str(row.i), row.status.value
+    error = row.status in _ERRORS
     return Rendered(
-        i=row.i, cells=len(row.v), status=row.status.value, credits=cost,
-        reason=(row.error or "").split(":")[0] if error else None,
-        inputs=csv_fields(text(row.v)), enrich=csv_fields(text(enrich_cells(row, price, cost))),
-        outputs=csv_fields(text(outputs)),
-        credit_line=csv_line(cells(credits)) if credits else "",
-        error_line=csv_line(cells(error_cells(row))) if error else "",
-        lookups=list(row.lookups.values()),
-        jsonl=_JSONL(row_json(row, price, charged)),
+        row.i, len(row.v), status, cost, (row.error or "").split(":")[0] if error else None,
+        fields(row.v), fields([index, row.row_id, status, "true" if row.matched else "false",
+                               str(cost), row.error or ""]),
+        fields(outputs),
+        fields([index, row.row_id, str(own)]) + "\r\n" if own else "",  # credits.csv
+        fields([index, row.row_id, status, row.error or ""]) + "\r\n" if error else "",  # errors.csv
+        list(row.lookups.values()),
+        _JSONL(row_json(row, price, charged)),
     )
 
 

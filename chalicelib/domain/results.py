@@ -29,6 +29,46 @@ def flatten_outputs(outputs: dict[str, dict[str, Any]]) -> dict[str, str]:
     return flat
 
 
+class OutputShape:
+    """The flattened names of outputs of one shape (the same enrichers' same keys, in order),
+    and where each column of a part's columns is among them: rows of one shape (most rows of a
+    batch) are put in column order without a dictionary each."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._positions: dict[tuple[str, ...], list[int]] = {}
+
+    def cells(self, outputs: dict[str, dict[str, Any]], columns: tuple[str, ...]) -> list[str]:
+        """The outputs' cells (as ``flatten_outputs`` writes them) in the order of ``columns``
+        ("" where this shape has none)."""
+        positions = self._positions.get(columns)
+        if positions is None:
+            if len(self._positions) >= _MOST_SHAPES:
+                self._positions.clear()
+            last = {name: n for n, name in enumerate(self.names)}  # a name twice: the last wins
+            positions = self._positions[columns] = [last.get(name, len(self.names)) for name in columns]
+        values = [value if type(value) is str else _cell(value)
+                  for values in outputs.values() for value in values.values()]
+        values.append("")
+        return [values[n] for n in positions]
+
+
+_SHAPES: dict[tuple[Any, ...], OutputShape] = {}
+_MOST_SHAPES = 1024
+
+
+def output_shape(outputs: dict[str, dict[str, Any]]) -> OutputShape:
+    """The shape of a row's outputs (remembered: a batch's rows have a handful)."""
+    key = (tuple(outputs), *map(tuple, outputs.values()))
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) >= _MOST_SHAPES:
+            _SHAPES.clear()
+        names = tuple(source + "." + name for source, values in outputs.items() for name in values)
+        shape = _SHAPES[key] = OutputShape(names)
+    return shape
+
+
 def _cell(value: Any) -> str:
     if type(value) is str:  # most outputs: no conversion
         return value

@@ -9,10 +9,11 @@ from collections.abc import Generator, Iterator
 from typing import NamedTuple
 
 from chalicelib.domain.billing import row_cost
+from chalicelib.domain.fields import csv_line
 from chalicelib.domain.formulas import neutralize_all
 from chalicelib.domain.models import Batch, ChunkState, RowResult
 from chalicelib.domain.parts import read_part, stored_row
-from chalicelib.domain.rendering import Rendered, charge_line, csv_line, render_row
+from chalicelib.domain.rendering import Rendered, charge_line, render_row
 from chalicelib.domain.results import credit_cells
 from chalicelib.ports.ledger import charge_entry_id
 from chalicelib.services.input_rows import InputRows

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from chalicelib.domain.csvinput import open_csv
+from chalicelib.domain.fields import csv_line
 from chalicelib.domain.formulas import neutralize_text
 from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchCounts, BatchStatus
-from chalicelib.domain.rendering import csv_line, reorder, results_line
+from chalicelib.domain.rendering import reorder, results_line
 from chalicelib.domain.results import (
     CREDITS_COLUMNS,
     ERRORS_COLUMNS,

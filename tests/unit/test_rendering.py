@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain import fields
+from chalicelib.domain.fields import csv_fields, csv_line, text_fields
 from chalicelib.domain.formulas import neutralize_text
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.rendering import csv_fields, csv_line, render_row, reorder, results_line
+from chalicelib.domain.rendering import render_row, render_rows, reorder, results_line
 from chalicelib.domain.results import enrich_cells, flatten_outputs
 
 # Characters that matter to csv quoting, JSON escaping or line splitting, and some that do not.
@@ -70,3 +72,43 @@ def test_a_results_line_is_the_line_the_csv_module_writes_for_the_same_cells(esc
         outputs = (done.outputs if list(own) == columns else reorder(done.outputs, own, columns)) \
             if columns else None
         assert results_line(done.cells, done.inputs, done.enrich, outputs, width) == _writer_line(cells)
+
+
+def _colliding_outputs(rng: random.Random) -> dict[str, dict[str, Any]]:
+    """Outputs whose flattened names may collide ("a.b" + "c" and "a" + "b.c")."""
+    sources = rng.sample(["a", "a.b", "email", "phone"], rng.randint(0, 4))
+    return {source: {name: rng.choice([_text(rng), None, False, 7, ["x"]])
+                     for name in rng.sample(["c", "b.c", "valid", "e164"], rng.randint(1, 3))}
+            for source in sources}
+
+
+@pytest.mark.parametrize("escape", [False, True])
+def test_a_part_s_rows_render_their_outputs_in_the_part_s_columns_as_row_by_row(escape: bool) -> None:
+    rng = random.Random(17)
+    text = neutralize_text if escape else list
+    for _ in range(150):
+        rows = [random_row(rng, i) for i in range(rng.randint(1, 12))]
+        for row in rows[::2]:
+            row.outputs = _colliding_outputs(rng)
+
+        rendered = render_rows(rows, 2, escape)
+
+        flats = [flatten_outputs(row.outputs) for row in rows]
+        assert rendered.columns == tuple(sorted({name for flat in flats for name in flat}))
+        for row, flat, done in zip(rows, flats, rendered.rows, strict=True):
+            alone, _ = render_row(row, 2, escape)
+            assert done is not None and done._replace(outputs="") == alone._replace(outputs="")
+            assert done.outputs == csv_fields(text([flat.get(name, "") for name in rendered.columns]))
+
+
+def test_cells_are_neutralized_and_quoted_the_same_whether_remembered_or_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fields, "MEMO_CELLS", 50)  # emptied often along the way
+    rng = random.Random(23)
+    phone_like = ["+", "-", "1", "4", " ", "(", ")", ".", "=", "@", "\t", "a", ",", '"']
+    for _ in range(4000):
+        alphabet = rng.choice([ALPHABET, phone_like])
+        cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+                 for _ in range(rng.randint(0, 6))]
+        assert text_fields(cells) == csv_fields(neutralize_text(cells))
+        assert text_fields(cells) == csv_fields(neutralize_text(cells))  # now remembered

@@ -6,8 +6,9 @@ import csv
 import io
 from typing import Any
 
+from chalicelib.domain.fields import csv_line
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.rendering import charge_line, csv_line, render_row, reorder, results_line
+from chalicelib.domain.rendering import charge_line, render_row, reorder, results_line
 from chalicelib.domain.results import CREDITS_COLUMNS, ENRICH_COLUMNS, input_header, results_header
 
 
