@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring  # a JSON string as json.dumps(ensure_ascii=False) writes it
 
 from chalicelib.domain.messages import ChunkRow
 
@@ -13,8 +13,14 @@ TOO_LARGE = "row_too_large"
 
 
 def row_bytes(row: ChunkRow) -> int:
-    """Bytes one row adds to a chunk message body (UTF-8 JSON)."""
-    return len(json.dumps(row.model_dump(exclude_none=True), ensure_ascii=False).encode()) + 1
+    """Bytes one row adds to a chunk message body (UTF-8 JSON), counted generously: the length of
+    ``json.dumps(row.model_dump(exclude_none=True), ensure_ascii=False)`` (spaces after its
+    separators, which the message's compact JSON leaves out) and a comma; written out here
+    (~1 µs a row instead of ~7: the split counts every row of a file)."""
+    text = '{"i": ' + str(row.i) + ', "v": [' + ", ".join(map(encode_basestring, row.v)) + "]"
+    if row.skip is not None:
+        text += ', "skip": ' + encode_basestring(row.skip)
+    return len(text.encode()) + 2  # the closing brace and the comma
 
 
 def pack_chunks(rows: Iterable[ChunkRow], max_rows: int, max_bytes: int) -> Iterator[list[ChunkRow]]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.chunking import ENVELOPE_BYTES, TOO_LARGE, pack_chunks
+from chalicelib.domain.chunking import ENVELOPE_BYTES, TOO_LARGE, pack_chunks, row_bytes
 from chalicelib.domain.columns import CANONICAL_FIELDS
 from chalicelib.domain.messages import ChunkMessage, ChunkRow
 
@@ -109,3 +112,15 @@ def test_chunks_respect_both_limits_and_keep_every_row_once_in_order(
             assert message_bytes([given_row]) > max_bytes - ENVELOPE_BYTES
         else:
             assert packed == given_row
+
+
+def test_a_row_s_bytes_are_counted_as_its_spaced_json_counts_them() -> None:
+    # the chunk boundaries (and so each credits.csv line's ledger entry) rest on this count
+    rng = random.Random(3)
+    alphabet = ['"', "\\", "\n", "\x00", "\x1f", "\x7f", "é", "李", "😀", "\u2028", ",", " ", "a", "0"]
+    for i in range(3000):
+        values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+                  for _ in range(rng.randint(0, 5))]
+        row = ChunkRow(i=i * rng.choice([1, 977]), v=values, skip=rng.choice([None, "blank_line", 'a"b']))
+        spaced = json.dumps(row.model_dump(exclude_none=True), ensure_ascii=False)
+        assert row_bytes(row) == len(spaced.encode()) + 1
