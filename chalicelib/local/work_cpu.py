@@ -70,7 +70,7 @@ def _work_places(ports: Ports) -> dict[str, tuple[object, str]]:
     from chalicelib.services import working
 
     return {"parse": (work_events, "_messages"),
-            "models": (working, "_load_part"), "enrichers": (Pipeline, "enrich_until"),
+            "models": (working, "load_part"), "enrichers": (Pipeline, "enrich_until"),
             "rendering": (parts, "render_rows"), "part_body": (working, "part_body"),
             "store": (ports.blobs, "put"), "settle": (ports.settlement, "settle")}
 

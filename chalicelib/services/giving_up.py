@@ -27,9 +27,10 @@ from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services import history
 from chalicelib.services.announcing import announce, marked_by_id
 from chalicelib.services.batches import request_finalize
+from chalicelib.services.part_rows import not_processed, part_rows_of
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import get_tenant
-from chalicelib.services.working import not_processed, part_rows_of, store_final_rows
+from chalicelib.services.working import store_final_rows
 
 _ATTEMPTS = 5
 

@@ -35,7 +35,7 @@ def test_a_few_hundred_rows_go_through_and_every_stage_is_measured(tmp_path: Pat
 
 
 def test_the_measured_functions_are_put_back_after_the_run(tmp_path: Path) -> None:
-    places = ((work_events, "_messages"), (working, "_load_part"), (working, "part_body"),
+    places = ((work_events, "_messages"), (working, "load_part"), (working, "part_body"),
               (parts, "render_rows"), (Pipeline, "enrich_until"))
     before = [vars(owner)[name] for owner, name in places]
 
