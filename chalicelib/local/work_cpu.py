@@ -10,6 +10,7 @@ Run it from a checkout of the repository (the fakes live in its tests).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import sys
@@ -20,7 +21,9 @@ from typing import Any
 
 from chalicelib import topology
 from chalicelib.domain.enrich import memo
+from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchOptions
+from chalicelib.keys import results_key
 from chalicelib.local.datagen import write_leads
 from chalicelib.local.eventsource import LambdaContext, sqs_event
 from chalicelib.local.stopwatch import Stopwatch
@@ -117,7 +120,15 @@ def run_work_cpu(rows: int, folder: Path, chunk_rows: int | None = None) -> dict
     return _figures(rows, done.chunks_total or 0, cpu, _work_stages(dict(watch.seconds), cpu["work"]), loop,
                     {"status": done.status.value, "completed": done.counts.completed,
                      "not_found": done.counts.not_found, "failed": done.counts.failed,
-                     "skipped": done.counts.skipped, "chunk_rows": settings.chunk_rows})
+                     "skipped": done.counts.skipped, "chunk_rows": settings.chunk_rows,
+                     "files_sha256": _digests(ports, done)})
+
+
+def _digests(ports: Ports, batch: Batch) -> dict[str, str]:
+    """The results files that name no batch id (credits.csv's ledger entries and summary.json do),
+    by digest: two trees' runs over the same file must write the same bytes."""
+    return {name: hashlib.sha256(ports.blobs.read(results_key(batch, name))).hexdigest()[:16]
+            for name in ("results.csv", "rows.jsonl", "errors.csv")}
 
 
 def _figures(rows: int, chunks: int, cpu: dict[str, float], stages: dict[str, float], loop: float,

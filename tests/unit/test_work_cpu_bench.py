@@ -24,6 +24,7 @@ def test_a_few_hundred_rows_go_through_and_every_stage_is_measured(tmp_path: Pat
     batch = figures["batch"]
     assert batch["status"] == "completed" and batch["chunk_rows"] == 100
     assert batch["completed"] + batch["not_found"] == 300 and figures["chunks"] == 3
+    assert set(batch["files_sha256"]) == {"results.csv", "rows.jsonl", "errors.csv"}
     stages = figures["work_us_per_row"]
     assert list(stages) == list(WORK_STAGES)
     assert all(stages[name] > 0 for name in ("parse", "models", "enrichers", "rendering", "part_json"))
