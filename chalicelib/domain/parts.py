@@ -10,8 +10,8 @@ older layouts too, since the parts of batches in flight during a deploy keep the
 - rendered (versions 3 and 4): the rows' ``RowResult`` lines, then a trailer line
   ``{"rendered": {...}}``, then each row's rows.jsonl line (each row stored twice).
 
-A reader of an older release meeting a version 5 part fails on its first line (no ``RowResult``
-parses from it) and its message is retried, rather than reading rows that are not there.
+A reader of an older release meeting a version 5 part fails (no line of it parses as a
+``RowResult``): its message is retried, rather than reading rows that are not there.
 """
 
 from __future__ import annotations
