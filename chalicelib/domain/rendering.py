@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from chalicelib.domain.billing import row_cost
 from chalicelib.domain.fields import csv_field, csv_fields, text_fields
+from chalicelib.domain.formulas import neutralize
 from chalicelib.domain.models import RowResult, RowStatus
 from chalicelib.domain.results import flatten_outputs, output_shape
 
@@ -80,20 +81,27 @@ def render_row(row: RowResult, price: int, escape: bool = True,
 def _render(row: RowResult, price: int, outputs: list[str], escape: bool,
             charged: int | None = None) -> Rendered:
     fields = text_fields if escape else csv_fields
+    field = _text_field if escape else csv_field  # for the cells only a row has (its id, its error)
     own = row_cost(row, price)
     cost = own if charged is None else charged
-    index, status = str(row.i), row.status.value
+    # a row index, a status, a boolean and a cost are never quoted nor neutralized
+    index, status, ident = str(row.i), row.status.value, field(row.row_id)
     error = row.status in _ERRORS
+    reason = field(row.error or "")
     return Rendered(
         row.i, len(row.v), status, cost, (row.error or "").split(":")[0] if error else None,
-        fields(row.v), fields([index, row.row_id, status, "true" if row.matched else "false",
-                               str(cost), row.error or ""]),
+        fields(row.v),
+        f"{index},{ident},{status},{'true' if row.matched else 'false'},{cost},{reason}",
         fields(outputs),
-        fields([index, row.row_id, str(own)]) + "\r\n" if own else "",  # credits.csv
-        fields([index, row.row_id, status, row.error or ""]) + "\r\n" if error else "",  # errors.csv
+        f"{index},{ident},{own}\r\n" if own else "",  # credits.csv
+        f"{index},{ident},{status},{reason}\r\n" if error else "",  # errors.csv
         list(row.lookups.values()),
         _JSONL(row_json(row, price, charged)),
     )
+
+
+def _text_field(cell: str) -> str:
+    return csv_field(neutralize(cell))
 
 
 def charge_line(credit_line: str, entry_id: str) -> str:
