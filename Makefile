@@ -33,9 +33,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The 25 slowest tests are listed at the end (the suite is to stay well inside CI's time).
+# Two test processes, each taking whole files (a file's fixtures are set up once) and its own
+# half of each port range (tests/served.py); the 25 slowest tests are listed at the end.
 test: lint browser
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 # The OpenAPI 3.1 document, from the routes' declarations (a test fails when it is stale).
 openapi: $(STAMP)

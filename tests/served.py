@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -19,9 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "chalicelib.local"]
 
 
+def worker_share(ports: range) -> range:
+    """This test process's share of a port range: under pytest-xdist each process takes every
+    other port (gw0 the first, gw1 the second, ...), so two processes never pick the same port
+    between a check for a free one and the bind of the server that gets it."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return ports[worker % workers::workers] if workers > 1 else ports
+
+
 def free_port(candidates: range | None = None) -> int:
-    """The first port of ``candidates`` nobody listens on (any free port when None)."""
-    for port in candidates or [0]:
+    """The first port of this process's share of ``candidates`` nobody listens on (any free
+    port when None)."""
+    for port in worker_share(candidates) if candidates is not None else [0]:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -75,7 +86,11 @@ def serving(port: int, admin_key: str, options: tuple[str, ...] = (),
     finally:
         process.send_signal(stop)
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # under pytest-xdist a SIGINT'd serve can linger
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)

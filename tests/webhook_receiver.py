@@ -9,7 +9,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from tests.served import free_port
+from tests.served import worker_share
 
 PORTS = range(8150, 8160)  # this suite's share of the machine's ports (any free one otherwise)
 
@@ -29,11 +29,13 @@ class Receiver(ThreadingHTTPServer):
     (the last one repeats); a delivery that does not verify is answered 400."""
 
     def __init__(self, *codes: int) -> None:
-        try:
-            address = ("127.0.0.1", free_port(PORTS))
-        except RuntimeError:
-            address = ("127.0.0.1", 0)
-        super().__init__(address, _Handler)
+        for port in [*worker_share(PORTS), 0]:  # bound at once, not checked first
+            try:
+                super().__init__(("127.0.0.1", port), _Handler)
+                break
+            except OSError:
+                if port == 0:
+                    raise
         self.codes = list(codes) or [200]
         self.secret = ""
         self.received: list[Received] = []
