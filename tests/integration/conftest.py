@@ -9,6 +9,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.local.emulator import Emulator
 from chalicelib.services.ports import Clock
 from tests.api_client import Http, chalice_transport
 from tests.conftest import Aws
@@ -21,3 +22,11 @@ def http(aws: Aws) -> Iterator[Http]:
     aws.ports.clock = Clock(epoch=lambda: 1_760_000_000.0 + next(ticks) * 0.01, sleep=lambda _: None)
     with Client(app) as client:
         yield Http(chalice_transport(client))
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    """The embedded emulator (moto's server with our fixes) in a process of its own, per module."""
+    started = Emulator().start()
+    yield started
+    started.stop()

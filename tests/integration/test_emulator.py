@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,13 +14,6 @@ from chalicelib.local.emulator import Emulator
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    started = Emulator().start()
-    yield started
-    started.stop()
 
 
 @pytest.fixture

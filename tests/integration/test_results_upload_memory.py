@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tracemalloc
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,13 +20,6 @@ from chalicelib.clients import get_clients, reset_clients
 from chalicelib.local.emulator import Emulator
 
 FILES, MEGABYTES = 5, 17  # three multipart parts each (8 + 8 + 1 MB)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    started = Emulator().start()
-    yield started
-    started.stop()
 
 
 @pytest.fixture
