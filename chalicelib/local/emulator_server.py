@@ -17,6 +17,7 @@ listens and exits when its standard input closes (its parent stopped or died).
   (``Content-Length: 0``, as botocore sends a zero-byte PutObject): it sends ``100 Continue``
   and marks the already complete request incomplete again, so it waits for a body that never
   comes and the client times out (``ContinueOnce`` below).
+- ``emulator_costs``: each request's CPU by operation, for the bench (``GET /_emulator/costs``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from chalicelib.local import moto_fixes, post_policy
+from chalicelib.local.emulator_costs import Costed
 from chalicelib.local.logs import setup_child_logging
 
 # Threads only wait for the one-request lock; a few keep clients' connections served.
@@ -83,7 +85,7 @@ def application() -> WsgiApp:
     """The emulator's WSGI application."""
     moto_fixes.apply()
     post_policy.apply()
-    return Serialized(Dispatcher())
+    return Costed(Serialized(Dispatcher()))
 
 
 def _exit_when_orphaned() -> None:

@@ -22,6 +22,7 @@ from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.records import canonical_record
 from chalicelib.domain.upload import read_layout
 from chalicelib.local.datagen import write_leads
+from chalicelib.local.emulator_costs import read_costs, reset_costs
 from chalicelib.local.runtime import LocalRuntime
 from chalicelib.services.batches import start_batch
 from chalicelib.services.phone_data import phone_names
@@ -77,6 +78,7 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     watcher = BatchStore(Clients(ports.settings).dynamodb, ports.settings.name(topology.BATCHES.name),
                          ports.settings.name(topology.CHUNKS.name))
     runtime.reset_request_counts()
+    reset_costs(runtime.emulator.endpoint)
     cpu_before = process_cpu(runtime)
     started = time.perf_counter()
     with source.open("rb") as stream:
@@ -96,6 +98,9 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
         time.sleep(0.1)
     counts = runtime.request_counts()
     calls: dict[str, int] = counts["calls"]
+    emulator = read_costs(runtime.emulator.endpoint)  # by operation, inside moto and outside
+    client_ms = {op: round(1000 * cpu / calls[op], 3) for op, cpu in sorted(counts["client_cpu"].items())
+                 if calls.get(op)}
     runtime.reset_request_counts()
     ports.batches.get(batch.tenant_id, batch.batch_id)  # what one status read costs
     status_reads = sum(n for op, n in runtime.request_counts()["calls"].items()
@@ -110,7 +115,8 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
             "balance_writes": counts["balance_writes"],
             "balance_writes_per_row": round(counts["balance_writes"] / rows, 4),
             "cost_per_million_rows_usd": cost_per_million(calls, counts["transaction_items"], rows),
-            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu, "phases_seconds": phases}
+            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu, "phases_seconds": phases,
+            "emulator_cpu": emulator, "client_cpu_ms_each": client_ms}
 
 
 def _phases(phases: dict[str, float], batch: Batch, seconds: float) -> None:
