@@ -15,6 +15,7 @@ from chalicelib.services.batches import request_finalize
 from chalicelib.services.phone_data import phone_names
 from chalicelib.services.ports import Ports
 from chalicelib.services.sources import for_batch, waterfall_for
+from chalicelib.services.stats import count_settled_rows, window_now
 from chalicelib.services.tenants import get_tenant
 
 
@@ -39,6 +40,8 @@ class Invocation:
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
         # batches to check for finalize, with the request whose work settled their last part
         self._settled: dict[tuple[str, str], str | None] = {}
+        # rows settled by window (GET /v1/admin/stats), written once per window at the end
+        self._rows_by_window: dict[int, int] = {}
         # parts may run side by side (handlers/work_events.py): one pipeline per batch (its parts
         # take turns at starting rows), one balance
         self._lock = threading.RLock()
@@ -111,8 +114,15 @@ class Invocation:
         self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
         self.remember(replace(batch, credits_spent=batch.credits_spent + settlement.cost))
 
+    def count_rows(self, rows: int) -> None:
+        """Count rows settled now in the service's rows-per-second counter (written at the end)."""
+        with self._lock:
+            window = window_now(self._ports)
+            self._rows_by_window[window] = self._rows_by_window.get(window, 0) + rows
+
     def finish(self) -> None:
-        """Ask for finalize for every batch of this invocation whose chunks have all settled."""
+        """Ask for finalize for every batch of this invocation whose chunks have all settled;
+        add the rows it settled to the counters of the windows they settled in."""
         for (tenant_id, batch_id), cause in sorted(self._settled.items()):
             with correlated(tenant_id=tenant_id, batch_id=batch_id, request_id=cause):
                 fresh = self._ports.batches.get(tenant_id, batch_id)
@@ -122,6 +132,9 @@ class Invocation:
         for tenant in list(self._tenants.values()):  # balances this invocation's charges left
             if check_credits_low(self._ports, tenant, tenant.balance):
                 self._tenants[tenant.tenant_id] = replace(tenant, low_balance_at="announced")
+        counted, self._rows_by_window = self._rows_by_window, {}
+        for window, rows in sorted(counted.items()):
+            count_settled_rows(self._ports, window, rows)
 
 
 def build_pipeline(ports: Ports, batch: Batch, tenant: Tenant) -> Pipeline:

@@ -2,9 +2,11 @@
 
 - open batches by status, from the sparse attention index the tick reads (finished batches
   are not in it; the dashboard's BatchesCompleted/Failed/Cancelled metrics count those);
-- rows settled per second over the last minute: every settlement adds its rows to a counter
-  of its 10-second window (a marker that expires after an hour); the rate is the six whole
-  windows before the current one, divided by 60;
+- rows settled per second over the last minute: every settlement's rows count in the counter
+  of the 10-second window it settled in (a marker that expires after an hour); a work
+  invocation adds them up and writes each window's counter once, at its end (one UpdateItem
+  per invocation instead of one per part); the rate is the six whole windows before the
+  current one, divided by 60;
 - each queue's and each DLQ's visible messages, as SQS reports them.
 """
 
@@ -25,11 +27,15 @@ def _window_marker(window: int) -> str:
     return f"stats#rows#{window}"
 
 
-def count_settled_rows(ports: Ports, rows: int) -> None:
-    """Add a settlement's rows to its window's counter (one UpdateItem; never a batch's key)."""
+def window_now(ports: Ports) -> int:
+    """The 10-second window a settlement made now counts in."""
+    return int(ports.clock.epoch() // WINDOW_SECONDS)
+
+
+def count_settled_rows(ports: Ports, window: int, rows: int) -> None:
+    """Add rows settled in ``window`` to its counter (one UpdateItem; never a batch's key)."""
     if rows:
-        now = ports.clock.epoch()
-        ports.markers.add(_window_marker(int(now // WINDOW_SECONDS)), rows, int(now) + _KEEP_SECONDS)
+        ports.markers.add(_window_marker(window), rows, (window + 1) * WINDOW_SECONDS + _KEEP_SECONDS)
 
 
 def rows_per_second(ports: Ports) -> float:

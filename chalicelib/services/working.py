@@ -35,7 +35,6 @@ from chalicelib.services.invocation import Invocation
 from chalicelib.services.outbox import note_status
 from chalicelib.services.part_rows import Part, as_pending, enrich_part, load_part, not_processed, worked
 from chalicelib.services.ports import Ports
-from chalicelib.services.stats import count_settled_rows
 
 MAX_SETTLE_ATTEMPTS = 12
 
@@ -143,7 +142,7 @@ def _counted(ports: Ports, seen: Invocation, batch: Batch, settlement: Settlemen
     """The settlement's metrics; a pause it caused is a step of the batch (with the balance left),
     dated as its charge is: the pause is written in the same transaction."""
     history.settled(settlement)
-    count_settled_rows(ports, settlement.settled)
+    seen.count_rows(settlement.settled)
     if settlement.pause in (PauseReason.BALANCE, PauseReason.CAP):
         assert settlement.pause is not None
         balance = seen.tenant(batch.tenant_id).balance
