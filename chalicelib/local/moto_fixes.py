@@ -17,6 +17,8 @@
   form (one type key, strings for S and N): here a map of attribute values that holds only
   JSON types is written as it is; one with a binary value still takes the walk (bytes need
   base64).
+
+``moto_requests`` holds the fixes of moto's CPU per request (applied with these).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.sqs.exceptions import InvalidAttributeName
 from moto.sqs.models import Message, SQSBackend
+
+from chalicelib.local import moto_requests
 
 _applied: list[str] = []
 
@@ -202,4 +206,5 @@ def apply() -> None:
     _parsed_once()
     _fast_sqs()
     _items_as_they_are()
+    moto_requests.apply()
     _applied.append("done")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.clients import get_clients, reset_clients
 from chalicelib.local.emulator import Emulator
 from chalicelib.services.ports import Clock
 from tests.api_client import Http, chalice_transport
 from tests.conftest import Aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @pytest.fixture
@@ -30,3 +35,24 @@ def emulator() -> Iterator[Emulator]:
     started = Emulator().start()
     yield started
     started.stop()
+
+
+@pytest.fixture
+def db(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> DynamoDBClient:
+    """A DynamoDB client of the emulator with two empty tables: ``plain`` (hash key ``k``) and
+    ``ranged`` (``h`` + ``r``)."""
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    client = get_clients().dynamodb
+    for table in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=table)
+    client.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    client.create_table(TableName="ranged", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "h", "KeyType": "HASH"},
+                                   {"AttributeName": "r", "KeyType": "RANGE"}],
+                        AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"},
+                                              {"AttributeName": "r", "AttributeType": "N"}])
+    return client

@@ -16,25 +16,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
-@pytest.fixture
-def db(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> DynamoDBClient:
-    for name, value in emulator.environment().items():
-        monkeypatch.setenv(name, value)
-    reset_clients()
-    client = get_clients().dynamodb
-    for table in client.list_tables()["TableNames"]:
-        client.delete_table(TableName=table)
-    client.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
-    client.create_table(TableName="ranged", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "h", "KeyType": "HASH"},
-                                   {"AttributeName": "r", "KeyType": "RANGE"}],
-                        AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"},
-                                              {"AttributeName": "r", "AttributeType": "N"}])
-    return client
-
-
 def _add(key: dict[str, Any], table: str = "plain") -> Any:
     return {"Update": {"TableName": table, "Key": key, "UpdateExpression": "ADD n :one",
                        "ExpressionAttributeValues": {":one": {"N": "1"}}}}

@@ -1,0 +1,88 @@
+"""The emulator's per-request fixes (``moto_requests``) answer as moto does: conditions parsed once
+still judge each request by its own values and names, and still refuse what moto refuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+KEY = {"k": {"S": "one"}}
+
+
+def _add_if(db: DynamoDBClient, condition: str, values: dict[str, Any],
+            names: dict[str, str] | None = None) -> str:
+    """ADD 1 to n under a condition; 'ok' or the refusal's code."""
+    request: Any = {"TableName": "plain", "Key": KEY, "UpdateExpression": "ADD n :one",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, **values}}
+    if names:
+        request["ExpressionAttributeNames"] = names
+    try:
+        db.update_item(**request)
+    except ClientError as refused:
+        return str(refused.response["Error"]["Code"])
+    return "ok"
+
+
+def _n(db: DynamoDBClient) -> int:
+    return int(db.get_item(TableName="plain", Key=KEY, ConsistentRead=True)["Item"]["n"]["N"])
+
+
+def test_one_condition_judges_each_request_by_its_own_values_and_names(db: DynamoDBClient) -> None:
+    db.put_item(TableName="plain", Item={**KEY, "n": {"N": "5"}, "m": {"N": "50"}})
+
+    answers = [
+        _add_if(db, "n < :limit", {":limit": {"N": "10"}}),  # 5 < 10
+        _add_if(db, "n < :limit", {":limit": {"N": "3"}}),  # 6 < 3: refused
+        _add_if(db, "n < :limit", {":limit": {"N": "10"}}),  # 6 < 10
+        _add_if(db, "#a < :limit", {":limit": {"N": "10"}}, {"#a": "n"}),  # 7 < 10
+        _add_if(db, "#a < :limit", {":limit": {"N": "10"}}, {"#a": "m"}),  # 50 < 10: refused
+        _add_if(db, "#a < :limit", {":limit": {"N": "10"}}, {"#a": "n"}),  # 8 < 10
+    ]
+
+    assert answers == ["ok", "ConditionalCheckFailedException", "ok", "ok",
+                       "ConditionalCheckFailedException", "ok"]
+    assert _n(db) == 9
+
+
+def test_what_moto_refuses_is_refused_every_time(db: DynamoDBClient) -> None:
+    db.put_item(TableName="plain", Item={**KEY, "n": {"N": "1"}})
+    unused = {":limit": {"N": "10"}, ":spare": {"N": "1"}}
+
+    refusals = [_add_if(db, "n < :limit", unused) for _ in range(2)]  # a value the condition never uses
+    unnamed = [_add_if(db, "#a < :limit", {":limit": {"N": "10"}}, {"#a": "n", "#b": "m"})
+               for _ in range(2)]  # a name it never uses
+
+    assert refusals == unnamed == ["ValidationException"] * 2
+    assert _add_if(db, "n < :limit", {":limit": {"N": "10"}}) == "ok"
+    assert _n(db) == 2
+
+
+def test_updates_apply_the_same_way_each_time(db: DynamoDBClient) -> None:
+    expression = "SET tags = list_append(if_not_exists(tags, :empty), :tag), #s = :s ADD n :one REMOVE gone"
+    db.put_item(TableName="plain", Item={**KEY, "gone": {"S": "x"}})
+
+    for tag in ("a", "b", "c"):
+        db.update_item(TableName="plain", Key=KEY, UpdateExpression=expression,
+                       ExpressionAttributeNames={"#s": "status"},
+                       ExpressionAttributeValues={":empty": {"L": []}, ":tag": {"L": [{"S": tag}]},
+                                                  ":s": {"S": tag}, ":one": {"N": "1"}})
+
+    item = db.get_item(TableName="plain", Key=KEY, ConsistentRead=True)["Item"]
+    assert item == {**KEY, "tags": {"L": [{"S": "a"}, {"S": "b"}, {"S": "c"}]},
+                    "status": {"S": "c"}, "n": {"N": "3"}}
+    with pytest.raises(ClientError, match="Two document paths overlap"):  # still checked each time
+        db.update_item(TableName="plain", Key=KEY, UpdateExpression="SET n = :one, n = :one",
+                       ExpressionAttributeValues={":one": {"N": "1"}})
+
+
+def test_an_action_moto_does_not_know_is_still_refused(db: DynamoDBClient) -> None:
+    db.describe_table(TableName="plain")  # the class's methods listed once ...
+
+    with pytest.raises(ClientError):  # ... still do not include an action it lacks
+        db.describe_contributor_insights(TableName="plain")
