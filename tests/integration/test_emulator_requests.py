@@ -86,3 +86,70 @@ def test_an_action_moto_does_not_know_is_still_refused(db: DynamoDBClient) -> No
 
     with pytest.raises(ClientError):  # ... still do not include an action it lacks
         db.describe_contributor_insights(TableName="plain")
+
+
+def _shape(node: Any, parent: Any = None) -> Any:
+    """A tree as plain data (each node's class and children), checking every parent link."""
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    if not isinstance(node, Node):
+        return node
+    assert node.parent is parent
+    children = None if node.children is None else [_shape(c, node) for c in node.children]
+    return (type(node).__name__, node.type, children)
+
+
+def test_a_parsed_update_is_copied_whole_and_apart_from_the_original(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    from chalicelib.local.moto_requests import copied
+
+    tree = UpdateExpressionParser.make(
+        "SET #s = :s, tags = list_append(if_not_exists(tags, :e), :t), a.b[2] = :x + :y "
+        "ADD n :one, #c0 :c0 REMOVE gone, old[1] DELETE tagset :d")
+
+    deep = copy.deepcopy(tree)
+    with monkeypatch.context() as patched:  # the node-by-node copy, not deepcopy's
+        patched.setattr(copy, "deepcopy", lambda *_: pytest.fail("copied with deepcopy"))
+        copy_of = copied(tree)
+    assert _shape(copy_of) == _shape(tree) == _shape(deep)
+
+    def nodes(node: Any) -> list[Any]:
+        return [node, *(n for c in (node.children or []) if hasattr(c, "children") for n in nodes(c))]
+
+    assert not {id(n) for n in nodes(copy_of)} & {id(n) for n in nodes(tree)}  # nothing shared
+    tree.extra = "an attribute the node-by-node copy does not know"
+    assert copied(tree).extra == tree.extra  # copied by copy.deepcopy, as before
+
+
+def test_clauses_are_counted_only_where_a_count_could_refuse(db: DynamoDBClient) -> None:
+    from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+        UpdateExpression,
+        UpdateExpressionAddClause,
+        UpdateExpressionRemoveClause,
+        UpdateExpressionSetClause,
+    )
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    kinds = [UpdateExpressionAddClause, UpdateExpressionRemoveClause, UpdateExpressionSetClause]
+    expressions = ["ADD a :a SET b = :b SET c = :c ADD d :d", "SET a = if_not_exists(a, :z) REMOVE b",
+                   "REMOVE a ADD b :b REMOVE c DELETE s :s SET d = list_append(d, :l), e = :e + :f"]
+
+    def nodes(node: Any) -> list[Any]:
+        return [node, *(n for c in (node.children or []) if hasattr(c, "children") for n in nodes(c))]
+
+    for expression in expressions:  # a node that is not an UpdateExpression itself holds no clause
+        for node in nodes(UpdateExpressionParser.make(expression)):
+            if type(node) is not UpdateExpression and hasattr(node, "find_clauses"):
+                assert all(len(node.find_clauses([kind])) <= 1 for kind in kinds), expression
+    db.put_item(TableName="plain", Item=KEY)
+    refused = {"SET a = :one SET b = :one": "SET",  # the section moto named before, each time
+               "ADD a :one SET b = :one SET c = :one ADD d :one": "SET",
+               "SET b = :one ADD a :one SET c = :one ADD d :one": "ADD"}
+    for twice, section in refused.items():
+        with pytest.raises(ClientError, match=f'The "{section}" section can only be used once'):
+            db.update_item(TableName="plain", Key=KEY, UpdateExpression=twice,
+                           ExpressionAttributeValues={":one": {"N": "1"}})
