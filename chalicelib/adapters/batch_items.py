@@ -85,6 +85,9 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
         lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},
         refresh_after=item.get("refresh_after"),
+        shaped_parts=item.get("shaped_parts", 0),
+        shape_columns=frozenset(item.get("shape_columns", ())),
+        shape_width=max(item.get("shape_widths", ()), default=0),
     )
 
 

@@ -15,6 +15,7 @@ from chalicelib.domain.models import (
     ACTIVE_STATUSES,
     PAUSED_STATUSES,
 )
+from chalicelib.domain.parts import PartShape
 from chalicelib.ports.ledger import charge_entry
 from chalicelib.ports.settlements import SettleRequest
 
@@ -87,6 +88,8 @@ class SettlementStore:
                 names[f"#c{index}"] = attribute
                 values[f":c{index}"] = value(count)
                 adds.append(f"#c{index} :c{index}")
+        if req.shape is not None:  # set ADDs: a retried write adds nothing new
+            adds += _shape_adds(req.shape, names, values)
         sets = ["updated_at = :now"]
         if req.failure:  # the first reason a part was given up is the one the batch ends with
             sets.append("failure = if_not_exists(failure, :failure)")
@@ -140,6 +143,17 @@ class SettlementStore:
         return {"Put": entry_put(self._ledger, charge_entry(
             batch.tenant_id, batch.batch_id, req.chunk, req.part, req.settlement.cost,
             req.settlement.completed, req.now))}
+
+
+def _shape_adds(shape: PartShape, names: dict[str, str], values: dict[str, Any]) -> list[str]:
+    """The batch update's ADDs that record a part's shape (``Batch.shaped_parts`` and the rest)."""
+    values[":shaped"] = value(1)
+    values[":widths"] = value({shape.width})
+    adds = ["shaped_parts :shaped", "shape_widths :widths"]
+    if shape.columns:  # a set may not be empty
+        values[":columns"] = value(set(shape.columns))
+        adds.append("shape_columns :columns")
+    return adds
 
 
 def _raise_reason(reasons: list[dict[str, Any]]) -> None:

@@ -161,6 +161,13 @@ class Batch:
     # file's results also go to outbox/ under `outbox`.
     upload_expires_at: int | None = None
     outbox: str | None = None
+    # What results.csv's header needs, recorded by each settlement of an enriched part
+    # (``parts.part_shape``): how many parts recorded it, the union of their output columns and
+    # the most input cells of a settled row. Finalize writes results.csv in one pass when every
+    # settled part recorded it (services/results_shape.py).
+    shaped_parts: int = 0
+    shape_columns: frozenset[str] = frozenset()
+    shape_width: int = 0
 
     @property
     def has_results(self) -> bool:

@@ -22,13 +22,22 @@ from typing import NamedTuple
 
 from chalicelib.domain.chunking import TOO_LARGE
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.rendering import Rendered, RenderedPart, render_rows
+from chalicelib.domain.rendering import Rendered, RenderedPart, render_rows, shapes_columns
+from chalicelib.domain.results import output_shape
 
 PART_VERSION = 5
 HEAD = '{"part":'  # a version 5 part's first line starts so (a row's line never does)
 TRAILER = '{"rendered":'  # versions 3-4: the line after the rows' own lines starts so
 _TRAILER_VERSIONS = (4,)  # older renderings whose pieces are a version 5 head's: still joined
 _ROW = '{"i":'  # a RowResult JSON line starts so; a rows.jsonl line starts '{"row_index":'
+
+
+class PartShape(NamedTuple):
+    """What results.csv needs of a settled part before its first line: the part's output columns
+    (as its head stores them) and the most input cells a settled row of it has."""
+
+    columns: tuple[str, ...]
+    width: int
 
 
 class StoredPart(NamedTuple):
@@ -45,7 +54,7 @@ def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> byt
     A row that travelled without its cells (too large for a message) is not rendered (null):
     finalize renders it with the cells it reads from the input file.
     """
-    carried = [row for row in rows if not (row.error == TOO_LARGE and not row.v)]
+    carried = [row for row in rows if not _uncarried(row)]
     part = render_rows(carried, price, escape)
     by_index = {done.i: done for done in part.rows if done is not None}
     entries = [by_index.get(row.i) for row in rows]
@@ -55,6 +64,19 @@ def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> byt
     lines.extend(row.model_dump_json() if done is None else done.jsonl
                  for row, done in zip(rows, entries, strict=True))
     return "\n".join(lines).encode()
+
+
+def part_shape(rows: Sequence[RowResult], settled: int) -> PartShape | None:
+    """The shape of an enriched part whose first ``settled`` rows settle (``part_body``'s
+    columns); None when one of those rows is one finalize renders (it travelled without cells)."""
+    if any(_uncarried(row) for row in rows[:settled]):
+        return None
+    columns = shapes_columns([output_shape(row.outputs) for row in rows if not _uncarried(row)])
+    return PartShape(columns, max((len(row.v) for row in rows[:settled]), default=0))
+
+
+def _uncarried(row: RowResult) -> bool:
+    return row.error == TOO_LARGE and not row.v
 
 
 def rows_body(rows: Sequence[RowResult]) -> bytes:

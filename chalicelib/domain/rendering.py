@@ -23,7 +23,7 @@ from chalicelib.domain.billing import row_cost
 from chalicelib.domain.fields import csv_field, csv_fields, text_fields
 from chalicelib.domain.formulas import neutralize
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.results import flatten_outputs, output_shape
+from chalicelib.domain.results import OutputShape, flatten_outputs, output_shape
 
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
 _ERRORS = (RowStatus.FAILED, RowStatus.SKIPPED)  # the rows errors.csv lists (``results.is_error``)
@@ -60,10 +60,15 @@ def render_rows(rows: Sequence[RowResult], price: int, escape: bool = True) -> R
     in every csv piece; rows.jsonl stays raw.
     """
     shapes = [output_shape(row.outputs) for row in rows]
-    columns = tuple(sorted({name for shape in set(shapes) for name in shape.names}))
+    columns = shapes_columns(shapes)
     rendered = [_render(row, price, shape.cells(row.outputs, columns), escape)
                 for row, shape in zip(rows, shapes, strict=True)]
     return RenderedPart(columns, list(rendered))
+
+
+def shapes_columns(shapes: Sequence[OutputShape]) -> tuple[str, ...]:
+    """The output columns of rows of these shapes, in results.csv's order (a part's ``columns``)."""
+    return tuple(sorted({name for shape in set(shapes) for name in shape.names}))
 
 
 def render_row(row: RowResult, price: int, escape: bool = True,

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from chalicelib.domain.billing import Counted, Settlement
 from chalicelib.domain.models import Batch, PartRecord
+from chalicelib.domain.parts import PartShape
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class SettleRequest:
     now: str
     failure: str | None = None  # the part was given up: the batch must end failed, for this reason
     announce: str | None = None  # the event mark the batch gets if this settlement pauses it
+    shape: PartShape | None = None  # recorded on the batch for results.csv's header (None: not known)
 
 
 class Settlements(Protocol):

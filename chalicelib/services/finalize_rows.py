@@ -38,11 +38,11 @@ class _Settled(NamedTuple):
     charged: int
 
 
-def final_rows(ports: Ports, batch: Batch) -> Iterator[FinalRow]:
-    """Every input row in input order, rendered, with its charges."""
+def final_rows(ports: Ports, batch: Batch, chunks: list[ChunkState]) -> Iterator[FinalRow]:
+    """Every input row in input order, rendered, with its charges (``chunks``: the batch's)."""
     cells = InputRows(ports, batch)
     expected = 0
-    settled = _settled(ports, batch)
+    settled = _settled(ports, batch, chunks)
     try:
         for found in settled:
             index = found.latest.i if isinstance(found.latest, RowResult) else found.latest[0].i
@@ -60,9 +60,11 @@ def final_rows(ports: Ports, batch: Batch) -> Iterator[FinalRow]:
                                                  batch.escape_formulas), [])
 
 
-def _final(batch: Batch, found: _Settled, cells: InputRows) -> FinalRow:
+def _final(batch: Batch, found: _Settled, cells: InputRows | None) -> FinalRow:
     latest = found.latest
     if isinstance(latest, RowResult):  # original cells, even those too large to travel
+        if cells is None:
+            raise LookupError(f"row {latest.i} needs its cells from the input file")
         latest.v = cells.at(latest.i)[0]
         return FinalRow(*render_row(latest, batch.price, batch.escape_formulas, found.charged), found.charges)
     if latest[0].credits != found.charged:  # charged more than once: show the row's total
@@ -71,9 +73,19 @@ def _final(batch: Batch, found: _Settled, cells: InputRows) -> FinalRow:
     return FinalRow(latest[0], latest[1], found.charges)
 
 
-def _settled(ports: Ports, batch: Batch) -> Generator[_Settled, None, None]:
+def settled_rows(ports: Ports, batch: Batch, chunks: list[ChunkState]) -> Iterator[FinalRow]:
+    """The settled rows of these chunks in row order, rendered, with their charges: the rows a
+    step of a completed batch writes (every row settled; none is read from the input file)."""
+    settled = _settled(ports, batch, chunks)
+    try:
+        for found in settled:
+            yield _final(batch, found, None)
+    finally:
+        settled.close()
+
+
+def _settled(ports: Ports, batch: Batch, chunks: list[ChunkState]) -> Generator[_Settled, None, None]:
     """Every settled row in row order: its latest version and every charge of every version."""
-    chunks = ports.batches.chunks(batch.batch_id)
     keys = [part.key for chunk in chunks for part in settled_parts(chunk)]
     bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
     try:

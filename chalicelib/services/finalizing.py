@@ -1,10 +1,11 @@
 """finalize: once every chunk has settled (or the batch was cancelled), write the results files.
 
 The workers render each row's lines as they store its part (``domain.rendering``), so finalize
-mostly joins text: one pass over the settled rows in row order writes credits.csv, errors.csv
-and rows.jsonl and counts the summary; results.csv needs the output columns of every row and
-the widest row before its first line, so the pass spools each row's pieces and a second pass
-over that spool writes it. A row the workers did not render (a part stored without its
+mostly joins text: one pass over the settled rows in row order writes credits.csv, errors.csv,
+rows.jsonl and results.csv and counts the summary (results.csv's header, which needs every output
+column and the widest row, comes from the shapes the settlements recorded: ``results_shape``;
+where they are not all known, the pass spools each row's pieces and a second pass over that
+spool writes results.csv: ``finalize_files``). A row the workers did not render (a part stored without its
 rendering, a row that travelled without its cells, a row a cancelled batch never settled) is
 rendered here, with its cells read from the input file, which is read only as far as such a
 row needs. Every file is written to local disk (flat memory), then uploaded. The part objects
@@ -20,36 +21,30 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal, TextIO
 
-from chalicelib.domain.csvinput import open_csv
-from chalicelib.domain.fields import csv_line
-from chalicelib.domain.formulas import neutralize_text
 from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchCounts, BatchStatus
-from chalicelib.domain.rendering import reorder, results_line
-from chalicelib.domain.results import (
-    CREDITS_COLUMNS,
-    ERRORS_COLUMNS,
-    input_header,
-    results_header,
-    vendor_lookups,
-)
-from chalicelib.domain.upload import columns_and_rows
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
 from chalicelib.services import history
 from chalicelib.services.announcing import announce, marked
-from chalicelib.services.finalize_rows import Columns, FinalRow, final_rows
+from chalicelib.services.finalize_files import (
+    SPOOL,
+    ResultsWriter,
+    RowsPass,
+    ShapeUnknown,
+    Tally,
+    open_text,
+    write_results,
+)
+from chalicelib.services.finalize_rows import FinalRow, final_rows
 from chalicelib.services.ports import Ports
 from chalicelib.services.reprocess import message_when_done
+from chalicelib.services.results_shape import ResultsShape, file_header, known_shape, widened
 
-_BUFFER = 1 << 20  # bytes per results file buffer
 # The files in upload order, with their content types.
 FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
          ("rows.jsonl", "application/x-ndjson"), ("errors.csv", "text/csv"),
          ("summary.json", "application/json"))
-SPOOL = "results.spool"  # results.csv's cells between the two passes, one JSON list a line
-_JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
 
 
 def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
@@ -108,104 +103,46 @@ def _counters(counted: Counter[str]) -> dict[str, object]:
 
 
 def _write_files(ports: Ports, batch: Batch, folder: Path) -> Counter[str]:
-    """Write the five results files into ``folder``: one pass over the rows, then results.csv;
-    returns how many rows of each status they hold."""
-    table = open_csv(ports.blobs.open(batch.input_key))
-    header, _ = columns_and_rows(table, batch.has_header, batch.skip_rows)  # final_rows reads on
-    done = _first_pass(final_rows(ports, batch), folder)
-    with _open_text(folder / "summary.json") as out:
-        json.dump(done.summary(batch), out, indent=2)
-    header = input_header(header, max(len(header), done.width))
-    if batch.escape_formulas:  # a column name is a cell like any other
-        header = neutralize_text(header)
-    with _open_text(folder / SPOOL, "r") as spool, _open_text(folder / "results.csv") as out:
-        _write_results(out, spool, header, done)
-    (folder / SPOOL).unlink()
-    return done.statuses
+    """Write the five results files into ``folder``; returns how many rows of each status they
+    hold. One pass when results.csv's header is known before its first row, else two."""
+    chunks = ports.batches.chunks(batch.batch_id)
+    header = file_header(ports, batch)
+    shape = known_shape(batch, chunks, header)
+    tally = None
+    if shape is not None:
+        try:
+            tally = _one_pass(final_rows(ports, batch, chunks), folder, shape)
+        except ShapeUnknown:  # a row the recorded shapes did not cover: the two passes
+            logger.warning("results shape unknown", extra={"batch_id": batch.batch_id})
+    if tally is None:
+        tally = _two_passes(final_rows(ports, batch, chunks), folder, batch, header)
+    with open_text(folder / "summary.json") as out:
+        json.dump(tally.summary(batch), out, indent=2)
+    return tally.statuses
 
 
-def _first_pass(rows: Iterable[FinalRow], folder: Path) -> _RowsPass:
-    """Write credits.csv, errors.csv, rows.jsonl and the spool from the rendered rows."""
+def _one_pass(rows: Iterable[FinalRow], folder: Path, shape: ResultsShape) -> Tally:
+    """Write results.csv, credits.csv, errors.csv and rows.jsonl in one pass over the rows."""
     with ExitStack() as files:
-        texts = {name: files.enter_context(_open_text(folder / name))
-                 for name in ("credits.csv", "errors.csv", "rows.jsonl", SPOOL)}
-        one_pass = _RowsPass(texts)
+        texts = {name: files.enter_context(open_text(folder / name))
+                 for name in ("results.csv", "credits.csv", "errors.csv", "rows.jsonl")}
+        results = ResultsWriter(texts["results.csv"], shape.header, shape.columns, first=True)
+        one_pass = RowsPass(texts, Tally(), results=results)
         for row in rows:
             one_pass.add(row)
-    return one_pass
+    return one_pass.tally
 
 
-def _open_text(path: Path, mode: Literal["r", "w"] = "w") -> TextIO:
-    """A results file (or the spool) as UTF-8 text, newlines kept as written.
-
-    A large buffer: each flush is a system call that lets the read-ahead threads take the
-    interpreter, and taking it back can wait a whole switch interval.
-    """
-    return path.open(mode, encoding="utf-8", newline="", buffering=_BUFFER)
-
-
-class _RowsPass:
-    """The pass over the rendered rows: writes credits.csv, errors.csv, rows.jsonl and the spool."""
-
-    def __init__(self, files: dict[str, TextIO]) -> None:
-        self._credits = files["credits.csv"]
-        self._credits.write(csv_line(CREDITS_COLUMNS))
-        self._errors = files["errors.csv"]
-        self._errors.write(csv_line(ERRORS_COLUMNS))
-        self._jsonl = files["rows.jsonl"]
-        self._spool = files[SPOOL]
-        self.column_sets: dict[Columns, int] = {}  # each distinct set of output columns -> its number
-        self.width = 0
-        self.statuses: Counter[str] = Counter()
-        self._reasons: Counter[str] = Counter()
-        self._lookups: Counter[str] = Counter()
-        self._credits_total = 0
-        self.charges = 0
-
-    def add(self, final: FinalRow) -> None:
-        """Write one row's lines and count it."""
-        row = final.rendered
-        number = self.column_sets.setdefault(final.columns, len(self.column_sets))
-        self.width = max(self.width, row.cells)
-        self._spool.write(_JSONL([row.cells, row.inputs, row.enrich, number, row.outputs]) + "\n")
-        self._jsonl.write(row.jsonl + "\n")
-        for charge in final.charges:
-            self._credits.write(charge)
-        self.charges += len(final.charges)
-        if row.error_line:
-            self._errors.write(row.error_line)
-        self.statuses[row.status] += 1
-        self._credits_total += row.credits
-        if row.reason:
-            self._reasons[row.reason] += 1
-        if row.lookups:
-            self._lookups.update(row.lookups)
-
-    @property
-    def columns(self) -> list[str]:
-        """Every output column of the batch's rows, in results.csv's order."""
-        return sorted({name for columns in self.column_sets for name in columns})
-
-    def summary(self, batch: Batch) -> dict[str, object]:
-        """summary.json: the totals of the results files, counted from the rows themselves."""
-        return {"batch_id": batch.batch_id, "name": batch.name, "rows": sum(self.statuses.values()),
-                "by_status": dict(self.statuses), "credits": self._credits_total,
-                "charges": self.charges,
-                "price_per_match": batch.price, "skip_and_failure_reasons": dict(self._reasons),
-                "vendor_lookups": vendor_lookups(self._lookups), "metadata": batch.metadata}
-
-
-def _write_results(out: TextIO, spool: TextIO, header: list[str], done: _RowsPass) -> None:
-    """The second pass: results.csv from the spooled pieces, now that every output column is known."""
-    columns = done.columns
-    out.write(csv_line(results_header(header, columns)))
-    width = len(header)
-    same = {number: list(own) == columns for own, number in done.column_sets.items()}
-    own_columns = {number: own for own, number in done.column_sets.items()}
-    for line in spool:
-        cells, inputs, enrich, number, outputs = json.loads(line)
-        if not columns:
-            outputs = None
-        elif not same[number]:  # rendered with fewer columns than the batch has
-            outputs = reorder(outputs, own_columns[number], columns)
-        out.write(results_line(cells, inputs, enrich, outputs, width))
+def _two_passes(rows: Iterable[FinalRow], folder: Path, batch: Batch, header: list[str]) -> Tally:
+    """Write credits.csv, errors.csv, rows.jsonl and the spool, then results.csv from the spool."""
+    with ExitStack() as files:
+        texts = {name: files.enter_context(open_text(folder / name))
+                 for name in ("credits.csv", "errors.csv", "rows.jsonl", SPOOL)}
+        done = RowsPass(texts, Tally())
+        for row in rows:
+            done.add(row)
+    header = widened(batch, header, done.width)
+    with open_text(folder / SPOOL, "r") as spool, open_text(folder / "results.csv") as out:
+        write_results(out, spool, header, done)
+    (folder / SPOOL).unlink()
+    return done.tally

@@ -24,7 +24,7 @@ from chalicelib.domain.models import (
     RowResult,
     Tenant,
 )
-from chalicelib.domain.parts import part_body, rows_body
+from chalicelib.domain.parts import PartShape, part_body, part_shape, rows_body
 from chalicelib.keys import part_key
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
@@ -80,6 +80,7 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
             prepaid=tenant.billing is BillingKind.PREPAID, before=part.before,
             now=now, failure=stop_reason(batch) if part.stopped else None,
             announce=pause_mark(batch, settlement.pause, now),
+            shape=_shape(part, message, settlement.settled),
         )
         try:
             ports.settlement.settle(request)
@@ -180,6 +181,15 @@ def _hand_on(ports: Ports, message: ChunkMessage, key: str, settled: int) -> Non
     ports.queue.send(ports.queue_name(topology.WORK), [later.model_dump_json(exclude_none=True)])
     logger.info("handed on", extra={"batch_id": message.batch_id, "chunk": message.chunk,
                                     "rows": settled})
+
+
+def _shape(part: Part, message: ChunkMessage, settled: int) -> PartShape | None:
+    """What results.csv's header needs of this part, if finalize can use it: an enriched part
+    that settles rows, not a reprocess (whose rows replace others': not a union finalize
+    could use)."""
+    if not part.enriched or not settled or message.reprocess:
+        return None
+    return part_shape(part.rows, settled)
 
 
 def _store(ports: Ports, message: ChunkMessage, part: Part, attempt: str, batch: Batch) -> str:

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.domain.billing import Counted, PauseReason, Settlement, park_everything
 from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged
 from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, BillingKind, PartRecord, Tenant
+from chalicelib.domain.parts import PartShape
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services.ports import Ports
 from tests.contracts.conftest import NOW
@@ -161,3 +162,20 @@ def test_a_reprocess_part_settling_clears_its_chunk_s_reprocess_key(ports: Ports
 
     chunk = ports.batches.chunks(stored.batch_id)[0]
     assert (chunk.next_part, chunk.done, chunk.reprocess_key) == (2, True, None)
+
+
+def test_each_settled_part_adds_its_shape_to_the_batch_once(ports: Ports) -> None:
+    stored = _books(ports)
+    first = replace(_request(stored, cost=1), shape=PartShape(("email.domain", "email.valid"), 5))
+    ports.settlement.settle(first)
+    with pytest.raises(AlreadySettled):  # a duplicate adds nothing
+        ports.settlement.settle(first)
+    ports.settlement.settle(replace(_request(stored, cost=1, chunk=1),
+                                    shape=PartShape(("email.valid", "phone.e164"), 3)))
+    ports.settlement.settle(replace(_request(stored, cost=1, chunk=2), shape=PartShape((), 7)))
+    ports.settlement.settle(_request(stored, cost=1, chunk=3))  # a part that did not record it
+
+    fresh = _state(ports, stored)[1]
+    assert fresh.shaped_parts == 3
+    assert fresh.shape_columns == {"email.domain", "email.valid", "phone.e164"}
+    assert fresh.shape_width == 7

@@ -88,6 +88,10 @@ def _counted(stored: Batch, req: SettleRequest) -> Batch:
                       credits_spent=stored.credits_spent + s.cost,
                       parked_cost=stored.parked_cost + s.parked_cost - before.parked_cost,
                       chunks_done=stored.chunks_done + (1 if s.done else 0), updated_at=req.now)
+    if req.shape is not None:
+        changed = replace(changed, shaped_parts=changed.shaped_parts + 1,
+                          shape_columns=changed.shape_columns | set(req.shape.columns),
+                          shape_width=max(changed.shape_width, req.shape.width))
     if req.failure and stored.failure is None:
         changed = replace(changed, failure=req.failure)
     pause_to = pause_status(s.pause)
