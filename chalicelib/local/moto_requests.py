@@ -60,8 +60,11 @@ def _conditions_once() -> None:
     def remembered(self: ConditionExpressionParser) -> Any:
         if not self.condition_expression:
             return parse(self)
-        key = json.dumps([self.condition_expression, self.expression_attribute_names,
-                          self.expression_attribute_values], sort_keys=True)
+        try:
+            key = json.dumps([self.condition_expression, self.expression_attribute_names,
+                              self.expression_attribute_values], sort_keys=True)
+        except (TypeError, ValueError):  # not JSON (bytes, say): parsed as moto parses it
+            return parse(self)
         if key not in parsed:
             before = len(self.expr_attr_names_found), len(self.expr_attr_values_found)
             condition = parse(self)  # an invalid one raises here, every time

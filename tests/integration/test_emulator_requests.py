@@ -153,3 +153,17 @@ def test_clauses_are_counted_only_where_a_count_could_refuse(db: DynamoDBClient)
         with pytest.raises(ClientError, match=f'The "{section}" section can only be used once'):
             db.update_item(TableName="plain", Key=KEY, UpdateExpression=twice,
                            ExpressionAttributeValues={":one": {"N": "1"}})
+
+
+def test_a_condition_whose_values_are_not_json_is_parsed_as_moto_parses_it() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    from chalicelib.local import moto_requests
+
+    moto_requests.apply()
+    values: Any = {":b": {"B": b"\x00\x01"}}  # bytes, as an in-process caller could pass them
+    first = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values)
+    again = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values)
+
+    assert first.parse() is not again.parse()  # each parsed (nothing to remember it by)
+    assert first.expr_attr_values_found == again.expr_attr_values_found == [":b"]
