@@ -61,6 +61,11 @@ def seen_chunk(key: str) -> int:
     return int(key.rsplit("-", 1)[1].removesuffix(".bin"))
 
 
+def carry_key(batch_id: str, step: int, name: str) -> str:
+    """Where a finalize step keeps a results file's bytes not sent yet (under S3's smallest part)."""
+    return f"{WORK_PREFIX}{batch_id}/final/{step:05d}-{name}"
+
+
 def parts_prefix(batch_id: str) -> str:
     """The prefix of every part object of a batch."""
     return f"{WORK_PREFIX}{batch_id}/chunks/"

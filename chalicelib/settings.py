@@ -98,6 +98,12 @@ class Settings(BaseModel):
     # once less than this is left before the function's timeout.
     split_reserve_seconds: float = Field(default=20.0, ge=0, le=600)
 
+    # finalize writes a batch of more rows than this in steps of about this many rows, one
+    # invocation each (services/finalize_steps.py). At most 2,000,000: a step's share of a
+    # results file is one part of its multipart upload (~1.5 KB a row of results; S3 takes 5 GB
+    # a part, the finalize function has 10 GB of /tmp).
+    finalize_step_rows: int = Field(default=1_000_000, ge=1, le=2_000_000)
+
     # Files that come through a presigned upload (POST /v1/uploads) or the drop folder (inbox/):
     # at most this many bytes (S3's limit for one POST is 5 GB); an upload form is valid this
     # long (at most S3's 15 minutes advice for a presigned POST).

@@ -240,12 +240,15 @@ WORKER = FunctionSpec(
     writes_objects=(keys.WORK_PREFIX, keys.OUTBOX_PREFIX), secrets=(VENDOR_SECRETS,),
 )
 # finalize writes the five results files to /tmp before it uploads them: ~1.5 KB a row of the
-# generated leads file (plus results.csv's spool), 1.5 GB at a million rows; 512 MB, Lambda's
-# default, would end a batch of a few hundred thousand rows failed.
+# generated leads file (plus results.csv's spool when its header is not known first), 1.5 GB at
+# a million rows; 512 MB, Lambda's default, would end a batch of a few hundred thousand rows
+# failed. A bigger batch goes in steps of finalize_step_rows (services/finalize_steps.py).
 FINALIZER = FunctionSpec(  # 1,769 MB: one whole vCPU (finalize joins rendered text, CPU-bound)
     "finalize", timeout=FINALIZE.function_timeout, memory=1769, storage=10_240,
-    reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE), sends=(DELIVER,),
-    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX), writes_objects=(keys.RESULTS_PREFIX,),
+    reads=(CHUNKS,), writes=(BATCHES, MARKERS, TIMELINE), sends=(DELIVER, FINALIZE),
+    # work/: a step's carry of bytes under S3's smallest part; finalize: the next step's message
+    reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX),
+    writes_objects=(keys.RESULTS_PREFIX, keys.WORK_PREFIX),
 )
 # The tick heals (services/healing.py): it re-drives every DLQ, gives up on what keeps failing
 # (a given-up part is stored and settled at no cost: chunks and batches only) and sends split

@@ -20,7 +20,8 @@ QUEUE_WATCH = ("sqs:GetQueueUrl", "sqs:GetQueueAttributes")
 QUEUE_CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                  "sqs:GetQueueUrl", "sqs:GetQueueAttributes")
 OBJECT_READ = ("s3:GetObject",)  # HeadObject and presigned GETs need GetObject too
-OBJECT_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
+# ListParts (finalize completes its uploads with the parts S3 lists) is its own action
+OBJECT_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 SECRET_READ = ("secretsmanager:GetSecretValue",)
 LOGS_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")  # active tracing

@@ -23,7 +23,8 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 _BATCHED = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
             "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
 _S3 = {"HeadObject": "GetObject", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
-       "CompleteMultipartUpload": "PutObject", "ListObjectsV2": "ListBucket",
+       "CompleteMultipartUpload": "PutObject", "ListParts": "ListMultipartUploadParts",
+       "AbortMultipartUpload": "AbortMultipartUpload", "ListObjectsV2": "ListBucket",
        "ListObjects": "ListBucket"}
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
              "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}

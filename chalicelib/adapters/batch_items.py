@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.dynamo import from_dynamo, to_dynamo
+from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
 from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, ChunkState, Mode, PartRecord
 
@@ -85,6 +86,8 @@ def batch_from_item(raw: dict[str, Any]) -> Batch:
         found={k[2:]: v for k, v in item.items() if k.startswith("f_")},
         lookups={k[2:]: v for k, v in item.items() if k.startswith("l_")},
         refresh_after=item.get("refresh_after"),
+        finalize_checkpoint=FinalizeCheckpoint.model_validate_json(item["finalize_checkpoint"])
+        if item.get("finalize_checkpoint") else None,
         shaped_parts=item.get("shaped_parts", 0),
         shape_columns=frozenset(item.get("shape_columns", ())),
         shape_width=max(item.get("shape_widths", ()), default=0),

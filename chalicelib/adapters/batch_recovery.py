@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import topology
 from chalicelib.adapters.batch_items import ATTENTION_OPEN, batch_from_item, checkpoint_text
 from chalicelib.adapters.dynamo import all_pages, conditional, value
+from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
 from chalicelib.domain.models import Batch
 
@@ -76,6 +77,20 @@ class BatchRecovery:
         """A finalize began writing the batch's results at ``at``."""
         self._if(tenant_id, batch_id, "SET finalizing_at = :at", "attribute_exists(batch_id)",
                  {":at": at})
+
+    def advance_finalize(self, tenant_id: str, batch_id: str, before: int,
+                         checkpoint: FinalizeCheckpoint, at: int) -> bool:
+        """Record a finalize step's checkpoint if the batch's finalize still stands at step
+        ``before`` (0: none began) and is not finished."""
+        values: dict[str, Any] = {":step": checkpoint.step, ":at": at,
+                                  ":at_step": checkpoint.model_dump_json()}
+        condition = "attribute_not_exists(finalize_step) AND attribute_not_exists(finished_at)"
+        if before:
+            condition = "finalize_step = :before"
+            values[":before"] = before
+        return self._if(tenant_id, batch_id,
+                        "SET finalize_step = :step, finalize_checkpoint = :at_step, finalizing_at = :at",
+                        condition, values)
 
     def _if(self, tenant_id: str, batch_id: str, update: str, condition: str,
             values: dict[str, Any]) -> bool:

@@ -116,7 +116,8 @@ class BatchStore(BatchRecovery):
         values.update({k: value(v) for k, v in (condition_values or {}).items()})
         sets = [f"#f{i} = :f{i}" for i in range(len(fields))] + ["updated_at = :now"]
         # a finished batch leaves the attention index (topology.ATTENTION)
-        removes = " REMOVE attention, dispatch_at" if changes.get("finished_at") else ""
+        removes = " REMOVE attention, dispatch_at, finalize_checkpoint, finalize_step" \
+            if changes.get("finished_at") else ""
         return self._update_if(
             tenant_id, batch_id, UpdateExpression="SET " + ", ".join(sets) + removes,
             ConditionExpression="attribute_exists(batch_id)" + (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
@@ -10,9 +11,13 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import error_code
 from chalicelib.domain.errors import NotFound
+from chalicelib.ports.blobs import UploadGone
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 
 class BlobStore:
@@ -39,6 +44,35 @@ class BlobStore:
         """Send a local file to a key (multipart when large), each part read from disk as it is
         sent: ``upload_fileobj`` holds up to ten 8 MB parts of each upload in memory instead."""
         self._s3.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def start_upload(self, key: str, content_type: str) -> str:
+        """Begin a multipart upload of ``key``; its upload id."""
+        return self._s3.create_multipart_upload(Bucket=self.bucket, Key=key,
+                                                ContentType=content_type)["UploadId"]
+
+    def upload_part(self, key: str, upload_id: str, number: int, path: Path) -> None:
+        """Send a local file as part ``number`` (read from disk as it is sent)."""
+        with path.open("rb") as body, _gone_raises():
+            self._s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                 PartNumber=number, Body=body)
+
+    def finish_upload(self, key: str, upload_id: str) -> None:
+        """Complete an upload with every part S3 lists for it, in part-number order."""
+        with _gone_raises():
+            parts: list[CompletedPartTypeDef] = [{"PartNumber": part["PartNumber"], "ETag": part["ETag"]}
+                     for page in self._s3.get_paginator("list_parts").paginate(
+                         Bucket=self.bucket, Key=key, UploadId=upload_id)
+                     for part in page.get("Parts", [])]
+            self._s3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                               MultipartUpload={"Parts": parts})
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        """Drop an upload and its parts (nothing if it is gone)."""
+        try:
+            with _gone_raises():
+                self._s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except UploadGone:
+            pass
 
     def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
         """A streaming reader of an object from byte ``start`` on (a ranged GET)."""
@@ -102,3 +136,14 @@ class BlobStore:
         form = self._signer.generate_presigned_post(
             self.bucket, key, Conditions=[["content-length-range", 1, max_bytes]], ExpiresIn=ttl)
         return {"url": form["url"], "fields": dict(form["fields"])}
+
+
+@contextmanager
+def _gone_raises() -> Iterator[None]:
+    """S3's answer for an upload that is no longer open, as UploadGone."""
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchUpload":
+            raise UploadGone(str(exc)) from exc
+        raise

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.lazy_model import LazyModel
 from chalicelib.domain.messages import SplitCheckpoint
 
@@ -165,6 +166,8 @@ class Batch:
     # (``parts.part_shape``): how many parts recorded it, the union of their output columns and
     # the most input cells of a settled row. Finalize writes results.csv in one pass when every
     # settled part recorded it (services/results_shape.py).
+    # Where a finalize that goes in steps stands (services/finalize_steps.py); gone once finished.
+    finalize_checkpoint: FinalizeCheckpoint | None = None
     shaped_parts: int = 0
     shape_columns: frozenset[str] = frozenset()
     shape_width: int = 0

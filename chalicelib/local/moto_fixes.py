@@ -39,6 +39,7 @@ from moto.sqs.exceptions import InvalidAttributeName
 from moto.sqs.models import Message, SQSBackend
 
 from chalicelib.local import moto_requests
+from chalicelib.local.moto_s3_fixes import answer_gone_uploads
 
 _applied: list[str] = []
 
@@ -207,4 +208,5 @@ def apply() -> None:
     _fast_sqs()
     _items_as_they_are()
     moto_requests.apply()
+    answer_gone_uploads()  # behaviour, not speed: S3's answer (moto_s3_fixes)
     _applied.append("done")

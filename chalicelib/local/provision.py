@@ -100,13 +100,14 @@ def _create_bucket(clients: Clients, settings: Settings) -> None:
 
 
 def _expire_objects(clients: Clients, settings: Settings) -> None:
-    """The declared expiries as lifecycle rules (the emulator keeps them; AWS applies them)."""
-    rules: list[Any] = []
+    """The declared expiries as lifecycle rules, and unfinished multipart uploads aborted after a
+    day, as ``infra/storage.py`` declares them (the emulator keeps them; AWS applies them)."""
+    rules: list[Any] = [{"ID": "abort-incomplete-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]
     for expiry in topology.EXPIRIES:
         days = int(getattr(settings, expiry.days_setting))
         if days:
             rules.append({"ID": f"expire-{expiry.prefix.strip('/')}", "Status": "Enabled",
                           "Filter": {"Prefix": expiry.prefix}, "Expiration": {"Days": days}})
-    if rules:
-        clients.s3.put_bucket_lifecycle_configuration(
-            Bucket=settings.bucket, LifecycleConfiguration={"Rules": rules})
+    clients.s3.put_bucket_lifecycle_configuration(
+        Bucket=settings.bucket, LifecycleConfiguration={"Rules": rules})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
 from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
 from chalicelib.domain.options import BatchPatch
@@ -66,6 +67,11 @@ class Batches(Protocol):
 
     def healed(self, tenant_id: str, batch_id: str, heals: int, at: int) -> None:
         """Record that the tick continued the batch (``heals`` times without progress) at ``at``."""
+
+    def advance_finalize(self, tenant_id: str, batch_id: str, before: int,
+                         checkpoint: FinalizeCheckpoint, at: int) -> bool:
+        """Record a finalize step's ``checkpoint`` (and ``finalizing_at``) if the batch's finalize
+        still stands at step ``before`` (0: none began yet) and is not finished; False if not."""
 
     def finalizing(self, tenant_id: str, batch_id: str, at: int) -> None:
         """Record that a finalize began writing the batch's results at ``at`` (epoch seconds)."""

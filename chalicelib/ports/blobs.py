@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Protocol
 
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part of a multipart upload but the last
+
+
+class UploadGone(Exception):
+    """A multipart upload is no longer open: completed (by another writer) or aborted."""
+
 
 class Blobs(Protocol):
     """Objects in one bucket (reads may name another bucket, as an S3 event does)."""
@@ -19,6 +25,20 @@ class Blobs(Protocol):
 
     def upload_file(self, key: str, path: Path, content_type: str) -> None:
         """Send a local file to a key, reading it from disk part by part (memory stays flat)."""
+
+    def start_upload(self, key: str, content_type: str) -> str:
+        """Begin a multipart upload of ``key``; its upload id."""
+
+    def upload_part(self, key: str, upload_id: str, number: int, path: Path) -> None:
+        """Send a local file as part ``number`` of an upload (a part sent again replaces it);
+        UploadGone when the upload was completed or aborted."""
+
+    def finish_upload(self, key: str, upload_id: str) -> None:
+        """Join the parts sent so far, in part-number order, into the object (each but the last
+        at least ``MIN_PART_BYTES``); UploadGone when the upload was completed or aborted."""
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        """Drop an upload and its parts (nothing if it is gone)."""
 
     def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
         """A streaming reader of an object from byte ``start`` on; NotFound when there is none."""

@@ -21,6 +21,11 @@ from chalicelib.domain.results import CREDITS_COLUMNS, ERRORS_COLUMNS, results_h
 from chalicelib.services.finalize_rows import Columns, FinalRow
 
 _BUFFER = 1 << 20  # bytes per results file buffer
+# The files in upload order, with their content types; the first four are written row by row.
+FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
+         ("rows.jsonl", "application/x-ndjson"), ("errors.csv", "text/csv"),
+         ("summary.json", "application/json"))
+PARTED = FILES[:4]
 SPOOL = "results.spool"  # results.csv's cells between the two passes, one JSON list a line
 _JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
 

@@ -22,12 +22,20 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
-from chalicelib.domain.models import ACTIVE_STATUSES, PAUSED_STATUSES, Batch, BatchCounts, BatchStatus
+from chalicelib.domain.models import (
+    ACTIVE_STATUSES,
+    PAUSED_STATUSES,
+    Batch,
+    BatchCounts,
+    BatchStatus,
+    ChunkState,
+)
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
 from chalicelib.services import history
 from chalicelib.services.announcing import announce, marked
 from chalicelib.services.finalize_files import (
+    FILES,
     SPOOL,
     ResultsWriter,
     RowsPass,
@@ -37,14 +45,10 @@ from chalicelib.services.finalize_files import (
     write_results,
 )
 from chalicelib.services.finalize_rows import FinalRow, final_rows
+from chalicelib.services.finalize_steps import finalize_step, in_steps
 from chalicelib.services.ports import Ports
 from chalicelib.services.reprocess import message_when_done
 from chalicelib.services.results_shape import ResultsShape, file_header, known_shape, widened
-
-# The files in upload order, with their content types.
-FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
-         ("rows.jsonl", "application/x-ndjson"), ("errors.csv", "text/csv"),
-         ("summary.json", "application/json"))
 
 
 def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
@@ -54,13 +58,9 @@ def finalize_batch(ports: Ports, tenant_id: str, batch_id: str) -> bool:
     if batch is None or not finalize_due(batch):
         return False
     ports.batches.finalizing(tenant_id, batch_id, int(ports.clock.epoch()))  # the tick waits for it
-    with tempfile.TemporaryDirectory() as folder:
-        counted = _write_files(ports, batch, Path(folder))
-        with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side
-            uploads = [pool.submit(ports.blobs.upload_file, results_key(batch, name),
-                                   Path(folder) / name, content_type) for name, content_type in FILES]
-            for upload in uploads:
-                upload.result()
+    counted = _results(ports, batch)
+    if counted is None:  # handed on to its next step (or another finalize is ahead)
+        return False
     now = ports.clock.now()
     final = _final_status(batch)
     message = batch.failure if final is BatchStatus.FAILED and batch.failure else batch.message
@@ -102,12 +102,35 @@ def _counters(counted: Counter[str]) -> dict[str, object]:
     return {"total_rows": sum(counted.values()), "counts": counts, "parked_cost": 0}
 
 
-def _write_files(ports: Ports, batch: Batch, folder: Path) -> Counter[str]:
-    """Write the five results files into ``folder``; returns how many rows of each status they
-    hold. One pass when results.csv's header is known before its first row, else two."""
+def _results(ports: Ports, batch: Batch) -> Counter[str] | None:
+    """Write and upload the results files (or the next step's share of them); how many rows of
+    each status they hold, None until the last step."""
     chunks = ports.batches.chunks(batch.batch_id)
     header = file_header(ports, batch)
     shape = known_shape(batch, chunks, header)
+    if shape is not None and in_steps(ports, batch):
+        return finalize_step(ports, batch, chunks, shape)
+    with tempfile.TemporaryDirectory() as folder:
+        counted = _write_files(ports, batch, Path(folder), (chunks, header, shape))
+        with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side
+            uploads = [pool.submit(ports.blobs.upload_file, results_key(batch, name),
+                                   Path(folder) / name, content_type) for name, content_type in FILES]
+            for upload in uploads:
+                upload.result()
+    return counted
+
+
+Known = tuple[list[ChunkState], list[str], ResultsShape | None]  # chunks, file header, shape
+
+
+def _write_files(ports: Ports, batch: Batch, folder: Path, known: Known | None = None) -> Counter[str]:
+    """Write the five results files into ``folder``; returns how many rows of each status they
+    hold. One pass when results.csv's header is known before its first row, else two."""
+    if known is None:
+        chunks = ports.batches.chunks(batch.batch_id)
+        header = file_header(ports, batch)
+        known = (chunks, header, known_shape(batch, chunks, header))
+    chunks, header, shape = known
     tally = None
     if shape is not None:
         try:

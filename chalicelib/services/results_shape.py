@@ -39,7 +39,8 @@ def known_shape(batch: Batch, chunks: list[ChunkState], file_header: list[str]) 
     if batch.status is BatchStatus.CANCELLED or batch.failure is not None:
         return None
     settled = settled_part_count(chunks)
-    if not settled or batch.shaped_parts != settled:
+    if not settled or batch.shaped_parts != settled or batch.total_rows != sum(
+            part.settled for chunk in chunks for part in chunk.parts):  # every row settled once
         return None
     return ResultsShape(widened(batch, file_header, batch.shape_width), sorted(batch.shape_columns))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from chalicelib import topology
 from chalicelib.domain.errors import NotFound
 from chalicelib.handlers.split_events import uploaded_objects
 from chalicelib.keys import input_key, manifest_key
+from chalicelib.ports.blobs import MIN_PART_BYTES, UploadGone
 from chalicelib.services.ports import Ports
 from tests.helpers import take_messages
 
@@ -71,3 +73,36 @@ def test_an_upload_form_names_exactly_its_key(ports: Ports) -> None:
     form = ports.blobs.upload_form(input_key("t_1", "b_1"), 1000, 900)
 
     assert form["fields"]["key"] == input_key("t_1", "b_1") and form["url"]
+
+
+def test_a_multipart_upload_joins_its_parts_by_number_a_part_sent_again_replacing_it(
+        ports: Ports, tmp_path: Path) -> None:
+    big, tail = tmp_path / "big", tmp_path / "tail"
+    big.write_bytes(b"x" * MIN_PART_BYTES)
+    tail.write_bytes(b"the end\r\n")
+    key = "results/t_1/b_1/results.csv"
+    upload = ports.blobs.start_upload(key, "text/csv")
+    ports.blobs.upload_part(key, upload, 3, tail)  # numbers need not follow each other
+    ports.blobs.upload_part(key, upload, 1, tail)
+    ports.blobs.upload_part(key, upload, 1, big)  # a retried step sends its part again
+    ports.blobs.finish_upload(key, upload)
+
+    assert ports.blobs.read(key) == b"x" * MIN_PART_BYTES + b"the end\r\n"
+    assert ports.blobs.head(key)["ContentType"] == "text/csv"
+    with pytest.raises(UploadGone):  # completed: a late writer learns it
+        ports.blobs.upload_part(key, upload, 3, tail)
+    with pytest.raises(UploadGone):
+        ports.blobs.finish_upload(key, upload)
+
+
+def test_an_aborted_upload_is_gone_and_aborting_again_is_harmless(ports: Ports, tmp_path: Path) -> None:
+    part = tmp_path / "part"
+    part.write_bytes(b"a,b\r\n")
+    upload = ports.blobs.start_upload("results/t_1/b_1/errors.csv", "text/csv")
+    ports.blobs.upload_part("results/t_1/b_1/errors.csv", upload, 1, part)
+    ports.blobs.abort_upload("results/t_1/b_1/errors.csv", upload)
+    ports.blobs.abort_upload("results/t_1/b_1/errors.csv", upload)
+
+    with pytest.raises(UploadGone):
+        ports.blobs.upload_part("results/t_1/b_1/errors.csv", upload, 2, part)
+    assert not ports.blobs.exists("results/t_1/b_1/errors.csv")

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
 from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
 from chalicelib.domain.options import BatchPatch
@@ -68,7 +69,7 @@ class InMemoryBatches:
             if batch is None or batch.status not in allowed_from:
                 return None
             if fields.get("finished_at"):  # a finished batch is no longer dispatching
-                fields = {**fields, "dispatch_at": None}
+                fields = {**fields, "dispatch_at": None, "finalize_checkpoint": None}
             return self._replace(batch, status=to, updated_at=now, **fields)
 
     def record_split(self, tenant_id: str, batch_id: str, total_rows: int, chunks_total: int,
@@ -155,6 +156,18 @@ class InMemoryBatches:
             batch = self._t.batches.get((tenant_id, batch_id))
             if batch is not None:
                 self._replace(batch, heals=heals, healed_at=at)
+
+    def advance_finalize(self, tenant_id: str, batch_id: str, before: int,
+                         checkpoint: FinalizeCheckpoint, at: int) -> bool:
+        """Record a finalize step's checkpoint if the finalize still stands at step ``before``."""
+        with self._t.lock:
+            batch = self._t.batches.get((tenant_id, batch_id))
+            standing = None if batch is None else batch.finalize_checkpoint
+            if batch is None or (standing.step if standing else 0) != before or (
+                    before == 0 and batch.finished_at is not None):
+                return False
+            self._replace(batch, finalize_checkpoint=checkpoint, finalizing_at=at)
+            return True
 
     def finalizing(self, tenant_id: str, batch_id: str, at: int) -> None:
         """Record when a finalize began."""

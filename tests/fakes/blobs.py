@@ -11,6 +11,8 @@ from typing import IO, Any, BinaryIO
 from urllib.parse import quote
 
 from chalicelib.domain.errors import NotFound
+from chalicelib.ports import blobs as blobs_port
+from chalicelib.ports.blobs import UploadGone
 
 # Called with (bucket, key, etag) once an object is stored: S3's ObjectCreated notification.
 Created = Callable[[str, str, str], None]
@@ -24,6 +26,8 @@ class InMemoryBlobs:
         self._created = created
         self._objects: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._uploads_made = 0
 
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream",
             metadata: dict[str, str] | None = None) -> None:
@@ -43,6 +47,51 @@ class InMemoryBlobs:
     def upload_file(self, key: str, path: Path, content_type: str) -> None:
         """Store a local file's bytes under a key."""
         self.put(key, path.read_bytes(), content_type)
+
+    def start_upload(self, key: str, content_type: str) -> str:
+        """Begin a multipart upload of ``key``; its upload id."""
+        with self._lock:
+            self._uploads_made += 1
+            upload_id = f"up-{self._uploads_made}"
+            self._uploads[upload_id] = {"key": key, "ContentType": content_type, "parts": {}}
+        return upload_id
+
+    def upload_part(self, key: str, upload_id: str, number: int, path: Path) -> None:
+        """Keep a local file's bytes as part ``number`` (replacing one sent before)."""
+        body = path.read_bytes()
+        with self._lock:
+            self._upload(key, upload_id)["parts"][number] = body
+
+    def finish_upload(self, key: str, upload_id: str) -> None:
+        """Join the parts in number order, each but the last at least ``MIN_PART_BYTES``."""
+        with self._lock:
+            upload = self._upload(key, upload_id)
+            parts = [upload["parts"][n] for n in sorted(upload["parts"])]
+            if any(len(part) < blobs_port.MIN_PART_BYTES for part in parts[:-1]):
+                raise ValueError("EntityTooSmall: a part but the last is under the minimum")
+            del self._uploads[upload_id]
+        self.put(key, b"".join(parts), upload["ContentType"])
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        """Drop an upload and its parts (nothing if it is gone)."""
+        with self._lock:
+            self._uploads.pop(upload_id, None)
+
+    @property
+    def uploads_begun(self) -> int:
+        """How many multipart uploads were begun (for tests)."""
+        return self._uploads_made
+
+    def open_uploads(self) -> list[str]:
+        """The keys of the uploads begun and neither completed nor aborted (for tests)."""
+        with self._lock:
+            return sorted(upload["key"] for upload in self._uploads.values())
+
+    def _upload(self, key: str, upload_id: str) -> dict[str, Any]:
+        upload = self._uploads.get(upload_id)
+        if upload is None or upload["key"] != key:
+            raise UploadGone(f"No upload {upload_id!r} of {key!r}.")
+        return upload
 
     def open(self, key: str, bucket: str | None = None, start: int = 0) -> BinaryIO:
         """A reader of an object from byte ``start`` on; NotFound when there is none."""

@@ -14,7 +14,7 @@ from chalicelib.keys import parts_prefix, results_key
 from chalicelib.services import finalize_rows, finalizing
 from chalicelib.services.batch_rows import current_rows
 from chalicelib.services.batches import cancel_batch, resume_batch
-from chalicelib.services.finalizing import FILES
+from chalicelib.services.finalize_files import FILES
 from chalicelib.services.tenants import top_up
 from tests.conftest import Aws
 from tests.helpers import create_batch, reload

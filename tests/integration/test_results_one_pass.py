@@ -11,7 +11,7 @@ from chalicelib.domain.models import Batch, BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.keys import results_key
 from chalicelib.services import finalize_files, finalizing, results_shape
-from chalicelib.services.finalizing import FILES
+from chalicelib.services.finalize_files import FILES
 from chalicelib.services.results_shape import settled_part_count
 from tests.conftest import Aws
 from tests.helpers import create_batch, reload

@@ -1,0 +1,60 @@
+"""finalize in steps on the fakes: a batch over ``finalize_step_rows`` is written a bounded share
+per step, with the bytes one invocation writes, and no upload is left open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chalicelib import topology
+from chalicelib.domain.models import BatchStatus
+from chalicelib.keys import results_key
+from chalicelib.ports import blobs as blobs_port
+from chalicelib.services import finalize_steps, finalizing
+from chalicelib.services.finalize_files import FILES
+from chalicelib.services.ports import Ports
+from chalicelib.services.tenants import create_tenant
+from tests.csvs import leads
+from tests.fakes.blobs import InMemoryBlobs
+from tests.helpers import create_batch, deliver, reload
+
+
+@pytest.mark.parametrize("step_rows", [1, 37, 250])
+def test_a_batch_in_steps_of_any_size_has_the_bytes_of_one_invocation(
+        ports: Ports, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step_rows: int) -> None:
+    monkeypatch.setattr(blobs_port, "MIN_PART_BYTES", 2048)  # parts of 2 KB: several per file
+    ports.settings = ports.settings.model_copy(update={"chunk_rows": 9, "finalize_step_rows": step_rows})
+    tenant = create_tenant(ports, "Acme", 1000)
+    batch = create_batch(ports, tenant.tenant_id, leads(250, matched_every=3))
+    shares: list[int] = []
+    original = finalize_steps.step_end
+
+    def counted(chunks: list, start: int, rows: int) -> int:  # type: ignore[type-arg]
+        end = original(chunks, start, rows)
+        shares.append(sum(part.settled for chunk in chunks[start:end] for part in chunk.parts))
+        return end
+
+    monkeypatch.setattr(finalize_steps, "step_end", counted)
+    deliver(ports)
+    done = reload(ports, batch)
+    assert done.status is BatchStatus.COMPLETED and done.finalize_checkpoint is None
+    steps = -(-28 // max(1, -(-step_rows // 9)))  # 28 chunks of 9 rows (the last 7), whole chunks a step
+    assert len(shares) == (0 if step_rows >= 250 else steps)  # 250 rows: one invocation
+    assert all(share < step_rows + 9 for share in shares)  # bounded: at most one chunk past the size
+    folder = tmp_path / "one"
+    folder.mkdir()
+    finalizing._write_files(ports, done, folder)
+    for name, _ in FILES:
+        assert ports.blobs.read(results_key(done, name)) == (folder / name).read_bytes(), name
+    assert isinstance(ports.blobs, InMemoryBlobs) and ports.blobs.open_uploads() == []
+
+
+def test_a_small_batch_is_written_in_one_step_without_a_multipart_upload(ports: Ports) -> None:
+    tenant = create_tenant(ports, "Acme", 1000)
+    batch = create_batch(ports, tenant.tenant_id, leads(50))
+    assert isinstance(ports.blobs, InMemoryBlobs)
+    deliver(ports)
+    assert reload(ports, batch).status is BatchStatus.COMPLETED
+    assert ports.blobs.uploads_begun == 0
+    assert ports.queue.depth(ports.queue_name(topology.FINALIZE)) == 0
