@@ -70,10 +70,11 @@ def finalize_step(ports: Ports, batch: Batch, chunks: list[ChunkState],
     """Run the batch's next finalize step; once the last step joined the files, how many rows of
     each status they hold; None when it handed on to the next step (or another is ahead)."""
     started = time.perf_counter()
-    at = batch.finalize_checkpoint or _begin(ports, batch)
+    rows = ports.settings.finalize_step_rows
+    at = batch.finalize_checkpoint or _begin(ports, batch, step_end(chunks, 0, rows))
     if at is None:
         return None
-    end = step_end(chunks, at.chunk, ports.settings.finalize_step_rows)
+    end = at.end if at.end is not None else step_end(chunks, at.chunk, rows)
     last = end >= len(chunks)
     tally = Tally(at.tally)
     with tempfile.TemporaryDirectory() as folder:
@@ -87,8 +88,8 @@ def finalize_step(ports: Ports, batch: Batch, chunks: list[ChunkState],
         summary = json.dumps(tally.summary(batch), indent=2).encode()
         ports.blobs.put(results_key(batch, "summary.json"), summary, "application/json")
         return tally.statuses
-    following = FinalizeCheckpoint(step=at.step + 1, chunk=end, uploads=at.uploads, carried=carried,
-                                   tally=tally.kept(),
+    following = FinalizeCheckpoint(step=at.step + 1, chunk=end, end=step_end(chunks, end, rows),
+                                   uploads=at.uploads, carried=carried, tally=tally.kept(),
                                    seconds=at.seconds + time.perf_counter() - started)
     if not ports.batches.advance_finalize(batch.tenant_id, batch.batch_id, at.step, following,
                                           int(ports.clock.epoch())):
@@ -101,11 +102,11 @@ def finalize_step(ports: Ports, batch: Batch, chunks: list[ChunkState],
     return None
 
 
-def _begin(ports: Ports, batch: Batch) -> FinalizeCheckpoint | None:
-    """Begin the uploads and record them as step 1's checkpoint; another finalize's, if it began
-    first (None once the batch is finished)."""
+def _begin(ports: Ports, batch: Batch, end: int) -> FinalizeCheckpoint | None:
+    """Begin the uploads and record them as step 1's checkpoint (ending at chunk position
+    ``end``); another finalize's, if it began first (None once the batch is finished)."""
     uploads = {name: ports.blobs.start_upload(results_key(batch, name), kind) for name, kind in PARTED}
-    first = FinalizeCheckpoint(step=1, chunk=0, uploads=uploads)
+    first = FinalizeCheckpoint(step=1, chunk=0, end=end, uploads=uploads)
     if ports.batches.advance_finalize(batch.tenant_id, batch.batch_id, 0, first,
                                       int(ports.clock.epoch())):
         return first

@@ -58,3 +58,27 @@ def test_a_small_batch_is_written_in_one_step_without_a_multipart_upload(ports: 
     assert reload(ports, batch).status is BatchStatus.COMPLETED
     assert ports.blobs.uploads_begun == 0
     assert ports.queue.depth(ports.queue_name(topology.FINALIZE)) == 0
+
+
+def test_a_step_writes_the_rows_its_checkpoint_names_whatever_the_setting_says_later(
+        ports: Ports, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy that changes ``finalize_step_rows`` between two runs of a step (a retry, a race)
+    must not change what the step sends as its part: its rows are fixed by its checkpoint."""
+    monkeypatch.setattr(blobs_port, "MIN_PART_BYTES", 2048)
+    ports.settings = ports.settings.model_copy(update={"chunk_rows": 9, "finalize_step_rows": 37})
+    tenant = create_tenant(ports, "Acme", 1000)
+    batch = create_batch(ports, tenant.tenant_id, leads(250, matched_every=3))
+    deliver(ports, (topology.INGEST, topology.WORK))
+    with pytest.raises(AssertionError):  # one finalize message: step 1, which hands on
+        deliver(ports, (topology.FINALIZE,), rounds=1)
+    at = reload(ports, batch).finalize_checkpoint
+    assert at is not None and (at.step, at.chunk, at.end) == (2, 5, 10)  # 5 chunks of 9 rows a step
+    ports.settings = ports.settings.model_copy(update={"finalize_step_rows": 5})
+    deliver(ports)
+    done = reload(ports, batch)
+    assert done.status is BatchStatus.COMPLETED
+    folder = tmp_path / "one"
+    folder.mkdir()
+    finalizing._write_files(ports, done, folder)
+    for name, _ in FILES:
+        assert ports.blobs.read(results_key(done, name)) == (folder / name).read_bytes(), name
