@@ -22,7 +22,10 @@ def _known_upload(method: Any) -> Any:
 
 
 def answer_gone_uploads() -> None:
-    """UploadPart and CompleteMultipartUpload of an upload that is gone: NoSuchUpload."""
+    """UploadPart and CompleteMultipartUpload of an upload that is gone: NoSuchUpload.
+
+    (ListParts and AbortMultipartUpload already answer so.)
+    """
     for name in ("upload_part", "complete_multipart_upload"):
         method = getattr(S3Backend, name)
         if not getattr(method, "known_upload", False):
