@@ -112,7 +112,8 @@ WORK = QueueSpec(
     "work", handler="work", batch_size=4, visibility_timeout=360,
     max_receive_count=5, function_timeout=60, maximum_concurrency=50,
 )
-# finalize writes a whole batch's results in one invocation: Lambda's longest (900 s). Its
+# finalize writes a batch's results in one invocation, or a big batch's in steps of at most
+# ``finalize_step_rows`` each (services/finalize_steps.py): Lambda's longest (900 s). Its
 # messages' visibility is 6x that, as Lambda advises; the heartbeat brings a dead one's back
 # within seconds all the same.
 FINALIZE = QueueSpec(
