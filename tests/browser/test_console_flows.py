@@ -103,7 +103,11 @@ def test_a_batch_paused_for_credits_is_resumed_from_the_page_after_a_top_up(
     topped = api.post_json(f"/v1/admin/tenants/{tenant['tenant_id']}/credits", ADMIN_KEY, {"amount": 100})
     assert topped.status == 200
     page.wait_for_timeout(1500)  # a poll or two: the batch opted out of resuming by itself
-    console.wait_status("paused_insufficient_credits", timeout_ms=100)
+    still = api.status(key, console.batch_id())
+    assert still["status"] == "paused_insufficient_credits", still
+    # 100 credits finish its 25 parked rows: a batch that resumed would never show this again.
+    # Not a 100 ms wait: on a loaded machine the browser alone can take longer to answer.
+    console.wait_status("paused_insufficient_credits", timeout_ms=5_000)
     page.get_by_role("button", name="Resume").click()
     console.wait_status("completed")
     done = api.status(key, console.batch_id())
