@@ -22,3 +22,15 @@ def leads(n: int, matched_every: int = 1, start: int = 0) -> bytes:
 def read_rows(data: bytes) -> list[dict[str, str]]:
     """A results CSV as dicts."""
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def late_phones(n: int, first: int) -> bytes:
+    """n leads, only rows from ``first`` on with a phone: their output columns (``phone.*``) are
+    in no earlier part."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for i in range(n):
+        phone = f"+1202555{i:04d}" if i >= first else ""
+        writer.writerow([f"L{i}", f"person{i}@example.com", phone, "US", f"note {i}"])
+    return out.getvalue().encode()

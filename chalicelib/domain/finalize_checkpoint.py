@@ -9,6 +9,17 @@ from pydantic import Field
 from chalicelib.domain.lazy_model import LazyModel
 
 
+class SurveyedHeader(LazyModel):
+    """results.csv's header as finalize's own survey of the rows finds it, for a batch whose
+    settlements did not record it (or recorded it wrong): the output columns and the widest row
+    so far, ``known`` once every row was seen. At most the output columns the settlements keep
+    on the batch item (``Batch.shape_columns``), so it fits the item as they do."""
+
+    columns: list[str] = Field(default_factory=list)
+    width: int = Field(default=0, ge=0)
+    known: bool = False
+
+
 class FinalizeCheckpoint(LazyModel):
     """The next step of a batch's finalize and what the steps before it left.
 
@@ -18,7 +29,8 @@ class FinalizeCheckpoint(LazyModel):
     each results file's multipart upload (step ``n`` sends part ``n``); ``carried`` the files
     whose bytes since their last part (under S3's smallest part) wait in the previous step's
     carry object (``keys.carry_key``); ``tally`` what summary.json counts so far
-    (``finalize_files.Tally``).
+    (``finalize_files.Tally``); ``header`` the surveyed header (None: the settlements' shapes
+    give it, ``results_shape``).
     """
 
     step: int = Field(ge=1)
@@ -28,3 +40,4 @@ class FinalizeCheckpoint(LazyModel):
     carried: list[str] = Field(default_factory=list)
     tally: dict[str, Any] = Field(default_factory=dict)
     seconds: float = Field(default=0.0, ge=0)  # time spent in the steps so far
+    header: SurveyedHeader | None = None

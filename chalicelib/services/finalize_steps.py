@@ -43,7 +43,15 @@ from chalicelib.keys import carry_key, results_key
 from chalicelib.observability import logger, request_id
 from chalicelib.ports import blobs as blobs_port
 from chalicelib.ports.blobs import UploadGone
-from chalicelib.services.finalize_files import PARTED, ResultsWriter, RowsPass, Tally, open_text
+from chalicelib.services.finalize_fallback import survey_instead
+from chalicelib.services.finalize_files import (
+    PARTED,
+    ResultsWriter,
+    RowsPass,
+    ShapeUnknown,
+    Tally,
+    open_text,
+)
 from chalicelib.services.finalize_rows import settled_rows
 from chalicelib.services.ports import Ports
 from chalicelib.services.results_shape import ResultsShape
@@ -78,7 +86,12 @@ def finalize_step(ports: Ports, batch: Batch, chunks: list[ChunkState],
     last = end >= len(chunks)
     tally = Tally(at.tally)
     with tempfile.TemporaryDirectory() as folder:
-        _write_share(ports, batch, chunks[at.chunk:end], shape, at, Path(folder), tally)
+        try:
+            _write_share(ports, batch, chunks[at.chunk:end], shape, at, Path(folder), tally)
+        except ShapeUnknown:  # a row the recorded shapes did not cover: survey the header
+            if survey_instead(ports, batch, at, step_end(chunks, 0, rows)):
+                hand_on(ports, batch)
+            return None
         try:
             carried = _send(ports, batch, at, Path(folder), last)
         except UploadGone:
@@ -95,11 +108,16 @@ def finalize_step(ports: Ports, batch: Batch, chunks: list[ChunkState],
                                           int(ports.clock.epoch())):
         logger.info("another finalize is ahead", extra={"batch_id": batch.batch_id})
         return None
+    hand_on(ports, batch)
+    logger.info("finalize step handed over", extra={"batch_id": batch.batch_id, "chunks": end})
+    return None
+
+
+def hand_on(ports: Ports, batch: Batch) -> None:
+    """Ask for the batch's next finalize step (its checkpoint says which)."""
     message = FinalizeMessage(tenant_id=batch.tenant_id, batch_id=batch.batch_id,
                               request_id=request_id())
     ports.queue.send(ports.queue_name(topology.FINALIZE), [message.model_dump_json(exclude_none=True)])
-    logger.info("finalize step handed over", extra={"batch_id": batch.batch_id, "chunks": end})
-    return None
 
 
 def _begin(ports: Ports, batch: Batch, end: int) -> FinalizeCheckpoint | None:

@@ -35,9 +35,10 @@ from tests.integration.test_results_one_pass import leads
 ROWS, CHUNK_ROWS, STEP_ROWS, PART_BYTES = 90, 7, 20, 4096  # 13 chunks, 5 steps
 
 
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """A batch split and worked on moto, its finalize message waiting; parts of 4 KB allowed."""
+@contextlib.contextmanager
+def stepped_world(monkeypatch: pytest.MonkeyPatch, data: bytes) -> Iterator[World]:
+    """A batch of ``data`` split and worked on moto in chunks of 7 rows, its finalize message
+    waiting, finalize in steps of 20 rows; parts of 4 KB allowed."""
     monkeypatch.setattr(blobs_port, "MIN_PART_BYTES", PART_BYTES)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", PART_BYTES)
     with fresh_aws() as aws:
@@ -46,9 +47,16 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         world = World(aws, Faults(get_clients()))
         tenant = aws.tenant(10_000)
         world.tenant_id = tenant.tenant_id
-        world.batch = create_batch(aws.ports, tenant.tenant_id, leads(ROWS), "leads.csv", BatchOptions())
+        world.batch = create_batch(aws.ports, tenant.tenant_id, data, "leads.csv", BatchOptions())
         world.pump(topology.INGEST)
         world.pump(topology.WORK)
+        yield world
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """A batch split and worked on moto, its finalize message waiting; parts of 4 KB allowed."""
+    with stepped_world(monkeypatch, leads(ROWS)) as world:
         yield world
 
 
