@@ -18,7 +18,8 @@
   JSON types is written as it is; one with a binary value still takes the walk (bytes need
   base64).
 
-``moto_requests`` holds the fixes of moto's CPU per request (applied with these).
+``moto_requests`` holds the fixes of moto's CPU per request, ``moto_sizes`` its item-size check
+(applied with these).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ig
 from moto.sqs.exceptions import InvalidAttributeName
 from moto.sqs.models import Message, SQSBackend
 
-from chalicelib.local import moto_requests
+from chalicelib.local import moto_requests, moto_sizes
 from chalicelib.local.moto_s3_fixes import answer_gone_uploads
 
 _applied: list[str] = []
@@ -208,5 +209,6 @@ def apply() -> None:
     _fast_sqs()
     _items_as_they_are()
     moto_requests.apply()
+    moto_sizes.apply()
     answer_gone_uploads()  # behaviour, not speed: S3's answer (moto_s3_fixes)
     _applied.append("done")

@@ -28,7 +28,6 @@ whose answer never changes, and a settle transaction (four conditional writes) p
 from __future__ import annotations
 
 import copy
-import json
 from functools import cache
 from typing import Any
 
@@ -60,11 +59,10 @@ def _conditions_once() -> None:
     def remembered(self: ConditionExpressionParser) -> Any:
         if not self.condition_expression:
             return parse(self)
-        try:
-            key = json.dumps([self.condition_expression, self.expression_attribute_names,
-                              self.expression_attribute_values], sort_keys=True)
-        except (TypeError, ValueError):  # not JSON (bytes, say): parsed as moto parses it
-            return parse(self)
+        # repr, not JSON: values are str, bool, bytes, lists and dicts, whose reprs are equal only
+        # when they are (a key written in another order is a second entry, never a wrong one).
+        key = repr((self.condition_expression, self.expression_attribute_names,
+                    self.expression_attribute_values))
         if key not in parsed:
             before = len(self.expr_attr_names_found), len(self.expr_attr_values_found)
             condition = parse(self)  # an invalid one raises here, every time
@@ -81,20 +79,36 @@ def _conditions_once() -> None:
     ConditionExpressionParser.parse = remembered  # type: ignore[method-assign]
 
 
+_NODE_CLASSES: dict[type, bool] = {}
+
+
+def is_node(value: Any) -> bool:
+    """``isinstance(value, Node)``, asked once per class (``Node`` is an ABC: each ask costs a call)."""
+    kind = type(value)
+    known = _NODE_CLASSES.get(kind)
+    if known is None:
+        known = _NODE_CLASSES[kind] = isinstance(value, Node)
+    return known
+
+
 def _walks_ask_once() -> None:
     """Each walk of an update expression's tree asks once which node kinds it processes."""
 
     def traverse(self: DepthFirstTraverser, node: Any) -> Any:
         kinds = self.nodes_to_be_processed()
+        processed: dict[type, bool] = {}  # isinstance(node, kinds), by the node's class
 
         def walk(node: Any, child_id: int = -1) -> Any:
-            if isinstance(node, Node):
+            if is_node(node):
                 parent = node.parent
                 if node.children is not None:
                     for index, child in enumerate(node.children):
                         self.pre_processing_of_child(node, index)
                         walk(child, index)
-                if isinstance(node, kinds):
+                kind = type(node)
+                if kind not in processed:
+                    processed[kind] = isinstance(node, kinds)
+                if processed[kind]:
                     node = self.process(node)
                     node.parent = parent
                     if parent:

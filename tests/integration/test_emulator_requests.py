@@ -155,7 +155,7 @@ def test_clauses_are_counted_only_where_a_count_could_refuse(db: DynamoDBClient)
                            ExpressionAttributeValues={":one": {"N": "1"}})
 
 
-def test_a_condition_whose_values_are_not_json_is_parsed_as_moto_parses_it() -> None:
+def test_a_condition_with_binary_values_is_remembered_by_its_values() -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser
 
     from chalicelib.local import moto_requests
@@ -163,7 +163,10 @@ def test_a_condition_whose_values_are_not_json_is_parsed_as_moto_parses_it() -> 
     moto_requests.apply()
     values: Any = {":b": {"B": b"\x00\x01"}}  # bytes, as an in-process caller could pass them
     first = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values)
-    again = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values)
+    again = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, {":b": {"B": b"\x00\x01"}})
+    other = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, {":b": {"B": b"\x00\x02"}})
 
-    assert first.parse() is not again.parse()  # each parsed (nothing to remember it by)
+    parsed = first.parse()
+    assert again.parse() is parsed  # equal values: parsed once
+    assert other.parse() is not parsed  # other bytes: parsed for themselves
     assert first.expr_attr_values_found == again.expr_attr_values_found == [":b"]
