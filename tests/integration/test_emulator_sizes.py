@@ -19,13 +19,15 @@ KEY = {"k": {"S": "big"}}
 _text = st.text(max_size=12)
 _number = st.integers(-10**12, 10**12).map(str) | st.decimals(allow_nan=False, allow_infinity=False,
                                                               places=3).map(str)
+_sets = (st.builds(lambda s: {"SS": sorted(s)}, st.sets(_text, min_size=1, max_size=5))
+         | st.builds(lambda s: {"NS": sorted(s)}, st.sets(_number, min_size=1, max_size=5))
+         | st.builds(lambda s: {"BS": sorted(s)}, st.sets(st.binary(max_size=8), min_size=1, max_size=4)))
 _scalar = (st.builds(lambda s: {"S": s}, _text) | st.builds(lambda n: {"N": n}, _number)
-           | st.builds(lambda b: {"B": b}, st.binary(max_size=12)) | st.builds(lambda b: {"BOOL": b}, st.booleans())
-           | st.just({"NULL": True}) | st.builds(lambda s: {"SS": sorted(s)}, st.sets(_text, min_size=1, max_size=5))
-           | st.builds(lambda s: {"NS": sorted(s)}, st.sets(_number, min_size=1, max_size=5))
-           | st.builds(lambda s: {"BS": sorted(s)}, st.sets(st.binary(max_size=8), min_size=1, max_size=4)))
+           | st.builds(lambda b: {"B": b}, st.binary(max_size=12))
+           | st.builds(lambda b: {"BOOL": b}, st.booleans()) | st.just({"NULL": True}) | _sets)
 _value = st.recursive(_scalar, lambda inner: st.builds(lambda v: {"L": v}, st.lists(inner, max_size=4))
-                      | st.builds(lambda v: {"M": v}, st.dictionaries(_text, inner, max_size=4)), max_leaves=12)
+                      | st.builds(lambda v: {"M": v}, st.dictionaries(_text, inner, max_size=4)),
+                      max_leaves=12)
 
 
 @settings(max_examples=300, deadline=None)
