@@ -161,10 +161,12 @@ def test_a_condition_with_binary_values_is_remembered_by_its_values() -> None:
     from chalicelib.local import moto_requests
 
     moto_requests.apply()
-    values: Any = {":b": {"B": b"\x00\x01"}}  # bytes, as an in-process caller could pass them
-    first = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values)
-    again = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, {":b": {"B": b"\x00\x01"}})
-    other = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, {":b": {"B": b"\x00\x02"}})
+    def values(raw: bytes) -> Any:  # bytes, as an in-process caller could pass them
+        return {":b": {"B": raw}}
+
+    first = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values(b"\x00\x01"))
+    again = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values(b"\x00\x01"))
+    other = ConditionExpressionParser("attribute_exists(k) OR k = :b", {}, values(b"\x00\x02"))
 
     parsed = first.parse()
     assert again.parse() is parsed  # equal values: parsed once
