@@ -17,6 +17,8 @@ listens and exits when its standard input closes (its parent stopped or died).
   (``Content-Length: 0``, as botocore sends a zero-byte PutObject): it sends ``100 Continue``
   and marks the already complete request incomplete again, so it waits for a body that never
   comes and the client times out (``ContinueOnce`` below).
+- ``emulator_direct``: DynamoDB's and SQS's requests go straight to moto's handler, without
+  Flask's request context, routing and after-request functions (the same answers).
 - ``emulator_costs``: each request's CPU by operation, for the bench (``GET /_emulator/costs``).
 """
 
@@ -35,6 +37,7 @@ from waitress.server import create_server
 
 from chalicelib.local import moto_fixes, post_policy
 from chalicelib.local.emulator_costs import Costed
+from chalicelib.local.emulator_direct import Direct
 from chalicelib.local.logs import setup_child_logging
 
 # Threads only wait for the one-request lock; a few keep clients' connections served.
@@ -85,7 +88,8 @@ def application() -> WsgiApp:
     """The emulator's WSGI application."""
     moto_fixes.apply()
     post_policy.apply()
-    return Costed(Serialized(Dispatcher()))
+    dispatcher = Dispatcher()
+    return Costed(Serialized(Direct(dispatcher, dispatcher.get_application)))
 
 
 def _exit_when_orphaned() -> None:
