@@ -34,3 +34,24 @@ def late_phones(n: int, first: int) -> bytes:
         phone = f"+1202555{i:04d}" if i >= first else ""
         writer.writerow([f"L{i}", f"person{i}@example.com", phone, "US", f"note {i}"])
     return out.getvalue().encode()
+
+
+AWKWARD = ['"Smith, John"', '"said ""hi"""', '"line\nbreak"', "=1+2", "Zoë 李", "tab\there", ""]
+
+
+def varied_leads(rows: int, widest: int = 57) -> bytes:
+    """Leads whose rows differ in width and in output columns (bad emails, no phone, companies);
+    row ``widest`` is the widest."""
+    lines = ["id,Email Address,Phone,Company,Notes"]
+    for i in range(rows):
+        email = f"person{i}@example.com" if i % 3 else f"p{i}@@bad"
+        phone = f"+1202555{i:04d}" if i % 4 else ""
+        line = f"L{i},{email},{phone},Acme {i % 5} Inc,{AWKWARD[i % len(AWKWARD)]}"
+        if i % 7 == 3:
+            line += ",one more,and another"  # wider than the header
+        if i % 11 == 5:
+            line = f"L{i},short{i}@example.com"  # narrower
+        if i == widest:
+            line += ",a,b,c,d,e,f"  # the widest row, in one chunk only
+        lines.append(line)
+    return "\r\n".join(lines).encode()

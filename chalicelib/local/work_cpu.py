@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib import topology
 from chalicelib.domain.enrich import memo
+from chalicelib.domain.finalize_checkpoint import SurveyedHeader
 from chalicelib.domain.models import Batch
 from chalicelib.domain.options import BatchOptions
 from chalicelib.keys import results_key
@@ -29,6 +30,9 @@ from chalicelib.local.eventsource import LambdaContext, sqs_event
 from chalicelib.local.stopwatch import Stopwatch
 from chalicelib.local.throughput import plain_loop_seconds
 from chalicelib.services.batches import start_batch
+from chalicelib.services.finalize_rows import RowRange
+from chalicelib.services.finalize_survey import surveyed
+from chalicelib.services.input_rows import InputRows
 from chalicelib.services.ports import Clock, Ports, use_ports
 from chalicelib.services.tenants import create_tenant
 from chalicelib.settings import Settings
@@ -117,11 +121,28 @@ def run_work_cpu(rows: int, folder: Path, chunk_rows: int | None = None) -> dict
     loop = min(loop_before, plain_loop_seconds(source, time.process_time))
     done = ports.batches.get(batch.tenant_id, batch.batch_id)
     assert done is not None and done.finished_at is not None, "the batch did not finish"
-    return _figures(rows, done.chunks_total or 0, cpu, _work_stages(dict(watch.seconds), cpu["work"]), loop,
-                    {"status": done.status.value, "completed": done.counts.completed,
-                     "not_found": done.counts.not_found, "failed": done.counts.failed,
-                     "skipped": done.counts.skipped, "chunk_rows": settings.chunk_rows,
-                     "files_sha256": _digests(ports, done)})
+    figures = _figures(rows, done.chunks_total or 0, cpu, _work_stages(dict(watch.seconds), cpu["work"]),
+                       loop, {"status": done.status.value, "completed": done.counts.completed,
+                              "not_found": done.counts.not_found, "failed": done.counts.failed,
+                              "skipped": done.counts.skipped, "chunk_rows": settings.chunk_rows,
+                              "files_sha256": _digests(ports, done)})
+    figures["finalize_reads_us_per_row"] = _finalize_reads(ports, done)
+    return figures
+
+
+def _finalize_reads(ports: Ports, batch: Batch) -> dict[str, float]:
+    """What a finalize step costs a row beyond writing it, on the same batch: a survey step's
+    reading of the rows (for a batch whose header was not recorded), and reading and classifying
+    the input file's rows (a stopped batch's step reads the file from its start)."""
+    rows = batch.total_rows or 1
+    started = time.process_time()
+    surveyed(RowRange(ports, batch, ports.batches.chunks(batch.batch_id), 0, tail=True), SurveyedHeader())
+    survey = time.process_time() - started
+    started = time.process_time()
+    for _ in InputRows(ports, batch).between(rows, rows):
+        pass
+    read = time.process_time() - started
+    return {"survey": round(survey / rows * 1e6, 1), "input_rows": round(read / rows * 1e6, 1)}
 
 
 def _digests(ports: Ports, batch: Batch) -> dict[str, str]:

@@ -19,21 +19,20 @@ the settlements did not shape (``finalizing``), and the files come out as one in
 
 from __future__ import annotations
 
-from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint, SurveyedHeader
+from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.models import Batch
 from chalicelib.keys import results_key
 from chalicelib.observability import logger
 from chalicelib.services.ports import Ports
 
 
-def survey_instead(ports: Ports, batch: Batch, at: FinalizeCheckpoint, end: int) -> bool:
-    """Record that the batch's header must be surveyed from the first chunk (a step ending at
-    chunk position ``end``) and abort the uploads of checkpoint ``at``; False if another finalize
-    is ahead."""
+def survey_instead(ports: Ports, batch: Batch, at: FinalizeCheckpoint,
+                   survey: FinalizeCheckpoint) -> bool:
+    """Record ``survey`` (the first survey step's checkpoint) after step ``at`` and abort ``at``'s
+    uploads; False if another finalize is ahead."""
     logger.warning("results shape unknown in a finalize step; surveying the header",
                    extra={"batch_id": batch.batch_id, "step": at.step})
-    survey = FinalizeCheckpoint(step=at.step + 1, chunk=0, end=end, uploads={},
-                                header=SurveyedHeader(), seconds=at.seconds)
+    survey = survey.model_copy(update={"seconds": at.seconds})
     if not ports.batches.advance_finalize(batch.tenant_id, batch.batch_id, at.step, survey,
                                           int(ports.clock.epoch())):
         logger.info("another finalize is ahead", extra={"batch_id": batch.batch_id})

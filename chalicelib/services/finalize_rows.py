@@ -40,48 +40,63 @@ class _Settled(NamedTuple):
 
 def final_rows(ports: Ports, batch: Batch, chunks: list[ChunkState]) -> Iterator[FinalRow]:
     """Every input row in input order, rendered, with its charges (``chunks``: the batch's)."""
-    cells = InputRows(ports, batch)
-    expected = 0
-    settled = _settled(ports, batch, chunks)
-    try:
-        for found in settled:
-            index = found.latest.i if isinstance(found.latest, RowResult) else found.latest[0].i
-            for missing in range(expected, index):  # only a cancelled batch has rows never settled
-                yield FinalRow(*render_row(cells.row(missing, *cells.at(missing)), batch.price,
-                                                 batch.escape_formulas), [])
-            expected = index + 1
-            yield _final(batch, found, cells)
-    finally:
-        settled.close()
-    if batch.total_rows is None or expected < batch.total_rows:
-        for index, values, reason in cells.rest():
-            if index >= expected:
-                yield FinalRow(*render_row(cells.row(index, values, reason), batch.price,
-                                                 batch.escape_formulas), [])
+    return iter(RowRange(ports, batch, chunks, 0, tail=True))
 
 
-def _final(batch: Batch, found: _Settled, cells: InputRows | None) -> FinalRow:
+class RowRange:
+    """The rows a finalize writes of ``chunks`` (consecutive chunks of the batch), in row order,
+    from row ``first`` (None: their first settled row): the rows no part holds before and between
+    their settled rows (a stopped batch's, read from the input file), each settled row's latest
+    version, and with ``tail`` the input's rows after them up to ``stop`` (None: the file's end).
+    Afterwards ``next_row`` is the first row not given and ``ended`` whether the file has no more
+    (known with ``tail`` only)."""
+
+    def __init__(self, ports: Ports, batch: Batch, chunks: list[ChunkState], first: int | None,
+                 tail: bool = False, stop: int | None = None) -> None:
+        self._ports = ports
+        self._batch = batch
+        self._chunks = chunks
+        self._tail = tail
+        self._stop = stop
+        self.next_row = -1 if first is None else first  # -1: from the first settled row
+        self.ended = False
+
+    def __iter__(self) -> Iterator[FinalRow]:
+        batch = self._batch
+        cells = InputRows(self._ports, batch)
+        settled = _settled(self._ports, batch, self._chunks)
+        try:
+            for found in settled:
+                index = found.latest.i if isinstance(found.latest, RowResult) else found.latest[0].i
+                # only a stopped batch has rows never settled
+                for missing in range(self.next_row if self.next_row >= 0 else index, index):
+                    yield FinalRow(*render_row(cells.row(missing, *cells.at(missing)), batch.price,
+                                               batch.escape_formulas), [])
+                self.next_row = index + 1
+                yield _final(batch, found, cells)
+        finally:
+            settled.close()
+        if not self._tail:
+            return
+        if batch.total_rows is not None and self.next_row >= batch.total_rows:
+            self.ended = True
+            return
+        for index, values, reason in cells.between(self.next_row, self._stop):
+            self.next_row = index + 1
+            yield FinalRow(*render_row(cells.row(index, values, reason), batch.price,
+                                       batch.escape_formulas), [])
+        self.ended = cells.ended
+
+
+def _final(batch: Batch, found: _Settled, cells: InputRows) -> FinalRow:
     latest = found.latest
     if isinstance(latest, RowResult):  # original cells, even those too large to travel
-        if cells is None:
-            raise LookupError(f"row {latest.i} needs its cells from the input file")
         latest.v = cells.at(latest.i)[0]
         return FinalRow(*render_row(latest, batch.price, batch.escape_formulas, found.charged), found.charges)
     if latest[0].credits != found.charged:  # charged more than once: show the row's total
         row = stored_row(found.line)
         return FinalRow(*render_row(row, batch.price, batch.escape_formulas, found.charged), found.charges)
     return FinalRow(latest[0], latest[1], found.charges)
-
-
-def settled_rows(ports: Ports, batch: Batch, chunks: list[ChunkState]) -> Iterator[FinalRow]:
-    """The settled rows of these chunks in row order, rendered, with their charges: the rows a
-    step of a completed batch writes (every row settled; none is read from the input file)."""
-    settled = _settled(ports, batch, chunks)
-    try:
-        for found in settled:
-            yield _final(batch, found, None)
-    finally:
-        settled.close()
 
 
 def _settled(ports: Ports, batch: Batch, chunks: list[ChunkState]) -> Generator[_Settled, None, None]:

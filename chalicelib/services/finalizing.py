@@ -107,10 +107,9 @@ def _results(ports: Ports, batch: Batch) -> Counter[str] | None:
     each status they hold, None until the last step."""
     chunks = ports.batches.chunks(batch.batch_id)
     header = file_header(ports, batch)
-    surveyed = batch.finalize_checkpoint is not None and batch.finalize_checkpoint.header is not None
-    shape = None if surveyed else known_shape(batch, chunks, header)  # a step found it wrong
-    if shape is not None and in_steps(ports, batch):
-        return finalize_step(ports, batch, chunks, shape)
+    if in_steps(ports, batch):
+        return finalize_step(ports, batch, chunks, header)
+    shape = known_shape(batch, chunks, header)
     with tempfile.TemporaryDirectory() as folder:
         counted = _write_files(ports, batch, Path(folder), (chunks, header, shape))
         with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side

@@ -33,6 +33,7 @@ class InputRows:
         self._ports = ports
         self._opened: Iterator[list[str]] | None = None  # the file is opened when a row is read
         self._next = 0  # index of the row the file yields next
+        self.ended = False  # the file is known to have no row at ``_next`` (``between``)
 
     def _rows(self) -> Iterator[list[str]]:
         if self._opened is None:
@@ -59,6 +60,22 @@ class InputRows:
             except StopIteration:
                 return
             yield self._next - 1, values, reason
+
+    def between(self, first: int, stop: int | None) -> Iterator[tuple[int, list[str], str | None]]:
+        """Rows ``first`` to ``stop`` (None: the file's end; none before the next unread row), with
+        their indexes and skip reasons; ``ended`` says afterwards whether the file ended there."""
+        while stop is None or self._next < stop:
+            try:
+                values, reason = self._read()
+            except StopIteration:
+                self.ended = True
+                return
+            if self._next > first:
+                yield self._next - 1, values, reason
+        try:  # is there a row after ``stop``? (this reader reads nothing more)
+            next(self._rows())
+        except StopIteration:
+            self.ended = True
 
     def row(self, index: int, values: list[str], reason: str | None) -> RowResult:
         """A row no part holds: pending, or (a cancelled or failed batch) skipped with its

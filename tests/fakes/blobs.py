@@ -69,8 +69,9 @@ class InMemoryBlobs:
             parts = [upload["parts"][n] for n in sorted(upload["parts"])]
             if any(len(part) < blobs_port.MIN_PART_BYTES for part in parts[:-1]):
                 raise ValueError("EntityTooSmall: a part but the last is under the minimum")
-            del self._uploads[upload_id]
-        self.put(key, b"".join(parts), upload["ContentType"])
+        self.put(key, b"".join(parts), upload["ContentType"])  # as on S3: the object, then no upload
+        with self._lock:
+            self._uploads.pop(upload_id, None)
 
     def abort_upload(self, key: str, upload_id: str) -> None:
         """Drop an upload and its parts (nothing if it is gone)."""

@@ -19,26 +19,29 @@ from chalicelib.keys import results_key
 from chalicelib.local.emulator import Emulator
 from chalicelib.local.provision import provision
 from chalicelib.ports import blobs as blobs_port
-from chalicelib.services import finalize_steps, finalizing
+from chalicelib.services import finalize_ranges, finalizing
 from chalicelib.services.finalize_files import FILES
-from chalicelib.services.finalize_steps import finalize_step, step_end
-from chalicelib.services.ports import get_ports, reset_ports
+from chalicelib.services.finalize_ranges import step_end
+from chalicelib.services.finalize_steps import finalize_step
+from chalicelib.services.ports import Ports, get_ports, reset_ports
 from chalicelib.services.results_shape import file_header, known_shape
 from chalicelib.services.tenants import create_tenant
 from chalicelib.settings import get_settings
 from tests.chaos import World, recover
 from tests.conftest import Aws, fresh_aws
+from tests.csvs import varied_leads as leads
 from tests.faults import Faults, Killed
 from tests.helpers import create_batch, deliver, reload, take_messages
-from tests.integration.test_results_one_pass import leads
 
 ROWS, CHUNK_ROWS, STEP_ROWS, PART_BYTES = 90, 7, 20, 4096  # 13 chunks, 5 steps
 
 
 @contextlib.contextmanager
-def stepped_world(monkeypatch: pytest.MonkeyPatch, data: bytes) -> Iterator[World]:
-    """A batch of ``data`` split and worked on moto in chunks of 7 rows, its finalize message
-    waiting, finalize in steps of 20 rows; parts of 4 KB allowed."""
+def stepped_world(monkeypatch: pytest.MonkeyPatch, data: bytes,
+                  work_polls: int | None = None) -> Iterator[World]:
+    """A batch of ``data`` split and worked on moto in chunks of 7 rows (or only ``work_polls``
+    receives of its work), its finalize message waiting, finalize in steps of 20 rows; parts of
+    4 KB allowed."""
     monkeypatch.setattr(blobs_port, "MIN_PART_BYTES", PART_BYTES)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", PART_BYTES)
     with fresh_aws() as aws:
@@ -49,7 +52,10 @@ def stepped_world(monkeypatch: pytest.MonkeyPatch, data: bytes) -> Iterator[Worl
         world.tenant_id = tenant.tenant_id
         world.batch = create_batch(aws.ports, tenant.tenant_id, data, "leads.csv", BatchOptions())
         world.pump(topology.INGEST)
-        world.pump(topology.WORK)
+        if work_polls is None:
+            world.pump(topology.WORK)
+        for _ in range(work_polls or 0):
+            aws.mappings[topology.WORK.name].poll_once()
         yield world
 
 
@@ -125,7 +131,7 @@ def test_a_late_finalize_of_a_step_already_done_stops_and_changes_nothing(
     assert shape is not None
     before = _stored(world.aws, done)
     for stale in late[1:]:  # each step again, as a finalize that read the batch before it moved on
-        finalize_step(ports, stale, chunks, shape)
+        finalize_step(ports, stale, chunks, file_header(ports, stale))
     assert _stored(world.aws, done) == before
     assert reload(ports, done).status is BatchStatus.COMPLETED
 
@@ -144,37 +150,52 @@ def test_a_death_at_any_write_of_any_step_is_recovered(
         world: World, tmp_path: Path, operation: str, skip: int, when: str) -> None:
     """The process dies before or after a write of a step; its message comes back (or the tick
     asks again) and the files come out whole."""
-    world.faults.kill(operation, when, skip=skip)
+    died_and_recovered(world, (operation, None, skip), when, BatchStatus.COMPLETED)
+    _finished(world, tmp_path)
+
+
+def died_and_recovered(world: World, write: tuple[str, Any, int], when: str,
+                       want: BatchStatus) -> None:
+    """Finalize while the process dies before or after ``write`` (operation, match, calls let
+    through first); then the platform's recovery until the batch is ``want``."""
+    operation, match, skip = write
+    world.faults.kill(operation, when, match=match, skip=skip)
     with world.in_step("finalize"), contextlib.suppress(Killed):
         world.pump(topology.FINALIZE)
     assert world.faults.injected, "the fault never struck"
-    recover(world, want=BatchStatus.COMPLETED)
-    _finished(world, tmp_path)
+    recover(world, want=want)
+
+
+def emulator_ports(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Ports:
+    """The service's ports on the embedded emulator, provisioned, with this module's chunk and
+    step sizes."""
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    reset_ports()
+    provision(get_clients(), get_settings())
+    ports = get_ports()
+    ports.settings = ports.settings.model_copy(
+        update={"chunk_rows": CHUNK_ROWS, "finalize_step_rows": STEP_ROWS})
+    return ports
 
 
 def test_steps_on_the_embedded_emulator_write_what_one_invocation_writes(
         emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Multipart uploads, carries and the steps' own messages through moto's server (S3's 5 MB
     smallest part: every share is carried to the last step)."""
-    for name, value in emulator.environment().items():
-        monkeypatch.setenv(name, value)
-    reset_clients()
-    reset_ports()
-    provision(get_clients(), get_settings())
+    ports = emulator_ports(emulator, monkeypatch)
     rules = get_clients().s3.get_bucket_lifecycle_configuration(Bucket=get_settings().bucket)["Rules"]
     assert {"DaysAfterInitiation": 1} in [rule.get("AbortIncompleteMultipartUpload") for rule in rules]
-    ports = get_ports()
-    ports.settings = ports.settings.model_copy(
-        update={"chunk_rows": CHUNK_ROWS, "finalize_step_rows": STEP_ROWS})
     tenant = create_tenant(ports, "Acme", 10_000)
     batch = create_batch(ports, tenant.tenant_id, leads(ROWS), "leads.csv", BatchOptions())
     handed: list[int] = []
 
-    def counted(chunks: list[ChunkState], start: int, rows: int) -> int:
+    def counted(chunks: list[ChunkState], start: int, rows: int, per_chunk: int = 0) -> int:
         handed.append(start)
-        return step_end(chunks, start, rows)
+        return step_end(chunks, start, rows, per_chunk)
 
-    monkeypatch.setattr(finalize_steps, "step_end", counted)
+    monkeypatch.setattr(finalize_ranges, "step_end", counted)
     deliver(ports)
     done = reload(ports, batch)
     assert done.status is BatchStatus.COMPLETED and done.finalize_checkpoint is None

@@ -14,26 +14,8 @@ from chalicelib.services import finalize_files, finalizing, results_shape
 from chalicelib.services.finalize_files import FILES
 from chalicelib.services.results_shape import settled_part_count
 from tests.conftest import Aws
+from tests.csvs import varied_leads as leads
 from tests.helpers import create_batch, reload
-
-AWKWARD = ['"Smith, John"', '"said ""hi"""', '"line\nbreak"', "=1+2", "Zoë 李", "tab\there", ""]
-
-
-def leads(rows: int) -> bytes:
-    """Leads whose rows differ in width and in output columns (bad emails, no phone, companies)."""
-    lines = ["id,Email Address,Phone,Company,Notes"]
-    for i in range(rows):
-        email = f"person{i}@example.com" if i % 3 else f"p{i}@@bad"
-        phone = f"+1202555{i:04d}" if i % 4 else ""
-        line = f"L{i},{email},{phone},Acme {i % 5} Inc,{AWKWARD[i % len(AWKWARD)]}"
-        if i % 7 == 3:
-            line += ",one more,and another"  # wider than the header
-        if i % 11 == 5:
-            line = f"L{i},short{i}@example.com"  # narrower
-        if i == 57:
-            line += ",a,b,c,d,e,f"  # the widest row, in one chunk only
-        lines.append(line)
-    return "\r\n".join(lines).encode()
 
 
 def _files(folder: Path) -> dict[str, bytes]:

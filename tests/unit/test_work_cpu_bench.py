@@ -31,6 +31,8 @@ def test_a_few_hundred_rows_go_through_and_every_stage_is_measured(tmp_path: Pat
     # the stages are the work step's CPU, cut in pieces (rounding aside)
     assert sum(stages.values()) == pytest.approx(figures["cpu_us_per_row"]["work"], abs=1.0)
     assert figures["plain_loop_us_per_row"] > 0
+    assert figures["finalize_reads_us_per_row"]["survey"] > 0  # a survey's reading of the rows
+    assert figures["finalize_reads_us_per_row"]["input_rows"] > 0
     outside = figures["outside_enrichers_us_per_row"]
     assert outside == pytest.approx(sum(figures["cpu_us_per_row"].values()) - stages["enrichers"], abs=1.0)
 

@@ -11,7 +11,7 @@ from chalicelib import topology
 from chalicelib.domain.models import BatchStatus
 from chalicelib.keys import results_key
 from chalicelib.ports import blobs as blobs_port
-from chalicelib.services import finalize_steps, finalizing
+from chalicelib.services import finalize_ranges, finalizing
 from chalicelib.services.finalize_files import FILES
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import create_tenant
@@ -28,14 +28,14 @@ def test_a_batch_in_steps_of_any_size_has_the_bytes_of_one_invocation(
     tenant = create_tenant(ports, "Acme", 1000)
     batch = create_batch(ports, tenant.tenant_id, leads(250, matched_every=3))
     shares: list[int] = []
-    original = finalize_steps.step_end
+    original = finalize_ranges.step_end
 
-    def counted(chunks: list, start: int, rows: int) -> int:  # type: ignore[type-arg]
-        end = original(chunks, start, rows)
+    def counted(chunks: list, start: int, rows: int, per_chunk: int = 0) -> int:  # type: ignore[type-arg]
+        end: int = original(chunks, start, rows, per_chunk)
         shares.append(sum(part.settled for chunk in chunks[start:end] for part in chunk.parts))
         return end
 
-    monkeypatch.setattr(finalize_steps, "step_end", counted)
+    monkeypatch.setattr(finalize_ranges, "step_end", counted)
     deliver(ports)
     done = reload(ports, batch)
     assert done.status is BatchStatus.COMPLETED and done.finalize_checkpoint is None
