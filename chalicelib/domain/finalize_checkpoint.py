@@ -10,10 +10,10 @@ from chalicelib.domain.lazy_model import LazyModel
 
 
 class SurveyedHeader(LazyModel):
-    """results.csv's header as finalize's own survey of the rows finds it, for a batch whose
-    settlements did not record it (or recorded it wrong): the output columns and the widest row
-    so far, ``known`` once every row was seen. At most the output columns the settlements keep
-    on the batch item (``Batch.shape_columns``), so it fits the item as they do."""
+    """results.csv's header as the writing steps use it: the output columns and the widest row,
+    as the settlements recorded them or as finalize's own survey of the rows finds them (so far;
+    ``known`` once every row was seen). At most the output columns the settlements keep on the
+    batch item (``Batch.shape_columns``), so it fits the item as they do."""
 
     columns: list[str] = Field(default_factory=list)
     width: int = Field(default=0, ge=0)
@@ -33,8 +33,8 @@ class FinalizeCheckpoint(LazyModel):
     each results file's multipart upload (step ``n`` sends part ``n``); ``carried`` the files
     whose bytes since their last part (under S3's smallest part) wait in the previous step's
     carry object (``keys.carry_key``); ``tally`` what summary.json counts so far
-    (``finalize_files.Tally``); ``header`` the surveyed header (None: the settlements' shapes
-    give it, ``results_shape``).
+    (``finalize_files.Tally``); ``header`` results.csv's header (not known yet: this step
+    surveys; None: an older checkpoint, the settlements' shapes give it, ``results_shape``).
     """
 
     step: int = Field(ge=1)

@@ -3,6 +3,7 @@ per step, with the bytes one invocation writes, and no upload is left open."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from chalicelib.services.finalize_files import FILES
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import create_tenant
 from tests.csvs import leads
+from tests.fakes.batches import InMemoryBatches
 from tests.fakes.blobs import InMemoryBlobs
 from tests.helpers import create_batch, deliver, reload
 
@@ -77,6 +79,34 @@ def test_a_step_writes_the_rows_its_checkpoint_names_whatever_the_setting_says_l
     deliver(ports)
     done = reload(ports, batch)
     assert done.status is BatchStatus.COMPLETED
+    folder = tmp_path / "one"
+    folder.mkdir()
+    finalizing._write_files(ports, done, folder)
+    for name, _ in FILES:
+        assert ports.blobs.read(results_key(done, name)) == (folder / name).read_bytes(), name
+
+
+def test_a_checkpoint_of_the_release_before_is_carried_on_with_the_same_bytes(
+        ports: Ports, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch in steps during a deploy: its checkpoint has no header, first row or stop (the
+    release before wrote it); the steps go on from it and write what one invocation writes."""
+    monkeypatch.setattr(blobs_port, "MIN_PART_BYTES", 2048)
+    ports.settings = ports.settings.model_copy(update={"chunk_rows": 9, "finalize_step_rows": 37})
+    tenant = create_tenant(ports, "Acme", 1000)
+    batch = create_batch(ports, tenant.tenant_id, leads(250, matched_every=3))
+    deliver(ports, (topology.INGEST, topology.WORK))
+    with pytest.raises(AssertionError):  # two finalize messages: steps 1 and 2
+        deliver(ports, (topology.FINALIZE,), rounds=2)
+    standing = reload(ports, batch)
+    at = standing.finalize_checkpoint
+    assert at is not None and at.step == 3 and at.header is not None and at.row
+    older = at.model_copy(update={"header": None, "row": None, "stop": None})
+    assert isinstance(ports.batches, InMemoryBatches)
+    ports.batches._t.batches[(batch.tenant_id, batch.batch_id)] = replace(
+        standing, finalize_checkpoint=older)
+    deliver(ports)
+    done = reload(ports, batch)
+    assert done.status is BatchStatus.COMPLETED and done.finalize_checkpoint is None
     folder = tmp_path / "one"
     folder.mkdir()
     finalizing._write_files(ports, done, folder)
