@@ -15,6 +15,7 @@ from chalicelib.clients import get_clients, reset_clients
 from chalicelib.services.ports import Clock, Ports, get_ports, reset_ports
 from chalicelib.services.tenants import NewTenant, create_tenant
 from chalicelib.settings import get_settings
+from tests.moto_serial import serialize_requests
 
 if TYPE_CHECKING:
     from chalicelib.local.eventsource import EventSourceMapping
@@ -101,6 +102,7 @@ def fresh_aws() -> Iterator[Aws]:
     reset_ports()
     moto_fixes.apply()  # what the embedded emulator runs, so every test exercises it
     chalice_fixes.apply()  # API Gateway's greedy routes in Chalice's local gateway, as serve runs
+    serialize_requests()  # one request at a time, as the emulator serves them
     with mock_aws():
         provision(get_clients(), get_settings())
         ports = get_ports()
