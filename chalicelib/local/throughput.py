@@ -24,6 +24,7 @@ from chalicelib.domain.upload import read_layout
 from chalicelib.local.datagen import write_leads
 from chalicelib.local.emulator_costs import read_costs, reset_costs
 from chalicelib.local.runtime import LocalRuntime
+from chalicelib.local.tail_clock import TailClock, tail_figures
 from chalicelib.services.batches import start_batch
 from chalicelib.services.phone_data import phone_names
 from chalicelib.services.ports import get_ports
@@ -75,23 +76,18 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     ports = get_ports()
     tenant = create_tenant(ports, "bench", 10**9)
     # The bench watches through a client of its own: its reads are not the pipeline's requests.
-    watcher = BatchStore(Clients(ports.settings).dynamodb, ports.settings.name(topology.BATCHES.name),
+    own = Clients(ports.settings).dynamodb
+    watcher = BatchStore(own, ports.settings.name(topology.BATCHES.name),
                          ports.settings.name(topology.CHUNKS.name))
     runtime.reset_request_counts()
     reset_costs(runtime.emulator.endpoint)
     cpu_before = process_cpu(runtime)
-    started = time.perf_counter()
-    with source.open("rb") as stream:
-        batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
-    phases: dict[str, float] = {}  # when the watcher first saw each: split, worked, done
-    while True:
-        current = watcher.get(batch.tenant_id, batch.batch_id)
-        if current is not None:
-            _phases(phases, current, time.perf_counter() - started)
-        if current is not None and current.finished_at is not None:
-            break
-        # polls at most 2% of the time so far apart: the watcher's reads load the emulator too
-        time.sleep(min(0.5, max(0.05, (time.perf_counter() - started) / 50)))
+    tail = TailClock()
+    with tail.watching(runtime):
+        wall, started = time.time(), time.perf_counter()
+        with source.open("rb") as stream:
+            batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
+        current, phases = _watch(watcher, batch, started)
     seconds = time.perf_counter() - started
     cpu = {role: round(spent - cpu_before.get(role, 0.0), 2) for role, spent in process_cpu(runtime).items()}
     while not runtime.idle():  # the last deletes of finished invocations are counted too
@@ -116,7 +112,21 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
             "balance_writes_per_row": round(counts["balance_writes"] / rows, 4),
             "cost_per_million_rows_usd": cost_per_million(calls, counts["transaction_items"], rows),
             "status_dynamodb_reads": status_reads, "cpu_seconds": cpu, "phases_seconds": phases,
-            "emulator_cpu": emulator, "client_cpu_ms_each": client_ms}
+            "emulator_cpu": emulator, "client_cpu_ms_each": client_ms,
+            "tail_seconds": tail_figures(tail, own, current, wall, phases)}
+
+
+def _watch(watcher: BatchStore, batch: Batch, started: float) -> tuple[Batch, dict[str, float]]:
+    """Read the batch until it finished; it then, and when each phase was first seen."""
+    phases: dict[str, float] = {}  # when the watcher first saw each: split, worked, done
+    while True:
+        current = watcher.get(batch.tenant_id, batch.batch_id)
+        if current is not None:
+            _phases(phases, current, time.perf_counter() - started)
+        if current is not None and current.finished_at is not None:
+            return current, phases
+        # polls at most 2% of the time so far apart: the watcher's reads load the emulator too
+        time.sleep(min(0.5, max(0.05, (time.perf_counter() - started) / 50)))
 
 
 def _phases(phases: dict[str, float], batch: Batch, seconds: float) -> None:
