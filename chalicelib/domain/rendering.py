@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -24,8 +23,8 @@ from chalicelib.domain.fields import csv_field, csv_fields, text_fields
 from chalicelib.domain.formulas import neutralize
 from chalicelib.domain.models import RowResult, RowStatus
 from chalicelib.domain.results import OutputShape, flatten_outputs, output_shape
+from chalicelib.domain.row_lines import jsonl_line
 
-_JSONL = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
 _ERRORS = (RowStatus.FAILED, RowStatus.SKIPPED)  # the rows errors.csv lists (``results.is_error``)
 
 
@@ -101,7 +100,7 @@ def _render(row: RowResult, price: int, outputs: list[str], escape: bool,
         f"{index},{ident},{own}\r\n" if own else "",  # credits.csv
         f"{index},{ident},{status},{reason}\r\n" if error else "",  # errors.csv
         list(row.lookups.values()),
-        _JSONL(row_json(row, price, charged)),
+        jsonl_line(row, price, charged),
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.domain.billing import row_cost
 from chalicelib.domain.enrich.base import Lookup
 from chalicelib.domain.models import RowResult, RowStatus
+from chalicelib.domain.row_lines import json_value
 
 ENRICH_COLUMNS = (
     "row_index", "row_id", "enrich_status", "enrich_matched", "enrich_credits", "enrich_error",
@@ -77,7 +77,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json_value(value)  # json.dumps(value, ensure_ascii=False), without a new encoder
     return str(value)
 
 
