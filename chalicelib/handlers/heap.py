@@ -1,4 +1,4 @@
-"""The garbage collector's settings in a row-crunching function's sandbox (split, work).
+"""The garbage collector's settings in a row-crunching function's sandbox (split, work, finalize).
 
 CPython collects its youngest generation each time 700 more container objects are alive than
 at the last collection. A chunk part keeps its rows alive while it works them (~10 containers

@@ -6,7 +6,8 @@ are looked up, for the batch only, and put back after it (the code measured is t
 Each moment is wall time (``time.time``): the last chunk's settle (its ``updated_at``, written by a
 worker), the finalize message sent and first received (SQS's own timestamps, from the emulator),
 finalize's start, its files written, its uploads done, its end; and the waits inside: the join
-blocked on part reads, the main thread's CPU while writing the files.
+blocked on part reads, the main thread's CPU while writing the files, the seconds of every
+upload request summed (``upload_seconds``: parts sent during the pass included).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class TailClock:
             undo.enter_context(_swapped(finalizing, "_write_files", self._write_files))
             undo.enter_context(_swapped(finalizing, "_results", self._step("uploaded")))
             undo.enter_context(_swapped(finalize_rows, "read_ahead", self._read_ahead))
-            undo.enter_context(_swapped(BlobStore, "upload_file", self._upload))
+            for sending in ("upload_file", "upload_part", "finish_upload"):
+                undo.enter_context(_swapped(BlobStore, sending, self._upload))
             yield self
 
     def _handler(self, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,13 +120,13 @@ class TailClock:
         return read_ahead
 
     def _upload(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def upload_file(store: Any, *args: Any, **kwargs: Any) -> Any:
+        def upload(store: Any, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return original(store, *args, **kwargs)
             finally:
                 self.add("upload_seconds", time.perf_counter() - started)
-        return upload_file
+        return upload
 
     def figures(self, settled: float | None, finished: float | None, seen_worked: float | None,
                 seen_done: float | None) -> dict[str, float]:

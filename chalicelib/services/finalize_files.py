@@ -16,11 +16,11 @@ from typing import Any, Literal, TextIO
 
 from chalicelib.domain.fields import csv_line
 from chalicelib.domain.models import Batch
-from chalicelib.domain.rendering import reorder, results_line
+from chalicelib.domain.rendering import Rendered, charge_line, reorder, results_line
 from chalicelib.domain.results import CREDITS_COLUMNS, ERRORS_COLUMNS, results_header, vendor_lookups
-from chalicelib.services.finalize_rows import Columns, FinalRow
+from chalicelib.services.finalize_rows import Block, Columns, FinalRow
 
-_BUFFER = 1 << 20  # bytes per results file buffer
+BUFFER = 1 << 20  # bytes per results file buffer
 # The files in upload order, with their content types; the first four are written row by row.
 FILES = (("results.csv", "text/csv"), ("credits.csv", "text/csv"),
          ("rows.jsonl", "application/x-ndjson"), ("errors.csv", "text/csv"),
@@ -72,20 +72,28 @@ class ResultsWriter:
 
     def add(self, final: FinalRow) -> None:
         """Write one row's results.csv line (ShapeUnknown if it does not fit the header)."""
-        row = final.rendered
-        same = self._same.get(final.columns)
+        self.add_rows([final.rendered], final.columns)
+
+    def add_rows(self, rows: list[Rendered], columns: Columns) -> None:
+        """Write the lines of rows rendered with the same output columns (ShapeUnknown if one
+        does not fit the header)."""
+        same = self._same.get(columns)
         if same is None:
-            if not set(final.columns) <= set(self._columns):
-                raise ShapeUnknown(f"row {row.i} has output columns the header lacks")
-            same = self._same[final.columns] = list(final.columns) == self._columns
-        if row.cells > self._width:
-            raise ShapeUnknown(f"row {row.i} is wider than the header")
-        outputs: str | None = row.outputs
+            if not set(columns) <= set(self._columns):
+                raise ShapeUnknown(f"row {rows[0].i} has output columns the header lacks")
+            same = self._same[columns] = list(columns) == self._columns
+        width = self._width
+        if max(row.cells for row in rows) > width:
+            raise ShapeUnknown(f"a row of {rows[0].i}-{rows[-1].i} is wider than the header")
         if not self._columns:
-            outputs = None
-        elif not same:  # rendered with fewer columns than the batch has
-            outputs = reorder(row.outputs, final.columns, self._columns)
-        self._out.write(results_line(row.cells, row.inputs, row.enrich, outputs, self._width))
+            lines = [results_line(row.cells, row.inputs, row.enrich, None, width) for row in rows]
+        elif same:
+            lines = [results_line(row.cells, row.inputs, row.enrich, row.outputs, width) for row in rows]
+        else:  # rendered with fewer columns than the batch has
+            wanted = self._columns
+            lines = [results_line(row.cells, row.inputs, row.enrich,
+                                  reorder(row.outputs, columns, wanted), width) for row in rows]
+        self._out.write("".join(lines))
 
 
 class RowsPass:
@@ -106,8 +114,35 @@ class RowsPass:
         self.width = 0
         self.tally = tally
 
-    def add(self, final: FinalRow) -> None:
-        """Write one row's lines and count it."""
+    def add(self, item: FinalRow | Block) -> None:
+        """Write one row's lines (or a block's, whole) and count them."""
+        if isinstance(item, Block):
+            if self._results is None:  # spooled a row at a time
+                for final in item.final_rows():
+                    self._add(final)
+            else:
+                self._add_block(item)
+            return
+        self._add(item)
+
+    def _add_block(self, block: Block) -> None:
+        """A block's lines, each file's in one write, counted as a row at a time counts them."""
+        rows, tally = block.rows, self.tally
+        assert self._results is not None
+        self._results.add_rows(rows, block.columns)
+        self._jsonl.write("\n".join([row.jsonl for row in rows]) + "\n")
+        charges = [charge_line(row.credit_line, block.entry) for row in rows if row.credits]
+        self._credits.write("".join(charges))
+        tally.charges += len(charges)
+        self._errors.write("".join([row.error_line for row in rows if row.error_line]))
+        tally.statuses.update([row.status for row in rows])
+        tally.credits += sum([row.credits for row in rows])
+        tally.reasons.update([row.reason for row in rows if row.reason])
+        for row in rows:
+            if row.lookups:
+                tally.lookups.update(row.lookups)
+
+    def _add(self, final: FinalRow) -> None:
         row = final.rendered
         if self._results is not None:
             self._results.add(final)
@@ -142,7 +177,7 @@ def open_text(path: Path, mode: Literal["r", "w", "a"] = "w") -> TextIO:
     A large buffer: each flush is a system call that lets the read-ahead threads take the
     interpreter, and taking it back can wait a whole switch interval.
     """
-    return path.open(mode, encoding="utf-8", newline="", buffering=_BUFFER)
+    return path.open(mode, encoding="utf-8", newline="", buffering=BUFFER)
 
 
 def write_results(out: TextIO, spool: TextIO, header: list[str], done: RowsPass) -> None:

@@ -159,5 +159,5 @@ def _write_share(taken: RowRange, shape: ResultsShape, at: FinalizeCheckpoint, f
         texts = {name: files.enter_context(open_text(folder / name)) for name, _ in PARTED}
         results = ResultsWriter(texts["results.csv"], shape.header, shape.columns, first)
         rows = RowsPass(texts, tally, first, results)
-        for row in taken:
-            rows.add(row)
+        for item in taken.items():
+            rows.add(item)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TextIO
 
 from chalicelib.domain.models import (
     ACTIVE_STATUSES,
@@ -30,7 +31,6 @@ from chalicelib.domain.models import (
     BatchStatus,
     ChunkState,
 )
-from chalicelib.keys import results_key
 from chalicelib.observability import logger
 from chalicelib.services import history
 from chalicelib.services.announcing import announce, marked
@@ -44,8 +44,9 @@ from chalicelib.services.finalize_files import (
     open_text,
     write_results,
 )
-from chalicelib.services.finalize_rows import FinalRow, final_rows
+from chalicelib.services.finalize_rows import Block, FinalRow, final_rows
 from chalicelib.services.finalize_steps import finalize_step, in_steps
+from chalicelib.services.finalize_uploads import StreamedUploads, open_counted
 from chalicelib.services.ports import Ports
 from chalicelib.services.reprocess import message_when_done
 from chalicelib.services.results_shape import ResultsShape, file_header, known_shape, widened
@@ -110,22 +111,26 @@ def _results(ports: Ports, batch: Batch) -> Counter[str] | None:
     if in_steps(ports, batch):
         return finalize_step(ports, batch, chunks, header)
     shape = known_shape(batch, chunks, header)
-    with tempfile.TemporaryDirectory() as folder:
-        counted = _write_files(ports, batch, Path(folder), (chunks, header, shape))
-        with ThreadPoolExecutor(max_workers=len(FILES)) as pool:  # the five files side by side
-            uploads = [pool.submit(ports.blobs.upload_file, results_key(batch, name),
-                                   Path(folder) / name, content_type) for name, content_type in FILES]
-            for upload in uploads:
-                upload.result()
+    # the files side by side, their parts sent while the pass writes them
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=len(FILES)) as pool:
+        uploads = StreamedUploads(ports, batch, Path(folder), pool)
+        try:
+            counted = _write_files(ports, batch, Path(folder), (chunks, header, shape), uploads)
+            uploads.finish()
+        except BaseException:
+            uploads.abort()
+            raise
     return counted
 
 
 Known = tuple[list[ChunkState], list[str], ResultsShape | None]  # chunks, file header, shape
 
 
-def _write_files(ports: Ports, batch: Batch, folder: Path, known: Known | None = None) -> Counter[str]:
+def _write_files(ports: Ports, batch: Batch, folder: Path, known: Known | None = None,
+                 uploads: StreamedUploads | None = None) -> Counter[str]:
     """Write the five results files into ``folder``; returns how many rows of each status they
-    hold. One pass when results.csv's header is known before its first row, else two."""
+    hold. One pass when results.csv's header is known before its first row (its files' parts
+    sent by ``uploads`` as they are written), else two (sent after them)."""
     if known is None:
         chunks = ports.batches.chunks(batch.batch_id)
         header = file_header(ports, batch)
@@ -134,9 +139,11 @@ def _write_files(ports: Ports, batch: Batch, folder: Path, known: Known | None =
     tally = None
     if shape is not None:
         try:
-            tally = _one_pass(final_rows(ports, batch, chunks), folder, shape)
+            tally = _one_pass(final_rows(ports, batch, chunks), folder, shape, uploads)
         except ShapeUnknown:  # a row the recorded shapes did not cover: the two passes
             logger.warning("results shape unknown", extra={"batch_id": batch.batch_id})
+            if uploads is not None:
+                uploads.abort()  # the files are written again from their start
     if tally is None:
         tally = _two_passes(final_rows(ports, batch, chunks), folder, batch, header)
     with open_text(folder / "summary.json") as out:
@@ -144,19 +151,24 @@ def _write_files(ports: Ports, batch: Batch, folder: Path, known: Known | None =
     return tally.statuses
 
 
-def _one_pass(rows: Iterable[FinalRow], folder: Path, shape: ResultsShape) -> Tally:
-    """Write results.csv, credits.csv, errors.csv and rows.jsonl in one pass over the rows."""
+def _one_pass(rows: Iterable[FinalRow | Block], folder: Path, shape: ResultsShape,
+              uploads: StreamedUploads | None = None) -> Tally:
+    """Write results.csv, credits.csv, errors.csv and rows.jsonl in one pass over the rows
+    (``uploads``: sending each file's parts as they are written)."""
+    opened = open_text if uploads is None else open_counted
     with ExitStack() as files:
-        texts = {name: files.enter_context(open_text(folder / name))
-                 for name in ("results.csv", "credits.csv", "errors.csv", "rows.jsonl")}
+        texts: dict[str, TextIO] = {name: files.enter_context(opened(folder / name))
+                                    for name in ("results.csv", "credits.csv", "errors.csv", "rows.jsonl")}
         results = ResultsWriter(texts["results.csv"], shape.header, shape.columns, first=True)
         one_pass = RowsPass(texts, Tally(), results=results)
         for row in rows:
             one_pass.add(row)
+            if uploads is not None:
+                uploads.send_ready(texts)
     return one_pass.tally
 
 
-def _two_passes(rows: Iterable[FinalRow], folder: Path, batch: Batch, header: list[str]) -> Tally:
+def _two_passes(rows: Iterable[FinalRow | Block], folder: Path, batch: Batch, header: list[str]) -> Tally:
     """Write credits.csv, errors.csv, rows.jsonl and the spool, then results.csv from the spool."""
     with ExitStack() as files:
         texts = {name: files.enter_context(open_text(folder / name))
