@@ -15,11 +15,13 @@ is no X-Ray daemon to send to. What a trace may hold is chosen here, not by each
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import numbers
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.tracing.base import BaseProvider
 
 from chalicelib.observability.redaction import ALLOWED
 
@@ -27,10 +29,40 @@ Annotate = Callable[[str, str | int | bool], None]
 _tracers: list[Tracer] = []
 
 
+class _Off(BaseProvider):
+    """The provider of a tracer that is off: it records nothing and is never asked to. Powertools'
+    default, X-Ray's recorder, makes a botocore X-Ray client as it loads, off or on (~0.4 s of
+    CPU in every process that traces: each local worker, the local runtime's main process)."""
+
+    def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Any:
+        """Never asked: ``traced`` looks at ``disabled`` first."""
+        raise RuntimeError("tracing is off")
+
+    def in_subsegment_async(self, name: str | None = None, **kwargs: Any) -> Any:
+        """Never asked: nothing here traces asynchronously."""
+        raise RuntimeError("tracing is off")
+
+    def put_annotation(self, key: str, value: str | numbers.Number | bool) -> None:
+        """Record nothing."""
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        """Record nothing."""
+
+    def patch(self, modules: Sequence[str]) -> None:
+        """Patch nothing."""
+
+    def patch_all(self) -> None:
+        """Patch nothing."""
+
+
 def tracer() -> Tracer:
-    """The process's Tracer (built on first use, never at import), with only botocore patched."""
+    """The process's Tracer (built on first use, never at import), with only botocore patched;
+    where Powertools turns tracing off (outside Lambda, or by its setting), without X-Ray's recorder."""
     if not _tracers:
-        built = Tracer(service="batch-enrich", auto_patch=False)
+        if Tracer._is_tracer_disabled():
+            built = Tracer(service="batch-enrich", auto_patch=False, disabled=True, provider=_Off())
+        else:
+            built = Tracer(service="batch-enrich", auto_patch=False)
         built.patch(["botocore"])  # does nothing when tracing is off
         _tracers.append(built)
     return _tracers[0]
