@@ -54,6 +54,13 @@ def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> byt
     A row that travelled without its cells (too large for a message) is not rendered (null):
     finalize renders it with the cells it reads from the input file.
     """
+    return rendered_body(rows, price, escape)[0]
+
+
+def rendered_body(rows: Sequence[RowResult], price: int,
+                  escape: bool = True) -> tuple[bytes, tuple[str, ...]]:
+    """``part_body``'s bytes and the output columns its head names (``part_shape``'s columns,
+    so a worker need not work them out again from every row)."""
     carried = [row for row in rows if not _uncarried(row)]
     part = render_rows(carried, price, escape)
     by_index = {done.i: done for done in part.rows if done is not None}
@@ -63,15 +70,18 @@ def part_body(rows: Sequence[RowResult], price: int, escape: bool = True) -> byt
     lines = [json.dumps(head, ensure_ascii=False)]
     lines.extend(row.model_dump_json() if done is None else done.jsonl
                  for row, done in zip(rows, entries, strict=True))
-    return "\n".join(lines).encode()
+    return "\n".join(lines).encode(), part.columns
 
 
-def part_shape(rows: Sequence[RowResult], settled: int) -> PartShape | None:
+def part_shape(rows: Sequence[RowResult], settled: int,
+               columns: tuple[str, ...] | None = None) -> PartShape | None:
     """The shape of an enriched part whose first ``settled`` rows settle (``part_body``'s
-    columns); None when one of those rows is one finalize renders (it travelled without cells)."""
+    columns, or ``columns`` when ``rendered_body`` gave them); None when one of those rows is
+    one finalize renders (it travelled without cells)."""
     if any(_uncarried(row) for row in rows[:settled]):
         return None
-    columns = shapes_columns([output_shape(row.outputs) for row in rows if not _uncarried(row)])
+    if columns is None:
+        columns = shapes_columns([output_shape(row.outputs) for row in rows if not _uncarried(row)])
     return PartShape(columns, max((len(row.v) for row in rows[:settled]), default=0))
 
 

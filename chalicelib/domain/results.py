@@ -74,9 +74,11 @@ def _cell(value: Any) -> str:
         return value
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
+    if value is True:  # a bool is one of its two instances
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (list, dict)):  # a tuple: checked faster than a union
         return json_value(value)  # json.dumps(value, ensure_ascii=False), without a new encoder
     return str(value)
 

@@ -79,7 +79,7 @@ def _work_places(ports: Ports) -> dict[str, tuple[object, str]]:
 
     return {"parse": (work_events, "_messages"),
             "models": (working, "load_part"), "enrichers": (Pipeline, "enrich_until"),
-            "rendering": (parts, "render_rows"), "part_body": (working, "part_body"),
+            "rendering": (parts, "render_rows"), "part_body": (working, "rendered_body"),
             "store": (ports.blobs, "put"), "settle": (ports.settlement, "settle")}
 
 

@@ -38,6 +38,15 @@ class Part:
     # Part 0's rows as its message carried them, not enriched yet (``rows`` is empty until
     # ``as_pending`` builds them).
     travelled: list[ChunkRow] | None = None
+    # The output columns of the enriched rows stored under ``key`` (the part's head names them):
+    # the key they were stored under, and the columns.
+    stored_columns: tuple[str, tuple[str, ...]] | None = None
+
+    def columns(self) -> tuple[str, ...] | None:
+        """The output columns of the rows stored under ``key``, if this worker stored them."""
+        if self.stored_columns is None or self.stored_columns[0] != self.key:
+            return None
+        return self.stored_columns[1]
 
 
 def load_part(ports: Ports, message: ChunkMessage, price: int) -> Part:

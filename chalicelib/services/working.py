@@ -24,7 +24,7 @@ from chalicelib.domain.models import (
     RowResult,
     Tenant,
 )
-from chalicelib.domain.parts import PartShape, part_body, part_shape, rows_body
+from chalicelib.domain.parts import PartShape, part_shape, rendered_body, rows_body
 from chalicelib.keys import part_key
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import SettleRequest
@@ -117,7 +117,8 @@ def _ready(ports: Ports, seen: Invocation, batch: Batch, part: Part, message: Ch
     if not paused and not part.enriched:
         part = enrich_part(seen.pipeline(batch), part, message.fields, seen.out_of_time)
     if part.key is None:
-        part = replace(part, key=_store(ports, message, part, attempt, batch))
+        key, columns = _store(ports, message, part, attempt, batch)
+        part = replace(part, key=key, stored_columns=None if columns is None else (key, columns))
     return part
 
 
@@ -168,7 +169,7 @@ def _after_refusal(ports: Ports, seen: Invocation, batch: Batch, refusal: Except
 def store_final_rows(ports: Ports, message: ChunkMessage, rows: list[RowResult], attempt: str,
                      batch: Batch) -> str:
     """Store a part's rows whose outcome is final (rendered for the results files); the key."""
-    return _store(ports, message, Part(rows, enriched=True), attempt, batch)
+    return _store(ports, message, Part(rows, enriched=True), attempt, batch)[0]
 
 
 def _hand_on(ports: Ports, message: ChunkMessage, key: str, settled: int) -> None:
@@ -189,17 +190,22 @@ def _shape(part: Part, message: ChunkMessage, settled: int) -> PartShape | None:
     could use)."""
     if not part.enriched or not settled or message.reprocess:
         return None
-    return part_shape(part.rows, settled)
+    return part_shape(part.rows, settled, part.columns())
 
 
-def _store(ports: Ports, message: ChunkMessage, part: Part, attempt: str, batch: Batch) -> str:
+def _store(ports: Ports, message: ChunkMessage, part: Part, attempt: str,
+           batch: Batch) -> tuple[str, tuple[str, ...] | None]:
+    """Store the part's rows; the key, and the output columns of an enriched part's rows."""
     suffix = "" if part.enriched else "-raw"  # raw: parked without work while paused
     key = part_key(message.batch_id, message.chunk, message.part, attempt + suffix)
+    columns: tuple[str, ...] | None = None
     # An enriched part carries its rows rendered for the results files (finalize joins them).
-    body = part_body(part.rows, batch.price, batch.escape_formulas) if part.enriched else \
-        rows_body(part.rows)
+    if part.enriched:
+        body, columns = rendered_body(part.rows, batch.price, batch.escape_formulas)
+    else:
+        body = rows_body(part.rows)
     ports.blobs.put(key, body, "application/x-ndjson")
-    return key
+    return key, columns
 
 
 def _plan(tenant: Tenant, batch: Batch, rows: list[RowResult]) -> Settlement:

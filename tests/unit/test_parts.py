@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from pydantic import ValidationError
 
 from chalicelib.domain.chunking import TOO_LARGE
 from chalicelib.domain.models import RowResult, RowStatus
-from chalicelib.domain.parts import part_body, read_part, rows_body, stored_row, stored_rows
+from chalicelib.domain.parts import (
+    part_body,
+    part_shape,
+    read_part,
+    rendered_body,
+    rows_body,
+    stored_row,
+    stored_rows,
+)
 from chalicelib.domain.rendering import RenderedPart, render_rows, row_json
+from chalicelib.services.part_rows import Part
 from tests.unit.test_rendering import random_row
 
 
@@ -93,3 +103,20 @@ def test_a_reader_of_the_previous_release_fails_on_a_version_5_part_instead_of_m
     assert not any(line.startswith('{"rendered":') for line in lines)
     with pytest.raises(ValidationError):
         RowResult.model_validate_json(lines[0])
+
+
+def test_the_columns_a_worker_stored_are_those_its_shape_works_out() -> None:
+    rng = random.Random(11)
+    rows = [random_row(rng, i) for i in range(200)] + ROWS
+    body, columns = rendered_body(rows, 2)
+    rendered = read_part(body).rendered
+    assert rendered is not None and rendered.columns == columns
+    assert part_shape(rows, 150, columns) == part_shape(rows, 150)
+    assert part_shape(rows, len(rows), columns) is None  # a row that travelled without cells
+
+
+def test_a_part_uses_stored_columns_only_for_the_object_they_were_stored_with() -> None:
+    part = Part(list(ROWS), enriched=True, key="k1", stored_columns=("k1", ("email.domain",)))
+    assert part.columns() == ("email.domain",)
+    assert replace(part, key=None).columns() is None  # re-enriched: its next object is another
+    assert replace(part, key="k2").columns() is None

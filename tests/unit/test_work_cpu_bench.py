@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.domain import parts
 from chalicelib.domain.enrich.pipeline import Pipeline
-from chalicelib.domain.parts import part_body
+from chalicelib.domain.parts import rendered_body
 from chalicelib.handlers import work_events
 from chalicelib.local.cli import main
 from chalicelib.local.stopwatch import Stopwatch
@@ -38,14 +38,14 @@ def test_a_few_hundred_rows_go_through_and_every_stage_is_measured(tmp_path: Pat
 
 
 def test_the_measured_functions_are_put_back_after_the_run(tmp_path: Path) -> None:
-    places = ((work_events, "_messages"), (working, "load_part"), (working, "part_body"),
+    places = ((work_events, "_messages"), (working, "load_part"), (working, "rendered_body"),
               (parts, "render_rows"), (Pipeline, "enrich_until"))
     before = [vars(owner)[name] for owner, name in places]
 
     run_work_cpu(120, tmp_path, chunk_rows=100)
 
     assert [vars(owner)[name] for owner, name in places] == before
-    assert vars(working)["part_body"] is part_body
+    assert vars(working)["rendered_body"] is rendered_body
 
 
 def test_a_stopwatch_counts_a_watched_function_and_unwraps_an_instance_method() -> None:
