@@ -46,9 +46,14 @@ class BlobStore:
         self._s3.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})
 
     def start_upload(self, key: str, content_type: str) -> str:
-        """Begin a multipart upload of ``key``; its upload id."""
-        return self._s3.create_multipart_upload(Bucket=self.bucket, Key=key,
-                                                ContentType=content_type)["UploadId"]
+        """Begin a multipart upload of ``key``; its upload id.
+
+        With CRC32 checksums of each part (as boto3's own uploads make them: botocore sends a
+        part's CRC32 by default), so the object's checksum is the parts' composite; without an
+        algorithm S3 (and moto, over the whole object at completion) computes a full-object one.
+        """
+        return self._s3.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type,
+                                                ChecksumAlgorithm="CRC32")["UploadId"]
 
     def upload_part(self, key: str, upload_id: str, number: int, path: Path) -> None:
         """Send a local file as part ``number`` (read from disk as it is sent)."""
@@ -59,10 +64,12 @@ class BlobStore:
     def finish_upload(self, key: str, upload_id: str) -> None:
         """Complete an upload with every part S3 lists for it, in part-number order."""
         with _gone_raises():
-            parts: list[CompletedPartTypeDef] = [{"PartNumber": part["PartNumber"], "ETag": part["ETag"]}
-                     for page in self._s3.get_paginator("list_parts").paginate(
-                         Bucket=self.bucket, Key=key, UploadId=upload_id)
-                     for part in page.get("Parts", [])]
+            parts: list[CompletedPartTypeDef] = [
+                {"PartNumber": part["PartNumber"], "ETag": part["ETag"],
+                 **({"ChecksumCRC32": part["ChecksumCRC32"]} if "ChecksumCRC32" in part else {})}
+                for page in self._s3.get_paginator("list_parts").paginate(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id)
+                for part in page.get("Parts", [])]
             self._s3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
                                                MultipartUpload={"Parts": parts})
 

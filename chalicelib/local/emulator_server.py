@@ -20,6 +20,8 @@ listens and exits when its standard input closes (its parent stopped or died).
 - ``emulator_direct``: DynamoDB's and SQS's requests go straight to moto's handler, without
   Flask's request context, routing and after-request functions (the same answers).
 - ``emulator_costs``: each request's CPU by operation, for the bench (``GET /_emulator/costs``).
+- ``emulator_longpoll``: an SQS receive with a wait is answered from outside the lock (a long
+  poll under it would stop every other request for its wait).
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from waitress.server import create_server
 from chalicelib.local import moto_fixes, post_policy
 from chalicelib.local.emulator_costs import Costed
 from chalicelib.local.emulator_direct import Direct
+from chalicelib.local.emulator_longpoll import LongPolls
 from chalicelib.local.logs import setup_child_logging
 
-# Threads only wait for the one-request lock; a few keep clients' connections served.
-_THREADS = 8
+# Threads only wait for the one-request lock or a long poll; the local runtime's idle pollers
+# (ingest, finalize, deliver, one a worker) each hold one while they wait.
+_THREADS = 16
 # Bodies are part objects and chunk messages (up to ~1 MB): read and written in big pieces
 # (waitress's 8 KB reads made a 1 MB PutObject cost ~10.5 ms of the emulator's CPU, ~7.6 here).
 _RECV_BYTES, _SEND_BYTES = 256 * 1024, 1024 * 1024
@@ -89,7 +93,7 @@ def application() -> WsgiApp:
     moto_fixes.apply()
     post_policy.apply()
     dispatcher = Dispatcher()
-    return Costed(Serialized(Direct(dispatcher, dispatcher.get_application)))
+    return Costed(LongPolls(Serialized(Direct(dispatcher, dispatcher.get_application))))
 
 
 def _exit_when_orphaned() -> None:

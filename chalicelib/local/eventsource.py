@@ -25,7 +25,8 @@ from chalicelib.settings import get_settings
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-_MIN_WAIT, _MAX_WAIT = 0.02, 0.5  # seconds between empty polls
+_MIN_WAIT = 0.02  # seconds after a failed poll
+_LONG_POLL_SECONDS = 1  # an idle poller's wait for a message (Lambda's wait 20 s; the runtime stops sooner)
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -119,16 +120,17 @@ class EventSourceMapping:
         self._arn = arn["Attributes"]["QueueArn"]
         self.timings = Timings()
 
-    def poll_once(self) -> int:
-        """Receive one batch and deliver it; returns how many messages it held."""
-        # A short poll: a long poll would hold the emulator's one-request-at-a-time lock.
+    def poll_once(self, wait_seconds: int = 0, busy: Busy | None = None) -> int:
+        """Receive one batch (waiting up to ``wait_seconds`` for a message: a long poll) and
+        deliver it (``busy`` while it does); returns how many messages it held."""
         got = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=self.spec.batch_size, WaitTimeSeconds=0,
+            QueueUrl=self._url, MaxNumberOfMessages=self.spec.batch_size, WaitTimeSeconds=wait_seconds,
             VisibilityTimeout=self.spec.visibility_timeout, MessageSystemAttributeNames=["All"],
         )
         messages: list[Any] = list(got.get("Messages", []))
         if messages:
-            self._deliver(messages)
+            with busy or Busy():
+                self._deliver(messages)
         return len(messages)
 
     def _deliver(self, messages: list[Any]) -> None:
@@ -201,18 +203,17 @@ def mappings(app_module: str = "app", retry_delay: int = 1) -> list[EventSourceM
 
 
 def poll_until(mapping: EventSourceMapping, stop: threading.Event, busy: Busy | None = None) -> None:
-    """Poll and deliver until ``stop`` is set, backing off while the queue is empty."""
-    busy = busy or Busy()
-    wait = _MIN_WAIT
+    """Poll and deliver until ``stop`` is set: while the queue is empty, a long poll (as Lambda's
+    pollers do; the emulator answers it from outside its lock), so a message sent is taken at
+    once and an idle queue costs a request a second. ``busy`` while a batch is delivered (a
+    message received is in flight, so ``LocalRuntime.idle`` sees it from the receive on)."""
+    got = 1
     while not stop.is_set():
-        with busy:
-            try:
-                got = mapping.poll_once()
-            except Exception:  # a poller outlives a failed poll, as Lambda's does
-                if stop.is_set():
-                    return
-                logger.exception("poll failed", extra={"queue": mapping.spec.name})
-                got = 0
-        wait = _MIN_WAIT if got else min(wait * 2, _MAX_WAIT)
-        if not got:
-            stop.wait(wait)
+        try:
+            got = mapping.poll_once(0 if got else _LONG_POLL_SECONDS, busy)
+        except Exception:  # a poller outlives a failed poll, as Lambda's does
+            if stop.is_set():
+                return
+            logger.exception("poll failed", extra={"queue": mapping.spec.name})
+            got = 0
+            stop.wait(_MIN_WAIT)

@@ -176,4 +176,4 @@ def _duplicate_s3_events(world: World) -> None:
                 ports.queue.send(name, [message.body])
         return real()
 
-    mapping.poll_once = twice  # type: ignore[method-assign]
+    mapping.poll_once = twice  # type: ignore[method-assign,assignment]
