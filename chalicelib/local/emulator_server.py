@@ -37,15 +37,19 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
+from chalicelib import topology
 from chalicelib.local import moto_fixes, post_policy
 from chalicelib.local.emulator_costs import Costed
 from chalicelib.local.emulator_direct import Direct
 from chalicelib.local.emulator_longpoll import LongPolls
 from chalicelib.local.logs import setup_child_logging
 
-# Threads only wait for the one-request lock or a long poll; the local runtime's idle pollers
-# (ingest, finalize, deliver, one a worker) each hold one while they wait.
-_THREADS = 16
+# Threads only wait for the one-request lock or a long poll. The local runtime's idle pollers
+# (one a queue, and one a worker: at most the work mapping's concurrency) each hold one while
+# they wait, so there are as many threads as pollers can be, and 8 more for every other request:
+# with fewer, a runtime of many workers would leave its sends queued behind idle long polls.
+_POLLERS = sum(queue.maximum_concurrency if queue is topology.WORK else 1 for queue in topology.QUEUES)
+_THREADS = _POLLERS + 8
 # Bodies are part objects and chunk messages (up to ~1 MB): read and written in big pieces
 # (waitress's 8 KB reads made a 1 MB PutObject cost ~10.5 ms of the emulator's CPU, ~7.6 here).
 _RECV_BYTES, _SEND_BYTES = 256 * 1024, 1024 * 1024

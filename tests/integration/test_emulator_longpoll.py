@@ -79,3 +79,22 @@ def test_a_message_whose_visibility_runs_out_is_got_by_a_waiting_poll(sqs: Calla
     thread.join(timeout=20)
     assert [m["Body"] for m in got["messages"]] == ["again"]
     assert got["seconds"] < 5
+
+
+def test_a_send_is_served_while_every_poller_the_runtime_can_run_waits(sqs: Callable[[], SQSClient]) -> None:
+    # The local runtime runs a poller a queue and one a worker (up to the work mapping's
+    # concurrency); with all of them long-polling, a send must still find a thread at once.
+    from chalicelib.local.emulator_server import _POLLERS
+
+    sender = sqs()
+    url = _queue(sender, "long-poll-crowd")
+    pollers = [sqs() for _ in range(_POLLERS // 32 + 1)]  # a client holds 32 connections
+    waiting = [_receive_later(pollers[n % len(pollers)], url, 3) for n in range(_POLLERS)]
+    time.sleep(1)  # every poll waits
+    started = time.monotonic()
+    sender.send_message(QueueUrl=url, MessageBody="through")
+    sent = time.monotonic() - started
+    for thread, _ in waiting:
+        thread.join(timeout=20)
+    assert sent < 1  # not behind the long polls' waits
+    assert sum(len(got["messages"]) for _, got in waiting) == 1
