@@ -18,24 +18,41 @@ from tests.fake_vendor import JsonHandler, serving_handler
 from tests.helpers import charged, results_rows
 
 SEEN: list[str] = []  # vendor calls ("p3") and settlements ("settled 0"), in order
-_LOCK = threading.Lock()
+_SEEN_CHANGED = threading.Condition()
+# How long the vendor holds a call for the other part's calls to begin (0: it answers every
+# call after 0.2 s). Side by side, the other part starts once the first one has started all of
+# its rows, so while they are held; a call held in vain is noted ("held too long"). With a fixed
+# 0.2 s the test raced (1 run in 20 with six busy loops): the first part passed its turn only
+# when its first row had finished, and its settlement could come before the other part's calls.
+HOLD = {"seconds": 0.0}
 
 
 def _saw(what: str) -> None:
-    with _LOCK:
+    with _SEEN_CHANGED:
         SEEN.append(what)
+        _SEEN_CHANGED.notify_all()
+
+
+def _calls() -> int:
+    return len([call for call in SEEN if call.startswith("p")])
 
 
 class _Vendor(JsonHandler):
     def do_GET(self) -> None:
         _saw(parse_qs(urlparse(self.path).query).get("email", [""])[0].partition("@")[0])
-        time.sleep(0.2)
+        if HOLD["seconds"]:
+            with _SEEN_CHANGED:  # a part holds 4 rows: a 5th call is the other part's
+                if not _SEEN_CHANGED.wait_for(lambda: _calls() > 4, timeout=HOLD["seconds"]):
+                    SEEN.append("held too long")
+        else:
+            time.sleep(0.2)
         self.reply(200, {"person": {"title": "CTO"}})
 
 
 @pytest.fixture
 def vendor(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     SEEN.clear()
+    HOLD["seconds"] = 0.0
     aws.ports.settings = aws.ports.settings.model_copy(
         update={"outbound_allow_loopback": True, "advanced_chunk_rows": 4})
     settle = aws.ports.settlement.settle
@@ -55,6 +72,9 @@ def test_an_invocation_overlaps_its_advanced_parts_and_settles_each_once(
     aws: Aws, http: Http, vendor: str, at_once: int
 ) -> None:
     aws.ports.settings = aws.ports.settings.model_copy(update={"work_parts_at_once": at_once})
+    # side by side, the first part's calls are answered once the other part's calls began
+    # (within 5 s, under the source's 10 s timeout: parts one after another never see them)
+    HOLD["seconds"] = 5.0 if at_once > 1 else 0.0
     tenant = aws.tenant(1000)
     config = {"sources": [{"type": "http", "config": {
         "name": "people", "url": vendor, "query": {"email": "email"}, "requires": ["email"],
@@ -67,15 +87,15 @@ def test_an_invocation_overlaps_its_advanced_parts_and_settles_each_once(
     aws.pump(topology.INGEST)
     assert aws.mappings[topology.WORK.name].poll_once() == 2  # both chunks, one invocation
 
-    # room for both parts' calls at once (8), so the test does not race the first part's
-    # settlement: side by side, the second part's calls begin once the first one has started
-    # all of its rows, long before it settled; one by one, only after it settled
+    # room for both parts' calls at once (8): side by side, the second part's calls begin once
+    # the first one has started all of its rows, before it settled; one by one, only after
     first = min(SEEN.index("settled 0"), SEEN.index("settled 1"))
     before_first_settled = {call for call in SEEN[:first] if call.startswith("p")}
     assert (len(before_first_settled) > 4) is (at_once > 1), SEEN
+    assert "held too long" not in SEEN
     aws.drain()
     batch = aws.ports.batches.get(tenant.tenant_id, batch_id)
     assert batch is not None and batch.status.value == "completed"
     assert sorted(int(r["id"]) for r in results_rows(aws.ports, batch)) == list(range(8))
     assert batch.credits_spent == 8 * 5 == charged(aws.ports, tenant.tenant_id)
-    assert len([call for call in SEEN if call.startswith("p")]) == 8
+    assert _calls() == 8

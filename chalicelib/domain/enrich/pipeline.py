@@ -100,6 +100,8 @@ class Pipeline:
                         turn.done()
                     return None
                 taken += 1
+                if taken == len(waiting) and turn is not None:
+                    turn.done()  # the last row starts now: the next part may start its own
                 return waiting[taken - 1]
 
         def run() -> None:
