@@ -20,6 +20,7 @@ from chalicelib import topology
 from chalicelib.clients import get_clients
 from chalicelib.observability import correlated
 from chalicelib.observability import local_logger as logger
+from chalicelib.services.ports import get_ports
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
@@ -125,13 +126,24 @@ class EventSourceMapping:
         deliver it (``busy`` while it does); returns how many messages it held."""
         got = self._sqs.receive_message(
             QueueUrl=self._url, MaxNumberOfMessages=self.spec.batch_size, WaitTimeSeconds=wait_seconds,
-            VisibilityTimeout=self.spec.visibility_timeout, MessageSystemAttributeNames=["All"],
+            VisibilityTimeout=self._receive_visibility(), MessageSystemAttributeNames=["All"],
         )
         messages: list[Any] = list(got.get("Messages", []))
         if messages:
             with busy or Busy():
                 self._deliver(messages)
         return len(messages)
+
+    def _receive_visibility(self) -> int:
+        """How long a receive hides its messages: the heartbeat's window, which the invocation's
+        heartbeat then keeps renewing (``handlers/heartbeat.py``). Lambda's poller receives with
+        the queue's visibility timeout and does not die with a sandbox; locally the poller is in
+        the worker process, so a worker that dies after a receive and before its heartbeat's
+        first beat (or with a long poll still waiting in the emulator, which may yet take
+        messages for it) would leave them hidden for the whole timeout (6 minutes for work)."""
+        heartbeat = get_ports().settings.heartbeat_seconds
+        timeout = self.spec.visibility_timeout
+        return heartbeat if 0 < heartbeat < timeout else timeout
 
     def _deliver(self, messages: list[Any]) -> None:
         event = sqs_event(messages, self._arn, get_settings().region)
