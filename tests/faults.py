@@ -175,13 +175,20 @@ def transaction_touches(name: str) -> Match:
 
 
 def settles_chunk(chunk: int) -> Match:
-    """A match for the settle transaction of one chunk (any batch)."""
+    """A match for a settle transaction of one chunk (any batch), alone or with other parts."""
     def match(params: dict[str, Any]) -> bool:
         for item in params.get("TransactItems", []):
             for action in item.values():
                 if str(action.get("TableName", "")).endswith("-chunks"):
                     key = action.get("Key") or action.get("Item") or {}
-                    return bool(key.get("chunk") == {"N": str(chunk)})
+                    if key.get("chunk") == {"N": str(chunk)}:
+                        return True
         return False
 
     return match
+
+
+def settles_together(params: dict[str, Any]) -> bool:
+    """A match for a transaction that settles several chunk parts at once."""
+    return sum(str(action.get("TableName", "")).endswith("-chunks")
+               for item in params.get("TransactItems", []) for action in item.values()) > 1

@@ -17,7 +17,7 @@ from chalicelib.domain.models import (
 )
 from chalicelib.domain.parts import PartShape
 from chalicelib.ports.ledger import charge_entry
-from chalicelib.ports.settlements import SettleRequest
+from chalicelib.ports.settlements import SettleRequest, check_together
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,15 +35,32 @@ class SettlementStore:
 
     def settle(self, req: SettleRequest) -> None:
         """Write the settlement or raise AlreadySettled, BalanceChanged, BatchChanged, SettleConflict."""
-        items = [self._chunk_update(req), self._batch_update(req)]
+        items = [self._chunk_update(req), self._batch_update([req])]
         if req.settlement.cost:
-            items += [self._tenant_update(req), self._ledger_put(req)]
+            items += [self._tenant_update([req]), self._ledger_put(req)]
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
             _raise_reason(list(exc.response.get("CancellationReasons", [])))  # type: ignore[arg-type]
+            raise SettleConflict(str(exc)) from exc
+
+    def settle_together(self, reqs: list[SettleRequest]) -> None:
+        """Write several whole settlements of one batch in one transaction, or raise
+        SettleConflict and write nothing: each part's chunk item and ledger line, one batch
+        update with the summed counters (its cap condition on the summed cost), one balance
+        update of the summed cost (``balance >= total``)."""
+        check_together(reqs)
+        items = [self._chunk_update(req) for req in reqs] + [self._batch_update(reqs)]
+        if any(req.settlement.cost for req in reqs):
+            items.append(self._tenant_update(reqs))
+            items += [self._ledger_put(req) for req in reqs if req.settlement.cost]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
             raise SettleConflict(str(exc)) from exc
 
     def _chunk_update(self, req: SettleRequest) -> Any:
@@ -71,25 +88,23 @@ class SettlementStore:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }}
 
-    def _batch_update(self, req: SettleRequest) -> Any:
+    def _batch_update(self, reqs: list[SettleRequest]) -> Any:
+        """The batch's update for its settlements (one, or several settled together: their
+        counters summed; the status, the pause and the failure are the last one's)."""
+        req = reqs[-1]
         s, batch = req.settlement, req.batch
-        before = req.before
-        counters = {"n_completed": s.completed, "n_not_found": s.not_found, "n_failed": s.failed,
-                    "n_skipped": s.skipped - before.skipped, "n_parked": s.parked - before.parked,
-                    "parked_cost": s.parked_cost - before.parked_cost,
-                    "credits_spent": s.cost, "chunks_done": 1 if s.done else 0}
-        counters.update({f"f_{source}": count for source, count in sorted(s.found.items())})
-        counters.update({f"l_{how}": count for how, count in sorted(s.lookups.items())})
+        cost = sum(one.settlement.cost for one in reqs)
         values: dict[str, Any] = {":now": value(req.now)}
         names = {"#status": "status"}
         adds = []
-        for index, (attribute, count) in enumerate(counters.items()):
+        for index, (attribute, count) in enumerate(_counters(reqs).items()):
             if count:  # adding zero changes nothing: a shorter expression is cheaper to apply
                 names[f"#c{index}"] = attribute
                 values[f":c{index}"] = value(count)
                 adds.append(f"#c{index} :c{index}")
-        if req.shape is not None:  # set ADDs: a retried write adds nothing new
-            adds += _shape_adds(req.shape, names, values)
+        shapes = [one.shape for one in reqs if one.shape is not None]
+        if shapes:  # set ADDs: a retried write adds nothing new
+            adds += _shape_adds(shapes, names, values)
         sets = ["updated_at = :now"]
         if req.failure:  # the first reason a part was given up is the one the batch ends with
             sets.append("failure = if_not_exists(failure, :failure)")
@@ -110,7 +125,7 @@ class SettlementStore:
         else:
             condition += " AND max_credits = :cap AND credits_spent <= :limit"
             values[":cap"] = value(batch.max_credits)
-            values[":limit"] = value(batch.max_credits - s.cost)
+            values[":limit"] = value(batch.max_credits - cost)
         return {"Update": {
             "TableName": self._batches,
             "Key": {"tenant_id": value(batch.tenant_id), "batch_id": value(batch.batch_id)},
@@ -121,8 +136,10 @@ class SettlementStore:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }}
 
-    def _tenant_update(self, req: SettleRequest) -> Any:
-        cost = value(req.settlement.cost)
+    def _tenant_update(self, reqs: list[SettleRequest]) -> Any:
+        req = reqs[-1]
+        total = sum(one.settlement.cost for one in reqs)
+        cost = value(total)
         update: dict[str, Any] = {
             "TableName": self._tenants,
             "Key": {"tenant_id": value(req.batch.tenant_id)},
@@ -131,7 +148,7 @@ class SettlementStore:
         if req.prepaid:
             update["UpdateExpression"] = "ADD credits_used :cost, balance :minus"
             update["ConditionExpression"] = "balance >= :cost"
-            update["ExpressionAttributeValues"] = {":cost": cost, ":minus": value(-req.settlement.cost)}
+            update["ExpressionAttributeValues"] = {":cost": cost, ":minus": value(-total)}
         else:  # postpaid: usage is recorded, the balance is never a limit
             update["UpdateExpression"] = "ADD credits_used :cost"
             update["ConditionExpression"] = "attribute_exists(tenant_id)"
@@ -145,13 +162,30 @@ class SettlementStore:
             req.settlement.completed, req.now))}
 
 
-def _shape_adds(shape: PartShape, names: dict[str, str], values: dict[str, Any]) -> list[str]:
-    """The batch update's ADDs that record a part's shape (``Batch.shaped_parts`` and the rest)."""
-    values[":shaped"] = value(1)
-    values[":widths"] = value({shape.width})
+def _counters(reqs: list[SettleRequest]) -> dict[str, int]:
+    """The batch's counters the settlements add, summed (attribute -> amount)."""
+    counters: dict[str, int] = {}
+    for req in reqs:
+        s, before = req.settlement, req.before
+        mine = {"n_completed": s.completed, "n_not_found": s.not_found, "n_failed": s.failed,
+                "n_skipped": s.skipped - before.skipped, "n_parked": s.parked - before.parked,
+                "parked_cost": s.parked_cost - before.parked_cost,
+                "credits_spent": s.cost, "chunks_done": 1 if s.done else 0}
+        mine.update({f"f_{source}": count for source, count in sorted(s.found.items())})
+        mine.update({f"l_{how}": count for how, count in sorted(s.lookups.items())})
+        for attribute, count in mine.items():
+            counters[attribute] = counters.get(attribute, 0) + count
+    return counters
+
+
+def _shape_adds(shapes: list[PartShape], names: dict[str, str], values: dict[str, Any]) -> list[str]:
+    """The batch update's ADDs that record parts' shapes (``Batch.shaped_parts`` and the rest)."""
+    values[":shaped"] = value(len(shapes))
+    values[":widths"] = value({shape.width for shape in shapes})
     adds = ["shaped_parts :shaped", "shape_widths :widths"]
-    if shape.columns:  # a set may not be empty
-        values[":columns"] = value(set(shape.columns))
+    columns = {column for shape in shapes for column in shape.columns}
+    if columns:  # a set may not be empty
+        values[":columns"] = value(columns)
         adds.append("shape_columns :columns")
     return adds
 

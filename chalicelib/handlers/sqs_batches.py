@@ -59,7 +59,8 @@ class RecordsFailed(Exception):
     """Some records of a batch failed and the mapping cannot be told which: retry them all."""
 
 
-def partial(event: SQSEvent, handler: RecordHandler, at_once: int = 1) -> dict[str, Any]:
+def partial(event: SQSEvent, handler: RecordHandler, at_once: int = 1,
+            later: Callable[[], list[str]] | None = None) -> dict[str, Any]:
     """Run every record (``at_once`` of them side by side); failures never end as a deleted message.
 
     The answer is a partial batch response (``batchItemFailures``). A batch whose every record
@@ -67,10 +68,15 @@ def partial(event: SQSEvent, handler: RecordHandler, at_once: int = 1) -> dict[s
     ``batchItemFailures``. Without the setting ``partial_batch_responses`` (infra/ turns it on
     with ``ReportBatchItemFailures``), any failed record raises too: Lambda would otherwise
     delete the whole batch, failures included; the records that succeeded are safe to run again.
+    ``later`` finishes what the records left for after the last of them (the work function's
+    parts settled together) and names the message ids of those that failed then.
     """
     ports = get_ports()
     records = event.to_dict()["Records"]
     failed = _failed_records(records, _logged(handler), at_once)
+    if later is not None:
+        failed += [{"itemIdentifier": message_id} for message_id in later()
+                   if {"itemIdentifier": message_id} not in failed]
     if failed and len(failed) == len(records):
         raise RecordsFailed(f"all {len(records)} records failed")
     if failed and not ports.settings.partial_batch_responses:

@@ -54,19 +54,16 @@ def _messages(records: list[dict[str, Any]]) -> dict[str, ChunkMessage]:
     return parsed
 
 
-def _parts_at_once(invocation: Invocation, messages: dict[str, ChunkMessage]) -> int:
-    """How many chunk parts the invocation runs side by side: advanced-mode parts wait on
-    vendors, so one part's last calls, its storing and settling and the next part's start
-    overlap another part's calls (``work_parts_at_once``); basic-mode parts are CPU work, one
-    after another."""
+def _advanced(invocation: Invocation, messages: dict[str, ChunkMessage]) -> bool:
+    """True when a part of the invocation belongs to an advanced-mode batch."""
     for message in messages.values():
         try:
             batch = invocation.batch(message.tenant_id, message.batch_id)
         except Exception:  # the record's own handling reports what is wrong with it
             continue
         if batch is not None and batch.mode is Mode.ADVANCED:
-            return min(get_ports().settings.work_parts_at_once, len(messages))
-    return 1
+            return True
+    return False
 
 
 def handle_work(event: SQSEvent) -> dict[str, Any]:
@@ -74,11 +71,27 @@ def handle_work(event: SQSEvent) -> dict[str, Any]:
 
     The parts share one read of each batch and tenant, and one finalize check per batch at the
     end (if that check fails, the whole batch is retried: its parts are found settled and the
-    check runs again).
+    check runs again). Parts worked one after another settle together where they can
+    (``services/settle_group.py``): a held part whose settlement then fails is reported failed.
     """
     invocation = Invocation(get_ports(), seconds_left(event.context))
     try:
         messages = _messages(event.to_dict()["Records"])
-        return partial(event, _work_records(invocation, messages), _parts_at_once(invocation, messages))
+        at_once = 1
+        if _advanced(invocation, messages):
+            # advanced-mode parts wait on vendors: one part's last calls, its storing and settling
+            # and the next part's start overlap another part's calls (``work_parts_at_once``),
+            # and each settles as soon as it is done (its vendor calls are paid for)
+            at_once = min(get_ports().settings.work_parts_at_once, len(messages))
+        else:  # basic-mode parts are CPU work, one after another, settled together
+            invocation.hold_parts()
+        return partial(event, _work_records(invocation, messages), at_once,
+                       lambda: _ids(messages, invocation.held_failures()))
     finally:  # the parts that settled may complete their batch even when a neighbour failed
         invocation.finish()
+
+
+def _ids(messages: dict[str, ChunkMessage], failed: list[ChunkMessage]) -> list[str]:
+    """The message ids of these parts' records."""
+    return [message_id for message_id, message in messages.items()
+            if any(message is one for one in failed)]

@@ -9,6 +9,10 @@ from chalicelib.domain.billing import Counted, Settlement
 from chalicelib.domain.models import Batch, PartRecord
 from chalicelib.domain.parts import PartShape
 
+# Parts settled in one transaction at most: two items each, the batch and the balance stay within
+# DynamoDB's 100 items a transaction.
+MAX_TOGETHER = 40
+
 
 @dataclass(frozen=True)
 class SettleRequest:
@@ -37,3 +41,27 @@ class Settlements(Protocol):
         no longer in a status that may settle (active; paused for a part that parks) or its cap
         changed or would be passed, or when a prepaid balance does not cover the cost.
         """
+
+    def settle_together(self, reqs: list[SettleRequest]) -> None:
+        """Write several whole settlements of one batch's distinct chunks all or nothing, or
+        raise SettleConflict (whatever refused it: the caller settles them one by one then).
+
+        Refused when any one of them would be refused, or the balance (or the cap) does not
+        cover their summed cost.
+        """
+
+
+def check_together(reqs: list[SettleRequest]) -> None:
+    """Refuse settlements that may not be written together: none, another batch's, a chunk
+    twice (a transaction touches an item once), or one that is not whole (a pause, a failure,
+    parked rows: those settle alone, as the batch's status depends on their order)."""
+    if not reqs:
+        raise ValueError("nothing to settle")
+    first = reqs[0].batch
+    chunks = {req.chunk for req in reqs}
+    whole = all(req.settlement.done and req.settlement.pause is None and not req.failure
+                and not req.announce for req in reqs)
+    same = all((req.batch.tenant_id, req.batch.batch_id, req.prepaid) ==
+               (first.tenant_id, first.batch_id, reqs[0].prepaid) for req in reqs)
+    if len(chunks) != len(reqs) or not whole or not same or len(reqs) > MAX_TOGETHER:
+        raise ValueError("these settlements cannot be written together")

@@ -8,12 +8,14 @@ from dataclasses import replace
 
 from chalicelib.domain.billing import Settlement
 from chalicelib.domain.enrich.pipeline import Pipeline, built_in_pipeline
+from chalicelib.domain.messages import ChunkMessage
 from chalicelib.domain.models import TERMINAL_STATUSES, Batch, BillingKind, Mode, Tenant
 from chalicelib.observability import correlated, request_id
 from chalicelib.services.announcing import check_credits_low
 from chalicelib.services.batches import request_finalize
 from chalicelib.services.phone_data import phone_names
 from chalicelib.services.ports import Ports
+from chalicelib.services.settle_group import SettleGroup
 from chalicelib.services.sources import for_batch, waterfall_for
 from chalicelib.services.stats import count_settled_rows, window_now
 from chalicelib.services.tenants import get_tenant
@@ -33,6 +35,9 @@ class Invocation:
 
     def __init__(self, ports: Ports, seconds_left: Callable[[], float] | None = None) -> None:
         self._ports = ports
+        # whole parts held to settle in one transaction (services/settle_group.py), once asked
+        self.group: SettleGroup | None = None
+        self._held_failed: list[ChunkMessage] = []
         self._seconds_left = seconds_left
         self._started_a_row = False
         self._batches: dict[tuple[str, str], Batch] = {}
@@ -113,6 +118,36 @@ class Invocation:
             return
         self._settled[(batch.tenant_id, batch.batch_id)] = request_id()
         self.remember(replace(batch, credits_spent=batch.credits_spent + settlement.cost))
+
+    def hold_parts(self) -> None:
+        """From now on whole parts are held and settled together (``held_failures`` settles
+        them): for parts worked one after another."""
+        self.group = self.group or SettleGroup(self._ports)
+
+    def group_for(self, batch_id: str, alone: bool = False) -> SettleGroup | None:
+        """The group a part of this batch may be held in (None: it settles at once, as when it
+        settles ``alone``); parts of another batch held so far settle first (this batch's plan
+        leaves no room for them)."""
+        if alone:
+            return None
+        if self.group is not None and self.group.holds_others(batch_id):
+            self.settle_held()
+        return self.group
+
+    def settle_held(self) -> None:
+        """Settle the parts held for the group's transaction (before a part that settles alone,
+        before another batch's part, at the end of the records)."""
+        if self.group is not None:
+            self._held_failed += self.group.settle(self._current)
+
+    def held_failures(self) -> list[ChunkMessage]:
+        """Settle what is held; the messages of every held part that failed in this invocation."""
+        self.settle_held()
+        failed, self._held_failed = self._held_failed, []
+        return failed
+
+    def _current(self, batch: Batch) -> Batch:
+        return self.batch(batch.tenant_id, batch.batch_id) or batch
 
     def count_rows(self, rows: int) -> None:
         """Count rows settled now in the service's rows-per-second counter (written at the end)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import copy_context
 from dataclasses import replace
 
 from chalicelib import topology
@@ -35,6 +36,7 @@ from chalicelib.services.invocation import Invocation
 from chalicelib.services.outbox import note_status
 from chalicelib.services.part_rows import Part, as_pending, enrich_part, load_part, not_processed, worked
 from chalicelib.services.ports import Ports
+from chalicelib.services.settle_group import Held, SettleGroup
 
 MAX_SETTLE_ATTEMPTS = 12
 
@@ -58,11 +60,15 @@ def work_chunk(ports: Ports, message: ChunkMessage, attempt: str,
             seen.finish()
 
 
-def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -> str:
-    batch = seen.batch(message.tenant_id, message.batch_id)
-    if batch is None or batch.status in TERMINAL_STATUSES:
+def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str,
+          part: Part | None = None, alone: bool = False) -> str:
+    """The part worked and settled (``alone``: never held for the invocation's group: it is
+    a held part settling by itself after the group's transaction was refused)."""
+    group = seen.group_for(message.batch_id, alone)
+    batch = _open_batch(seen, message)
+    if batch is None:
         return "closed"
-    part = load_part(ports, message, batch.price)
+    part = part or load_part(ports, message, batch.price)
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
             batch = seen.remember(_start(ports, batch))
@@ -71,17 +77,12 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
         tenant = seen.tenant(batch.tenant_id)
         paused = batch.status in PAUSED_STATUSES
         settlement = (park_everything(part.rows, batch.price) if paused
-                      else _plan(tenant, batch, part.rows))
+                      else _plan(tenant, batch, part.rows, group))
         handed_on = 0 if paused else len(part.rows) - worked(part.rows)
-        now = ports.clock.now()
-        request = SettleRequest(
-            batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
-            record=PartRecord(part.key, message.start, settlement.settled),
-            prepaid=tenant.billing is BillingKind.PREPAID, before=part.before,
-            now=now, failure=stop_reason(batch) if part.stopped else None,
-            announce=pause_mark(batch, settlement.pause, now),
-            shape=_shape(part, message, settlement.settled),
-        )
+        request = _request(ports, batch, tenant, part, message, settlement)
+        grouped = _grouped(ports, seen, group, part, message, attempt, request, handed_on)
+        if grouped:
+            return grouped
         try:
             ports.settlement.settle(request)
         except AlreadySettled:
@@ -100,6 +101,58 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str) -
             return "continued"
         return outcome
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
+
+
+def _open_batch(seen: Invocation, message: ChunkMessage) -> Batch | None:
+    """The part's batch as the invocation knows it; None once it closed (or never was)."""
+    batch = seen.batch(message.tenant_id, message.batch_id)
+    return None if batch is None or batch.status in TERMINAL_STATUSES else batch
+
+
+def _request(ports: Ports, batch: Batch, tenant: Tenant, part: Part, message: ChunkMessage,
+             settlement: Settlement) -> SettleRequest:
+    """What the part's settlement writes."""
+    assert part.key is not None
+    now = ports.clock.now()
+    return SettleRequest(
+        batch=batch, chunk=message.chunk, part=message.part, settlement=settlement,
+        record=PartRecord(part.key, message.start, settlement.settled),
+        prepaid=tenant.billing is BillingKind.PREPAID, before=part.before,
+        now=now, failure=stop_reason(batch) if part.stopped else None,
+        announce=pause_mark(batch, settlement.pause, now),
+        shape=_shape(part, message, settlement.settled),
+    )
+
+
+def _may_wait(batch: Batch, part: Part, message: ChunkMessage, request: SettleRequest,
+              handed_on: int) -> bool:
+    """True when a part may be held for the group: it settles whole, and nothing the parts after
+    it do depends on its settlement (a pause, a failure, a failed share to check, a hand-on)."""
+    s = request.settlement
+    return (s.done and s.pause is None and not handed_on and not part.stopped
+            and request.failure is None and request.announce is None and not message.reprocess
+            and not (s.failed and batch.max_failed_percent is not None))
+
+
+def _grouped(ports: Ports, seen: Invocation, group: SettleGroup | None, part: Part,
+             message: ChunkMessage, attempt: str, request: SettleRequest, handed_on: int) -> str:
+    """Hold the part for the group's transaction ("held"); or settle the parts held before it,
+    then the part from a fresh plan (its outcome); or "": it settles now, nothing is held."""
+    if group is None:
+        return ""
+    if _may_wait(request.batch, part, message, request, handed_on) and group.takes(request.batch, message):
+        def settled(batch: Batch) -> str:  # once the group's transaction wrote the settlement
+            return _settled(ports, seen, batch, part, request)
+
+        def alone() -> str:  # once it was refused: the part settles by itself
+            return _work(ports, seen, message, attempt, part, alone=True)
+
+        group.hold(Held(message, request, settled, alone, copy_context()))
+        return "held"
+    if group.empty:
+        return ""
+    seen.settle_held()
+    return _work(ports, seen, message, attempt, part)  # planned again after what they left
 
 
 def _ready(ports: Ports, seen: Invocation, batch: Batch, part: Part, message: ChunkMessage,
@@ -208,11 +261,14 @@ def _store(ports: Ports, message: ChunkMessage, part: Part, attempt: str,
     return key, columns
 
 
-def _plan(tenant: Tenant, batch: Batch, rows: list[RowResult]) -> Settlement:
-    """Settle the worked rows the balance and the cap cover; park the rest (rows not reached
-    included: a settlement parked by a limit pauses the batch, one parked for time does not)."""
-    balance = tenant.balance if tenant.billing is BillingKind.PREPAID else None
-    cap_left = None if batch.max_credits is None else batch.max_credits - batch.credits_spent
+def _plan(tenant: Tenant, batch: Batch, rows: list[RowResult], group: SettleGroup | None) -> Settlement:
+    """Settle the worked rows the balance and the cap cover (less what the parts held in the
+    group will cost: they settle first); park the rest (rows not reached included: a settlement
+    parked by a limit pauses the batch, one parked for time does not)."""
+    held_cost = 0 if group is None else group.cost
+    balance = tenant.balance - held_cost if tenant.billing is BillingKind.PREPAID else None
+    cap_left = (None if batch.max_credits is None
+                else batch.max_credits - batch.credits_spent - held_cost)
     done = worked(rows)
     plan = plan_settlement(rows[:done], batch.price, balance, cap_left)
     return plan if done == len(rows) else prefix_settlement(rows, plan.settled, batch.price,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.billing import Counted, PauseReason, Settlement, park_everything
-from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged
+from chalicelib.domain.errors import AlreadySettled, BalanceChanged, BatchChanged, SettleConflict
 from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, BillingKind, PartRecord, Tenant
 from chalicelib.domain.parts import PartShape
 from chalicelib.ports.settlements import SettleRequest
@@ -179,3 +179,37 @@ def test_each_settled_part_adds_its_shape_to_the_batch_once(ports: Ports) -> Non
     assert fresh.shaped_parts == 3
     assert fresh.shape_columns == {"email.domain", "email.valid", "phone.e164"}
     assert fresh.shape_width == 7
+
+
+def test_parts_settled_together_move_the_books_as_one_by_one_would(ports: Ports) -> None:
+    stored = _books(ports)
+
+    ports.settlement.settle_together([_request(stored, cost=7), _request(stored, cost=0, chunk=1),
+                                      _request(stored, cost=5, chunk=2)])
+
+    balance, fresh, _ = _state(ports, stored)
+    assert balance == 88
+    assert fresh.counts == BatchCounts(completed=12, not_found=6)
+    assert (fresh.credits_spent, fresh.chunks_done, fresh.found) == (12, 3, {"email": 12})
+    charges = sorted((e["entry_id"][-10:], e["credits"]) for e in ports.ledger.entries("t_1")
+                     if e["kind"] == "charge")
+    assert charges == [("000000#000", -7), ("000002#000", -5)]  # a line a part that cost
+    assert [c.chunk for c in ports.batches.chunks(stored.batch_id)] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("refusal", ["a part settled before", "short of the summed cost", "cap passed"])
+def test_parts_settled_together_are_refused_whole_and_write_nothing(ports: Ports, refusal: str) -> None:
+    capped: dict[str, Any] = {"max_credits": 10} if refusal == "cap passed" else {}
+    stored = _books(ports, balance=10 if refusal == "short of the summed cost" else 100, **capped)
+    if refusal == "a part settled before":
+        ports.settlement.settle(_request(stored, cost=1, chunk=1))
+        stored = ports.batches.get("t_1", stored.batch_id) or stored
+    before = _state(ports, stored)
+    chunks = ports.batches.chunks(stored.batch_id)
+
+    with pytest.raises(SettleConflict):  # each fits the balance or the cap of 10, not 6 + 1 + 4
+        ports.settlement.settle_together([_request(stored, cost=6), _request(stored, cost=1, chunk=1),
+                                          _request(stored, cost=4, chunk=2)])
+
+    assert _state(ports, stored) == before
+    assert ports.batches.chunks(stored.batch_id) == chunks

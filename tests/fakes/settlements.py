@@ -15,7 +15,7 @@ from chalicelib.domain.models import (
     ChunkState,
 )
 from chalicelib.ports.ledger import charge_entry, charge_entry_id
-from chalicelib.ports.settlements import SettleRequest
+from chalicelib.ports.settlements import SettleRequest, check_together
 from tests.fakes.tables import Tables
 
 
@@ -30,6 +30,19 @@ class InMemorySettlements:
         with self._t.lock:
             self._check(req)
             self._write(req)
+
+    def settle_together(self, reqs: list[SettleRequest]) -> None:
+        """All the settlements or none, refused as one transaction (SettleConflict)."""
+        check_together(reqs)
+        with self._t.lock:
+            held = copy.deepcopy((self._t.chunks, self._t.batches, self._t.tenants, self._t.ledger))
+            try:
+                for req in reqs:  # each one's conditions against what the ones before it wrote
+                    self._check(req)
+                    self._write(req)
+            except (AlreadySettled, BalanceChanged, BatchChanged, SettleConflict) as exc:
+                self._t.chunks, self._t.batches, self._t.tenants, self._t.ledger = held
+                raise SettleConflict(f"settled together: refused by {type(exc).__name__}") from exc
 
     def _check(self, req: SettleRequest) -> None:
         s, batch = req.settlement, req.batch

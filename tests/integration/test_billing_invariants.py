@@ -55,16 +55,18 @@ def test_a_worker_that_dies_between_results_and_transaction_is_charged_once(
 ) -> None:
     tenant = aws.tenant(1000)
     batch = _batch(aws, tenant.tenant_id, 120)
-    real_settle = SettlementStore.settle
     crashes = {"left": 1}
 
-    def dies_once(self: SettlementStore, request: Any) -> None:
-        if crashes["left"]:
-            crashes["left"] -= 1
-            raise RuntimeError("worker killed after writing results, before the transaction")
-        real_settle(self, request)
+    def dies_once(real: Any) -> Any:
+        def settle(self: SettlementStore, request: Any) -> None:
+            if crashes["left"]:
+                crashes["left"] -= 1
+                raise RuntimeError("worker killed after writing results, before the transaction")
+            real(self, request)
+        return settle
 
-    monkeypatch.setattr(SettlementStore, "settle", dies_once)
+    for name in ("settle", "settle_together"):  # a part settled alone, or parts together
+        monkeypatch.setattr(SettlementStore, name, dies_once(getattr(SettlementStore, name)))
     aws.drain()
 
     done = reload(aws.ports, batch)
@@ -80,16 +82,18 @@ def test_a_worker_that_dies_after_the_transaction_is_not_charged_again(
 ) -> None:
     tenant = aws.tenant(1000)
     batch = _batch(aws, tenant.tenant_id, 120)
-    real_settle = SettlementStore.settle
     crashes = {"left": 2}
 
-    def commits_then_dies(self: SettlementStore, request: Any) -> None:
-        real_settle(self, request)
-        if crashes["left"]:
-            crashes["left"] -= 1
-            raise RuntimeError("worker killed after the commit, before the message was deleted")
+    def commits_then_dies(real: Any) -> Any:
+        def settle(self: SettlementStore, request: Any) -> None:
+            real(self, request)
+            if crashes["left"]:
+                crashes["left"] -= 1
+                raise RuntimeError("worker killed after the commit, before the message was deleted")
+        return settle
 
-    monkeypatch.setattr(SettlementStore, "settle", commits_then_dies)
+    for name in ("settle", "settle_together"):  # a part settled alone, or parts together
+        monkeypatch.setattr(SettlementStore, name, commits_then_dies(getattr(SettlementStore, name)))
     aws.drain()
 
     done = reload(aws.ports, batch)
