@@ -40,46 +40,32 @@ def _until(condition: Any, seconds: float) -> float:
     raise AssertionError(f"not within {seconds} s")
 
 
-def test_messages_received_by_a_worker_that_died_before_its_heartbeat_come_back_within_it(
-        beating: Aws) -> None:
-    # GIVEN a chunk queued, and a worker that dies right after its receive, before its
-    # heartbeat's first beat (locally the poller dies with the worker: a long poll it left
-    # waiting in the emulator can still take messages for it)
+@pytest.mark.parametrize("dies_at", [
+    # right after its receive, before its heartbeat's first beat (locally the poller dies with
+    # the worker: a long poll it left waiting in the emulator can still take messages for it)
+    "sqs.ChangeMessageVisibilityBatch",
+    "dynamodb.TransactWriteItems",  # while settling
+])
+def test_the_chunk_of_a_worker_that_died_comes_back_within_the_heartbeat(
+        beating: Aws, dies_at: str) -> None:
+    # GIVEN a chunk queued, and a worker that dies at ``dies_at``
     aws = beating
     tenant = aws.tenant(1000)
     batch = create_batch(aws.ports, tenant.tenant_id, leads(100), "leads.csv", BatchOptions())
     aws.pump(topology.INGEST)
     faults = Faults(get_clients())
-    faults.kill("sqs.ChangeMessageVisibilityBatch", "before")
+    faults.kill(dies_at, "before")
 
     with pytest.raises(Killed):
         aws.pump(topology.WORK)
     faults.revive()
     died = time.monotonic()
 
-    # THEN the chunk is delivered again within the heartbeat, not the queue's 360 s
+    # THEN the chunk is delivered again within the heartbeat, not the queue's 360 s, and the
+    # batch completes, charged once
     back = _until(lambda: aws.pump(topology.WORK) > 0, WINDOW + 10)
     aws.drain()
     assert time.monotonic() - died < WINDOW + 2, back
-    assert reload(aws.ports, batch).status is BatchStatus.COMPLETED
-
-
-def test_the_chunk_of_a_worker_that_died_comes_back_within_the_heartbeat(beating: Aws) -> None:
-    aws = beating
-    tenant = aws.tenant(1000)
-    batch = create_batch(aws.ports, tenant.tenant_id, leads(100), "leads.csv", BatchOptions())
-    aws.pump(topology.INGEST)
-    faults = Faults(get_clients())
-    faults.kill("dynamodb.TransactWriteItems", "before")  # the worker dies while settling
-
-    with pytest.raises(Killed):
-        aws.pump(topology.WORK)
-    faults.revive()
-    died = time.monotonic()
-    back = _until(lambda: aws.pump(topology.WORK) > 0, WINDOW + 10)
-    aws.drain()
-
-    assert time.monotonic() - died < WINDOW + 2, back  # not the queue's 360 s
     done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED
     assert done.credits_spent == 100 == charged(aws.ports, tenant.tenant_id)
