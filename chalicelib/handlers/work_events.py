@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import SQSEvent
 from pydantic import ValidationError
 
+from chalicelib.domain.enrich.phone import keep_patterns
 from chalicelib.domain.messages import ChunkMessage
 from chalicelib.domain.models import Mode
 from chalicelib.handlers.heap import settle_heap
@@ -26,6 +27,9 @@ from chalicelib.services.working import work_chunk
 # garbage collection, each of which walked it again (~0.1 s; about two per 10,000 rows); and a
 # part's live rows no longer set off collections every 700 containers (handlers/heap.py).
 settle_heap()
+# phonenumbers' patterns compiled once for the sandbox's life, not looked up in (and dropped
+# from) the re module's cache for every number (domain/enrich/phone.py).
+keep_patterns()
 
 
 def _work_records(invocation: Invocation, messages: dict[str, ChunkMessage]) -> Callable[[SQSRecord], None]:

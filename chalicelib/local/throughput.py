@@ -15,7 +15,7 @@ from chalicelib.adapters.batches import BatchStore
 from chalicelib.clients import Clients
 from chalicelib.domain.csvinput import open_csv
 from chalicelib.domain.enrich import memo
-from chalicelib.domain.enrich.phone import region_for_country
+from chalicelib.domain.enrich.phone import keep_patterns, patterns_kept, region_for_country
 from chalicelib.domain.enrich.pipeline import built_in_pipeline
 from chalicelib.domain.messages import ChunkRow
 from chalicelib.domain.models import Batch
@@ -36,14 +36,17 @@ from chalicelib.settings import get_settings
 
 @contextmanager
 def python_defaults() -> Iterator[None]:
-    """Run a block with CPython's default collector thresholds (a script as a user writes it,
-    whatever the service's functions imported in this process set), then put back the process's."""
-    kept = gc.get_threshold()
+    """Run a block with CPython's default collector thresholds and phonenumbers' default (each
+    pattern asked of the re module at each use): a script as a user writes it, whatever the
+    service's functions imported in this process set; then put back the process's."""
+    kept, patterns = gc.get_threshold(), patterns_kept()
     gc.set_threshold(*PYTHON_DEFAULTS)
+    keep_patterns(False)
     try:
         yield
     finally:
         gc.set_threshold(*kept)
+        keep_patterns(patterns)
 
 
 def plain_loop_seconds(source: Path, clock: Callable[[], float] = time.perf_counter) -> float:
