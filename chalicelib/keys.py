@@ -76,6 +76,11 @@ def part_key(batch_id: str, chunk: int, part: int, attempt: str) -> str:
     return f"{parts_prefix(batch_id)}{chunk:06d}/p{part:03d}-{attempt}.jsonl"
 
 
+def together_key(batch_id: str, name: str) -> str:
+    """Where the parts an invocation settles in one transaction are stored, one after another."""
+    return f"{parts_prefix(batch_id)}together/{name}.jsonl"
+
+
 def results_key(batch: Batch, name: str) -> str:
     """Where a batch's results file of that name lives."""
     return f"{RESULTS_PREFIX}{batch.tenant_id}/{batch.batch_id}/{name}"

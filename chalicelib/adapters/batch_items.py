@@ -116,6 +116,12 @@ def stored(name: str, v: Any) -> Any:
 def chunk_from_item(raw: dict[str, Any]) -> ChunkState:
     """A DynamoDB chunk item as a ChunkState."""
     item = from_dynamo(raw)
-    parts = tuple(PartRecord(p["key"], p["start"], p["settled"]) for p in item.get("parts", []))
+    parts = tuple(PartRecord(p["key"], p["start"], p["settled"], _span(p.get("span")))
+                  for p in item.get("parts", []))
     return ChunkState(item["batch_id"], item["chunk"], item["next_part"], item["done"], parts,
                       item.get("reprocess_key"))
+
+
+def _span(span: Any) -> tuple[int, int] | None:
+    """A part record's span as stored (a list of two numbers), or None (the whole object)."""
+    return None if span is None else (int(span[0]), int(span[1]))

@@ -98,6 +98,19 @@ class BlobStore:
         """An object's bytes."""
         return self.open(key).read()
 
+    def read_span(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of an object from byte ``offset`` (one ranged GET)."""
+        if length <= 0:
+            return b""
+        try:
+            got = self._s3.get_object(Bucket=self.bucket, Key=key,
+                                      Range=f"bytes={offset}-{offset + length - 1}")
+        except ClientError as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                raise NotFound(f"No object {key!r}.") from exc
+            raise
+        return got["Body"].read()
+
     def keys(self, prefix: str) -> list[str]:
         """Every key under a prefix, in key order."""
         found: list[str] = []

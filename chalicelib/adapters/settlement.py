@@ -64,7 +64,10 @@ class SettlementStore:
             raise SettleConflict(str(exc)) from exc
 
     def _chunk_update(self, req: SettleRequest) -> Any:
-        record = {"key": req.record.key, "start": req.record.start, "settled": req.record.settled}
+        record: dict[str, object] = {"key": req.record.key, "start": req.record.start,
+                                     "settled": req.record.settled}
+        if req.record.span is not None:
+            record["span"] = list(req.record.span)
         if req.part == 0:  # the chunk's first settlement creates its item (cheaper than an update)
             return {"Put": {
                 "TableName": self._chunks,

@@ -209,6 +209,9 @@ class PartRecord:
     key: str
     start: int  # offset of the part's first row within the chunk
     settled: int
+    # (offset, length) of the part's bytes in an object that holds several parts (those an
+    # invocation settled together: services/settle_group.py); None: the whole object is the part
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class TailClock:
             undo.enter_context(_swapped(mapping, "_handler", self._handler))
             undo.enter_context(_swapped(finalizing, "_write_files", self._write_files))
             undo.enter_context(_swapped(finalizing, "_results", self._step("uploaded")))
-            undo.enter_context(_swapped(finalize_rows, "read_ahead", self._read_ahead))
+            undo.enter_context(_swapped(finalize_rows, "part_bodies", self._read_ahead))
             for sending in ("upload_file", "upload_part", "finish_upload"):
                 undo.enter_context(_swapped(BlobStore, sending, self._upload))
             yield self

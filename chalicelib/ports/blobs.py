@@ -46,6 +46,10 @@ class Blobs(Protocol):
     def read(self, key: str) -> bytes:
         """An object's bytes; NotFound when there is none."""
 
+    def read_span(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of an object from byte ``offset`` (one ranged GET); NotFound when there
+        is none."""
+
     def keys(self, prefix: str) -> list[str]:
         """Every key under a prefix, in key order."""
 

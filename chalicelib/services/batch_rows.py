@@ -21,7 +21,7 @@ from chalicelib.domain.rendering import row_json
 from chalicelib.keys import results_key
 from chalicelib.services.input_rows import unprocessed_reason, with_gaps
 from chalicelib.services.ports import Ports
-from chalicelib.services.settled import READ_AHEAD, read_ahead
+from chalicelib.services.settled import Place, part_bodies, place
 
 
 def current_rows(ports: Ports, batch: Batch) -> Iterator[dict[str, Any]]:
@@ -48,8 +48,7 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
 def _chunk_rows(ports: Ports, batch: Batch, charged: Counter[int]) -> Iterator[RowResult]:
     """The rows chunk records hold, in row order; ``charged`` gathers each row's charges."""
     chunks = ports.batches.chunks(batch.batch_id)
-    keys = [key for chunk in chunks for key in _keys(chunk)]
-    bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
+    bodies = part_bodies(ports.blobs, [at for chunk in chunks for at in _places(chunk)])
     try:
         for chunk in chunks:
             latest: dict[int, RowResult] = {}
@@ -72,8 +71,9 @@ def _chunk_rows(ports: Ports, batch: Batch, charged: Counter[int]) -> Iterator[R
         bodies.close()
 
 
-def _keys(chunk: ChunkState) -> list[str]:
-    return [part.key for part in chunk.parts] + ([chunk.reprocess_key] if chunk.reprocess_key else [])
+def _places(chunk: ChunkState) -> list[Place]:
+    return [place(part) for part in chunk.parts] + (
+        [(chunk.reprocess_key, None)] if chunk.reprocess_key else [])
 
 
 def _waiting(batch: Batch, row: RowResult, status: RowStatus) -> RowResult:

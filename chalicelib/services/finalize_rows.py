@@ -22,7 +22,7 @@ from chalicelib.domain.results import credit_cells
 from chalicelib.ports.ledger import charge_entry_id
 from chalicelib.services.input_rows import InputRows
 from chalicelib.services.ports import Ports
-from chalicelib.services.settled import READ_AHEAD, read_ahead, settled_parts
+from chalicelib.services.settled import part_bodies, place, settled_parts
 
 Columns = tuple[str, ...]  # the output columns of a rendered row's ``outputs``
 
@@ -138,8 +138,7 @@ def _settled(ports: Ports, batch: Batch,
              chunks: list[ChunkState]) -> Generator[_Settled | Block, None, None]:
     """Every settled row in row order (its latest version and every charge of every version), a
     chunk its worker rendered whole as one ``Block``."""
-    keys = [part.key for chunk in chunks for part in settled_parts(chunk)]
-    bodies = read_ahead(ports.blobs.read, keys, READ_AHEAD)
+    bodies = part_bodies(ports.blobs, [place(part) for chunk in chunks for part in settled_parts(chunk)])
     try:
         for chunk in chunks:
             yield from _chunk(batch, chunk, bodies)

@@ -41,6 +41,10 @@ class Part:
     # The output columns of the enriched rows stored under ``key`` (the part's head names them):
     # the key they were stored under, and the columns.
     stored_columns: tuple[str, tuple[str, ...]] | None = None
+    # The part's bytes while they wait to be stored under ``key``: a part a group may hold is
+    # stored with the group's parts in one object (services/settle_group.py), or alone right
+    # before it settles alone
+    unstored: bytes | None = None
 
     def columns(self) -> tuple[str, ...] | None:
         """The output columns of the rows stored under ``key``, if this worker stored them."""

@@ -9,16 +9,25 @@ balance another worker spent, a batch paused or cancelled meanwhile, a conflict)
 is written and each held part settles alone, in order, exactly as it would have without the
 group: the refusals are then told apart, and the pause falls on the first part the balance
 cannot pay. A part that would not settle whole is never held: the parts before it settle first.
+
+The held parts' rows are stored in one object, one after another, right before the transaction
+(one PutObject instead of one a part; each part's record names its span in it, and finalize
+reads parts that follow each other in one GET: ``settled.part_bodies``). A part settling alone
+after a refusal stores its rows in an object of its own first, as without the group, so a record
+with a span is always a whole part written by the group's transaction; the group's object then
+holds bytes no record names, as a losing attempt's object does.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from contextvars import Context
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.messages import ChunkMessage
 from chalicelib.domain.models import Batch
+from chalicelib.keys import together_key
 from chalicelib.observability import logger
 from chalicelib.ports.settlements import MAX_TOGETHER, SettleRequest
 from chalicelib.services.failures import noting_failures, part_subject
@@ -34,6 +43,7 @@ class Held:
     settled: Callable[[Batch], str]  # after the group's transaction: the part's own steps
     alone: Callable[[], str]  # after a refusal: the part settles by itself
     context: Context  # the record's (its ids on every log line)
+    body: bytes | None = None  # its rows, for the group's object (None: stored under its key already)
 
 
 class SettleGroup:
@@ -79,7 +89,7 @@ class SettleGroup:
         together = len(held) > 1
         if together:
             try:
-                self._ports.settlement.settle_together([one.request for one in held])
+                self._ports.settlement.settle_together(self._stored_together(held))
             except Exception as exc:  # nothing was written: each settles alone, as without the group
                 logger.info("settled alone", extra={"parts": len(held), "reason": type(exc).__name__})
                 together = False
@@ -89,6 +99,24 @@ class SettleGroup:
             if not one.context.run(_run, self._ports, one.message, step):
                 failed.append(one.message)
         return failed
+
+    def _stored_together(self, held: list[Held]) -> list[SettleRequest]:
+        """Store the held parts' rows in one object; their requests, each record naming its span."""
+        bodies = [one.body for one in held if one.body is not None]
+        if not bodies:
+            return [one.request for one in held]
+        key = together_key(held[0].request.batch.batch_id, uuid.uuid4().hex)
+        requests: list[SettleRequest] = []
+        offset = 0
+        for one in held:
+            if one.body is None:
+                requests.append(one.request)
+                continue
+            record = replace(one.request.record, key=key, span=(offset, len(one.body)))
+            requests.append(replace(one.request, record=record))
+            offset += len(one.body)
+        self._ports.blobs.put(key, b"".join(bodies), "application/x-ndjson")
+        return requests
 
 
 def _run(ports: Ports, message: ChunkMessage, step: Callable[[], str]) -> bool:

@@ -72,7 +72,7 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str,
     for attempt_no in range(MAX_SETTLE_ATTEMPTS):
         if batch.status in (BatchStatus.VALIDATING, BatchStatus.QUEUED):
             batch = seen.remember(_start(ports, batch))
-        part = _ready(ports, seen, batch, part, message, attempt)
+        part = _ready(ports, seen, batch, part, message, attempt, defer=group is not None)
         assert part.key is not None
         tenant = seen.tenant(batch.tenant_id)
         paused = batch.status in PAUSED_STATUSES
@@ -83,6 +83,8 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str,
         grouped = _grouped(ports, seen, group, part, message, attempt, request, handed_on)
         if grouped:
             return grouped
+        part = _put(ports, part)  # its rows stored (under the key its record names) before it settles
+        assert part.key is not None
         try:
             ports.settlement.settle(request)
         except AlreadySettled:
@@ -147,7 +149,7 @@ def _grouped(ports: Ports, seen: Invocation, group: SettleGroup | None, part: Pa
         def alone() -> str:  # once it was refused: the part settles by itself
             return _work(ports, seen, message, attempt, part, alone=True)
 
-        group.hold(Held(message, request, settled, alone, copy_context()))
+        group.hold(Held(message, request, settled, alone, copy_context(), part.unstored))
         return "held"
     if group.empty:
         return ""
@@ -156,9 +158,10 @@ def _grouped(ports: Ports, seen: Invocation, group: SettleGroup | None, part: Pa
 
 
 def _ready(ports: Ports, seen: Invocation, batch: Batch, part: Part, message: ChunkMessage,
-           attempt: str) -> Part:
+           attempt: str, defer: bool = False) -> Part:
     """The part as the batch now takes it (enriched; not worked if the batch is paused; not
-    processed if it stopped), its rows stored before the transaction, under the attempt."""
+    processed if it stopped), its rows stored before the transaction, under the attempt
+    (``defer``: only rendered, for the group to store with its parts or for ``_put``)."""
     paused = batch.status in PAUSED_STATUSES
     stopping = not paused and not part.stopped and stop_reason(batch) is not None
     if paused or stopping:
@@ -170,9 +173,21 @@ def _ready(ports: Ports, seen: Invocation, batch: Batch, part: Part, message: Ch
     if not paused and not part.enriched:
         part = enrich_part(seen.pipeline(batch), part, message.fields, seen.out_of_time)
     if part.key is None:
-        key, columns = _store(ports, message, part, attempt, batch)
-        part = replace(part, key=key, stored_columns=None if columns is None else (key, columns))
+        key, body, columns = _rendered(message, part, attempt, batch)
+        part = replace(part, key=key, unstored=body,
+                       stored_columns=None if columns is None else (key, columns))
+        if not defer:
+            part = _put(ports, part)
     return part
+
+
+def _put(ports: Ports, part: Part) -> Part:
+    """The part with its rows stored under its key (if they were not yet)."""
+    if part.unstored is None:
+        return part
+    assert part.key is not None
+    ports.blobs.put(part.key, part.unstored, "application/x-ndjson")
+    return replace(part, unstored=None)
 
 
 def _settled(ports: Ports, seen: Invocation, batch: Batch, part: Part,
@@ -222,7 +237,9 @@ def _after_refusal(ports: Ports, seen: Invocation, batch: Batch, refusal: Except
 def store_final_rows(ports: Ports, message: ChunkMessage, rows: list[RowResult], attempt: str,
                      batch: Batch) -> str:
     """Store a part's rows whose outcome is final (rendered for the results files); the key."""
-    return _store(ports, message, Part(rows, enriched=True), attempt, batch)[0]
+    key, body, _ = _rendered(message, Part(rows, enriched=True), attempt, batch)
+    ports.blobs.put(key, body, "application/x-ndjson")
+    return key
 
 
 def _hand_on(ports: Ports, message: ChunkMessage, key: str, settled: int) -> None:
@@ -246,19 +263,16 @@ def _shape(part: Part, message: ChunkMessage, settled: int) -> PartShape | None:
     return part_shape(part.rows, settled, part.columns())
 
 
-def _store(ports: Ports, message: ChunkMessage, part: Part, attempt: str,
-           batch: Batch) -> tuple[str, tuple[str, ...] | None]:
-    """Store the part's rows; the key, and the output columns of an enriched part's rows."""
+def _rendered(message: ChunkMessage, part: Part, attempt: str,
+              batch: Batch) -> tuple[str, bytes, tuple[str, ...] | None]:
+    """The part's key, its bytes, and the output columns of an enriched part's rows."""
     suffix = "" if part.enriched else "-raw"  # raw: parked without work while paused
     key = part_key(message.batch_id, message.chunk, message.part, attempt + suffix)
-    columns: tuple[str, ...] | None = None
     # An enriched part carries its rows rendered for the results files (finalize joins them).
     if part.enriched:
         body, columns = rendered_body(part.rows, batch.price, batch.escape_formulas)
-    else:
-        body = rows_body(part.rows)
-    ports.blobs.put(key, body, "application/x-ndjson")
-    return key, columns
+        return key, body, columns
+    return key, rows_body(part.rows), None
 
 
 def _plan(tenant: Tenant, batch: Batch, rows: list[RowResult], group: SettleGroup | None) -> Settlement:

@@ -106,3 +106,11 @@ def test_an_aborted_upload_is_gone_and_aborting_again_is_harmless(ports: Ports, 
     with pytest.raises(UploadGone):
         ports.blobs.upload_part("results/t_1/b_1/errors.csv", upload, 2, part)
     assert not ports.blobs.exists("results/t_1/b_1/errors.csv")
+
+
+def test_a_span_of_an_object_is_read_by_itself(ports: Ports) -> None:
+    ports.blobs.put("work/b_1/chunks/together/x.jsonl", b"part-one\npart-two\n")
+    assert ports.blobs.read_span("work/b_1/chunks/together/x.jsonl", 9, 9) == b"part-two\n"
+    assert ports.blobs.read_span("work/b_1/chunks/together/x.jsonl", 0, 8) == b"part-one"
+    with pytest.raises(NotFound):
+        ports.blobs.read_span("work/b_1/chunks/together/none.jsonl", 0, 8)

@@ -18,7 +18,7 @@ _PIECES = ["settled->sent", "sent->received", "received->started", "started->fil
 
 
 def test_the_tail_is_told_piece_by_piece_from_the_last_settle_to_done(tmp_path: Path) -> None:
-    watched = (finalizing._write_files, finalizing._results, vars(finalize_rows)["read_ahead"],
+    watched = (finalizing._write_files, finalizing._results, vars(finalize_rows)["part_bodies"],
                BlobStore.upload_file)
     runtime = LocalRuntime(work_concurrency=1, tick_seconds=3600, count_requests=True).start()
     try:
@@ -35,5 +35,5 @@ def test_the_tail_is_told_piece_by_piece_from_the_last_settle_to_done(tmp_path: 
     assert 0 < tail["files_cpu"] < tail["files_started->files_written"] + 0.05
     assert tail["upload_seconds"] > 0
     # the code measured is the code that runs: everything wrapped is put back
-    assert (finalizing._write_files, finalizing._results, vars(finalize_rows)["read_ahead"],
+    assert (finalizing._write_files, finalizing._results, vars(finalize_rows)["part_bodies"],
             BlobStore.upload_file) == watched

@@ -102,6 +102,10 @@ class InMemoryBlobs:
         """An object's bytes; NotFound when there is none."""
         return bytes(self._object(key, None)["body"])
 
+    def read_span(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of an object from byte ``offset``; NotFound when there is none."""
+        return bytes(self._object(key, None)["body"][offset:offset + max(length, 0)])
+
     def keys(self, prefix: str) -> list[str]:
         """Every key under a prefix, in key order."""
         with self._lock:

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib import topology
+from chalicelib.adapters.dynamo import to_dynamo, value
+from chalicelib.clients import get_clients
 from chalicelib.domain.models import Batch, BatchStatus, RowResult
 from chalicelib.domain.options import BatchOptions
 from chalicelib.domain.parts import HEAD, read_part, rows_body, stored_rows
 from chalicelib.domain.rendering import Rendered, render_row
-from chalicelib.keys import parts_prefix, results_key
+from chalicelib.keys import part_key, parts_prefix, results_key
 from chalicelib.services import finalize_rows, finalizing
 from chalicelib.services.batch_rows import current_rows
 from chalicelib.services.batches import cancel_batch, resume_batch
@@ -43,10 +46,31 @@ def _stored_files(aws: Aws, batch: Batch) -> dict[str, bytes]:
     return {name: aws.ports.blobs.read(results_key(batch, name)) for name, _ in FILES}
 
 
+def _each_part_alone(aws: Aws, batch: Batch) -> list[str]:
+    """Parts an invocation stored in one object moved to objects of their own, as a release before
+    stored every part (their chunk records rewritten without spans); every part object's key."""
+    db = get_clients().dynamodb
+    table = aws.ports.settings.name(topology.CHUNKS.name)
+    keys = []
+    for chunk in aws.ports.batches.chunks(batch.batch_id):
+        records = []
+        for number, part in enumerate(chunk.parts):
+            key = part.key
+            if part.span is not None:
+                key = part_key(batch.batch_id, chunk.chunk, number, "alone")
+                aws.ports.blobs.put(key, aws.ports.blobs.read_span(part.key, *part.span))
+            records.append({"key": key, "start": part.start, "settled": part.settled})
+            keys.append(key)
+        db.update_item(TableName=table, UpdateExpression="SET parts = :parts",
+                       Key=to_dynamo({"batch_id": batch.batch_id, "chunk": chunk.chunk}),
+                       ExpressionAttributeValues={":parts": value(records)})
+    return [key for key in aws.ports.blobs.keys(parts_prefix(batch.batch_id)) if key in set(keys)]
+
+
 def _strip_renderings(aws: Aws, batch: Batch) -> int:
     """Rewrite every part object as rows only (as stored before workers rendered); how many had one."""
     stripped = 0
-    for key in aws.ports.blobs.keys(parts_prefix(batch.batch_id)):
+    for key in _each_part_alone(aws, batch):
         body = aws.ports.blobs.read(key)
         stripped += read_part(body).rendered is not None
         aws.ports.blobs.put(key, rows_body(stored_rows(body)))
@@ -56,7 +80,7 @@ def _strip_renderings(aws: Aws, batch: Batch) -> int:
 def _as_the_previous_release_stored_them(aws: Aws, batch: Batch) -> int:
     """Rewrite every rendered part object in the layout before version 5 (each row twice); how many."""
     rewritten = 0
-    for key in aws.ports.blobs.keys(parts_prefix(batch.batch_id)):
+    for key in _each_part_alone(aws, batch):
         body = aws.ports.blobs.read(key)
         if read_part(body).rendered is not None:
             aws.ports.blobs.put(key, v4_body(stored_rows(body), batch.price, batch.escape_formulas))

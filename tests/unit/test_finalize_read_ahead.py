@@ -1,4 +1,5 @@
-"""finalize reads the part objects a few ahead, in threads: in order, bounded, errors surfacing."""
+"""finalize reads the part objects a few ahead, in threads: in order, bounded, errors surfacing;
+the parts of one object that follow each other with one GET."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import time
 import pytest
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.services.settled import read_ahead
+from chalicelib.services import settled
+from chalicelib.services.settled import Place, part_bodies, read_ahead
 
 
 class Reads:
@@ -67,3 +69,43 @@ def test_a_failed_read_surfaces_where_its_body_would_have_been() -> None:
 
 def test_no_keys_no_bodies() -> None:
     assert list(read_ahead(Reads().read, [], 8)) == []
+
+
+class Spans:
+    """An object store of two objects that records each GET: (key, offset, length), None whole."""
+
+    def __init__(self) -> None:
+        self.objects = {"a": bytes(range(100)), "b": b"whole-object"}
+        self.gets: list[tuple[str, int, int] | tuple[str, None]] = []
+
+    def read(self, key: str) -> bytes:
+        self.gets.append((key, None))
+        return self.objects[key]
+
+    def read_span(self, key: str, offset: int, length: int) -> bytes:
+        self.gets.append((key, offset, length))
+        return self.objects[key][offset:offset + length]
+
+
+def test_parts_of_one_object_that_follow_each_other_come_from_one_get() -> None:
+    store = Spans()
+    places: list[Place] = [("a", (0, 10)), ("a", (10, 5)), ("a", (20, 30)), ("b", None),
+                           ("a", (50, 10)), ("a", (40, 10)), ("b", None)]
+
+    bodies = list(part_bodies(store, places, 4))  # type: ignore[arg-type]  # reads only
+
+    assert bodies == [store.objects["a"][0:10], store.objects["a"][10:15], store.objects["a"][20:50],
+                      b"whole-object", store.objects["a"][50:60], store.objects["a"][40:50],
+                      b"whole-object"]
+    # a gap is read along (bytes a losing attempt left); a span before the last one read starts a GET
+    assert store.gets == [("a", 0, 50), ("b", None), ("a", 50, 10), ("a", 40, 10), ("b", None)]
+
+
+def test_a_get_of_parts_stops_at_its_byte_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settled, "SPAN_READ_BYTES", 25)
+    store = Spans()
+
+    bodies = list(part_bodies(store, [("a", (n, 10)) for n in range(0, 60, 10)], 4))  # type: ignore[arg-type]
+
+    assert b"".join(bodies) == store.objects["a"][:60]
+    assert store.gets == [("a", 0, 20), ("a", 20, 20), ("a", 40, 20)]
