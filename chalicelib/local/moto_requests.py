@@ -23,6 +23,11 @@ whose answer never changes, and a settle transaction (four conditional writes) p
   type name, children and parent, its leaves strings and numbers: here such a tree is copied
   node by node; anything else (a node with another attribute, a child whose parent is not its
   node, a value that is neither text nor a number) is copied by ``copy.deepcopy`` as before.
+- Every answer's body is searched by a regular expression for a ``<RequestId>`` element to
+  write the request's id into: a scan with a lookbehind at every character of the body
+  (~13 ms for a receive of four 500-row chunk messages; the JSON protocols' answers never have
+  one). Here a body that does not contain ``<RequestId>`` (a search in C) is not scanned: the
+  expression could match nothing in it. The id is made and put in the headers as before.
 """
 
 from __future__ import annotations
@@ -176,10 +181,24 @@ def _trees_copied_plainly() -> None:
     setattr(validators, "deepcopy", copied)  # noqa: B010 (moto's module global)
 
 
+def _request_ids_where_they_are() -> None:
+    """Scan an answer's body for the ``<RequestId>`` element only when the body has one."""
+    enrich = core_responses.BaseResponse._enrich_response
+
+    def enriched(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        if isinstance(body, str) and "<RequestId>" in body:
+            return enrich(headers, body)
+        headers, _ = enrich(headers, "")  # the status as text, the request id in the headers
+        return headers, body
+
+    setattr(core_responses.BaseResponse, "_enrich_response", staticmethod(enriched))  # noqa: B010
+
+
 def apply() -> None:
     """Apply every fix once per process."""
     if _applied:
         return
+    _request_ids_where_they_are()
     _methods_once()
     _conditions_once()
     _walks_ask_once()
