@@ -5,15 +5,20 @@ the request, so under the emulator's lock (``emulator_server.Serialized``) a lon
 every other request for its whole wait. Here a long poll is answered as SQS answers it, from
 outside the lock: the same request with a wait of 0 goes in (moto's own answer), and while it
 finds no message and the wait is not over, it waits for any request that can make a message
-visible (a send, a visibility change) or at most ``_LOOK_AGAIN`` seconds (a message whose
-visibility timeout or delay ran out), then asks again. The answer is moto's answer to the last
-of those asks: the messages as soon as one is there, or none once the wait is over.
+visible in its queue (a send, a visibility change) or at most ``_LOOK_AGAIN`` seconds (a
+message whose visibility timeout or delay ran out), then asks again. The answer is moto's answer
+to the last of those asks: the messages as soon as one is there, or none once the wait is over.
+A request to another queue does not make it ask again: each ask is a request behind the lock,
+and the local runtime's idle pollers (the ingest, finalize and webhook queues', each worker's
+on the work queue of the mode not running) would otherwise ask after every send and heartbeat
+of a batch's work.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +30,10 @@ _RECEIVE = "AmazonSQS.ReceiveMessage"
 _WAKES = frozenset(f"AmazonSQS.{name}" for name in (
     "SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"))
 _LOOK_AGAIN = 0.25  # seconds: a message may become visible by time alone (its timeout, a delay)
+# A request's queue: the first "QueueUrl" member of its JSON (one inside a message body is escaped,
+# \"QueueUrl\", and cannot match), its last path segment (clients may name the host differently).
+_QUEUE_URL = re.compile(rb'"QueueUrl"\s*:\s*"[^"]*/([^"/]+)"')
+_ANY = ""  # a waking request whose queue was not found wakes every poll
 
 
 class LongPolls:
@@ -34,7 +43,8 @@ class LongPolls:
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
         self._changed = threading.Condition()
-        self._changes = 0  # requests that could have made a message visible, so far
+        # requests that could have made a message visible so far, by queue name (``_ANY``: any)
+        self._changes: dict[str, int] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET")
@@ -45,28 +55,38 @@ class LongPolls:
             if wait > 0:
                 return self._long_poll(environ, start_response, asked, wait)
             environ["wsgi.input"] = io.BytesIO(body)
-        answer = self._app(environ, start_response)
-        if target in _WAKES:
-            answer = list(answer)  # served: its messages are in the queue now
-            with self._changed:
-                self._changes += 1
-                self._changed.notify_all()
+        if target not in _WAKES:
+            return self._app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        found = _QUEUE_URL.search(body)
+        queue = found.group(1).decode() if found else _ANY
+        answer = list(self._app(environ, start_response))  # served: its messages are in the queue now
+        with self._changed:
+            self._changes[queue] = self._changes.get(queue, 0) + 1
+            self._changed.notify_all()
         return answer
+
+    def _seen(self, queue: str) -> tuple[int, int]:
+        """The changes so far that concern a poll of ``queue`` (its own, and those of no known
+        queue); call holding ``_changed``."""
+        return self._changes.get(queue, 0), self._changes.get(_ANY, 0)
 
     def _long_poll(self, environ: dict[str, Any], start_response: Callable[..., Any],
                    asked: dict[str, Any], wait: float) -> Iterable[bytes]:
         body = json.dumps({**asked, "WaitTimeSeconds": 0}).encode()
+        queue = str(asked.get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]
         deadline = time.monotonic() + wait
         while True:
             with self._changed:
-                seen = self._changes
+                seen = self._seen(queue)
             status, headers, answer = self._ask(environ, body)
             left = deadline - time.monotonic()
             if left <= 0 or not status.startswith("200") or json.loads(answer or b"{}").get("Messages"):
                 start_response(status, headers)
                 return [answer]
             with self._changed:  # a send between the ask and here is not missed: ``seen``
-                self._changed.wait_for(lambda seen=seen: self._changes != seen,  # type: ignore[misc]
+                self._changed.wait_for(lambda seen=seen: self._seen(queue) != seen,  # type: ignore[misc]
                                        timeout=min(left, _LOOK_AGAIN))
 
     def _ask(self, environ: dict[str, Any], body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
