@@ -108,10 +108,31 @@ INGEST = QueueSpec(
     "ingest", handler="split", batch_size=1, visibility_timeout=900,
     max_receive_count=5, function_timeout=120, maximum_concurrency=5, age_alarm_seconds=1800,
 )
+# Two queues feed the one work function, a batch's parts going to its mode's (``work_queue``):
+# basic parts are CPU work, ~0.05-0.3 s each, worked one after another and settled together, so
+# an invocation takes SQS's most a receive (10) and its fixed requests (the receive, the
+# heartbeat, the batch and tenant reads, the finalize check, the stats counter, the delete) are
+# shared by ten parts. Advanced parts wait on vendors and run ``work_parts_at_once`` side by side:
+# four to an invocation spread a small batch over several invocations (Lambda's poller hands an
+# invocation what one receive returns, so ten would put a batch of ten parts on one). The work
+# function handles any part from either queue (a part's mode is its batch's), so a part on the
+# other mode's queue (sent before a deploy) is worked all the same. Visibility is per message.
 WORK = QueueSpec(
-    "work", handler="work", batch_size=4, visibility_timeout=360,
+    "work", handler="work", batch_size=10, visibility_timeout=360,
     max_receive_count=5, function_timeout=60, maximum_concurrency=50,
 )
+ADVANCED_WORK = QueueSpec(
+    "work-advanced", handler="work", batch_size=4, visibility_timeout=360,
+    max_receive_count=5, function_timeout=60, maximum_concurrency=50,
+)
+WORK_QUEUES = (WORK, ADVANCED_WORK)
+
+
+def work_queue(mode: str) -> QueueSpec:
+    """The work queue of a batch of this mode (``Mode``'s value: "basic" or "advanced")."""
+    return ADVANCED_WORK if mode == "advanced" else WORK
+
+
 # finalize writes a batch's results in one invocation, or a big batch's in steps of at most
 # ``finalize_step_rows`` each (services/finalize_steps.py): Lambda's longest (900 s). Its
 # messages' visibility is 6x that, as Lambda advises; the heartbeat brings a dead one's back
@@ -146,7 +167,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (TICK,)
 TABLES: tuple[TableSpec, ...] = (TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS,
                                  RATE_LIMITS, RESULT_CACHE, TIMELINE, WEBHOOKS, DELIVERIES,
                                  SCHEDULES_TABLE)
-QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, FINALIZE, DELIVER)
+QUEUES: tuple[QueueSpec, ...] = (INGEST, WORK, ADVANCED_WORK, FINALIZE, DELIVER)
 # uploads/: a batch's input (API, presigned POST, a dropped file's copy); inbox/: the drop folder.
 NOTIFICATIONS: tuple[NotificationSpec, ...] = (NotificationSpec(keys.UPLOADS_PREFIX, INGEST.name),
                                                NotificationSpec(keys.INBOX_PREFIX, INGEST.name))
@@ -215,7 +236,7 @@ API = FunctionSpec(
     "api_handler", timeout=30, memory=1024,
     writes=(TENANTS, API_KEYS, BATCHES, CHUNKS, LEDGER, MARKERS, COLUMN_MAPS, TIMELINE, WEBHOOKS,
             DELIVERIES, SCHEDULES_TABLE),
-    sends=(WORK, FINALIZE, DELIVER), watches=QUEUES,
+    sends=(*WORK_QUEUES, FINALIZE, DELIVER), watches=QUEUES,
     reads_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.RESULTS_PREFIX,
                    keys.DATASETS_PREFIX),
     writes_objects=(keys.UPLOADS_PREFIX, keys.PENDING_PREFIX, keys.WORK_PREFIX, keys.DATASETS_PREFIX,
@@ -227,7 +248,7 @@ API = FunctionSpec(
 SPLIT = FunctionSpec(
     "split", timeout=INGEST.function_timeout, memory=1024,
     reads=(TENANTS, COLUMN_MAPS, WEBHOOKS), writes=(BATCHES, MARKERS, TIMELINE),
-    sends=(WORK, FINALIZE, INGEST, DELIVER),
+    sends=(*WORK_QUEUES, FINALIZE, INGEST, DELIVER),
     # work/: a deduplicating split's digests, kept with each checkpoint, read by the next step;
     # the drop folder: a dropped file is read, copied to uploads/, answered in outbox/
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX, keys.INBOX_PREFIX),
@@ -236,7 +257,8 @@ SPLIT = FunctionSpec(
 WORKER = FunctionSpec(
     "work", timeout=WORK.function_timeout, memory=1024,
     writes=(TENANTS, BATCHES, CHUNKS, LEDGER, MARKERS, RATE_LIMITS, RESULT_CACHE, TIMELINE),
-    sends=(FINALIZE, DELIVER),
+    # the work queues: a part's rows its invocation had no time for go on as its next part
+    sends=(*WORK_QUEUES, FINALIZE, DELIVER),
     reads_objects=(keys.WORK_PREFIX, keys.DATASETS_PREFIX),
     writes_objects=(keys.WORK_PREFIX, keys.OUTBOX_PREFIX), secrets=(VENDOR_SECRETS,),
 )
@@ -257,7 +279,8 @@ FINALIZER = FunctionSpec(  # 1,769 MB: one whole vCPU (finalize joins rendered t
 TICKER = FunctionSpec(
     "tick", timeout=60, memory=512,
     reads=(TENANTS, WEBHOOKS), writes=(BATCHES, CHUNKS, MARKERS, TIMELINE, SCHEDULES_TABLE),
-    sends=(INGEST, WORK, FINALIZE, DELIVER), dead_letters=(INGEST, WORK, FINALIZE, DELIVER),
+    sends=(INGEST, *WORK_QUEUES, FINALIZE, DELIVER),
+    dead_letters=(INGEST, *WORK_QUEUES, FINALIZE, DELIVER),
     # schedules: a due one's source file is copied to its batch's input
     reads_objects=(keys.UPLOADS_PREFIX, keys.WORK_PREFIX, keys.SOURCES_PREFIX),
     writes_objects=(keys.WORK_PREFIX, keys.UPLOADS_PREFIX),

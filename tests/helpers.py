@@ -81,7 +81,7 @@ def _handle(ports: Ports, spec: topology.QueueSpec, body: str, invocation: Invoc
     if spec is topology.INGEST:
         for created in uploaded_objects(body):
             ingest(ports, created)
-    elif spec is topology.WORK:
+    elif spec in topology.WORK_QUEUES:
         work_chunk(ports, ChunkMessage.model_validate_json(body), uuid.uuid4().hex[:16], invocation)
     elif spec is topology.DELIVER:
         deliver_message(ports, body)

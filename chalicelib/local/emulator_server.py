@@ -45,10 +45,11 @@ from chalicelib.local.emulator_longpoll import LongPolls
 from chalicelib.local.logs import setup_child_logging
 
 # Threads only wait for the one-request lock or a long poll. The local runtime's idle pollers
-# (one a queue, and one a worker: at most the work mapping's concurrency) each hold one while
-# they wait, so there are as many threads as pollers can be, and 8 more for every other request:
-# with fewer, a runtime of many workers would leave its sends queued behind idle long polls.
-_POLLERS = sum(queue.maximum_concurrency if queue is topology.WORK else 1 for queue in topology.QUEUES)
+# (one a queue, and one a worker on each work queue: at most each work mapping's concurrency)
+# each hold one while they wait, so there are as many threads as pollers can be, and 8 more for
+# every other request: with fewer, a runtime of many workers would leave its sends queued behind
+# idle long polls.
+_POLLERS = sum(queue.maximum_concurrency if queue in topology.WORK_QUEUES else 1 for queue in topology.QUEUES)
 _THREADS = _POLLERS + 8
 # Bodies are part objects and chunk messages (up to ~1 MB): read and written in big pieces
 # (waitress's 8 KB reads made a 1 MB PutObject cost ~10.5 ms of the emulator's CPU, ~7.6 here).

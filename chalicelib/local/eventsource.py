@@ -103,6 +103,13 @@ class Timings:
         """Start counting again."""
         self.invocations, self.longest_seconds, self.over_timeout = 0, 0.0, 0
 
+    @staticmethod
+    def summed(timings: list[Timings]) -> Timings:
+        """Several mappings' timings as one (the work queues' in one worker process)."""
+        return Timings(sum(t.invocations for t in timings),
+                       max((t.longest_seconds for t in timings), default=0.0),
+                       sum(t.over_timeout for t in timings))
+
 
 class EventSourceMapping:
     """One queue feeding one handler, as Lambda's SQS event source mapping does."""

@@ -1,9 +1,10 @@
 """The local runtime: the declared queues and schedules drive the same handlers Lambda would.
 
-The emulator runs in a process of its own. The work queue is polled by worker processes (as
-Lambda runs concurrent invocations in separate sandboxes, each with its own interpreter),
-or, with ``work_processes=False``, by threads of this process; the ingest and finalize
-queues and the schedules are served by threads of this process.
+The emulator runs in a process of its own. The work queues (basic mode's and advanced mode's)
+are polled by worker processes, each polling both (as Lambda runs concurrent invocations of the
+work function in separate sandboxes, each with its own interpreter), or, with
+``work_processes=False``, by threads of this process; the ingest and finalize queues and the
+schedules are served by threads of this process.
 """
 
 from __future__ import annotations
@@ -101,15 +102,16 @@ class LocalRuntime:
         for module in EVENT_HANDLER_MODULES.values():
             importlib.import_module(module)
         self.mappings = mappings(retry_delay=self._retry_delay)
+        if self._work_processes:
+            count = min(self._work_concurrency, *(q.maximum_concurrency for q in topology.WORK_QUEUES))
+            self._workers = [self._worker().start() for _ in range(count)]
+            self._spawn(self._supervise, "supervise-workers")
         for mapping in self.mappings:
-            # Never more concurrent invocations than the mapping allows on AWS.
-            concurrency = min(self._work_concurrency, mapping.spec.maximum_concurrency)
-            if mapping.spec is topology.WORK and self._work_processes:
-                self._workers = [WorkerProcess(mapping.spec.name, self._retry_delay, self._count).start()
-                                 for _ in range(concurrency)]
-                self._spawn(self._supervise, "supervise-workers")
+            work = mapping.spec in topology.WORK_QUEUES
+            if work and self._work_processes:
                 continue
-            pollers = concurrency if mapping.spec is topology.WORK else 1
+            # Never more concurrent invocations than the mapping allows on AWS.
+            pollers = min(self._work_concurrency, mapping.spec.maximum_concurrency) if work else 1
             for n in range(pollers):
                 self._spawn(poll_until, f"poll-{mapping.spec.name}-{n}", mapping, self._stop, self._busy)
         self._spawn(self._watch_emulator, "watch-emulator")
@@ -139,8 +141,12 @@ class LocalRuntime:
                 code = worker.exited
                 if code is not None and not self._stop.is_set():
                     logger.error("worker process exited; starting another", extra={"code": code})
-                    self._workers[n] = WorkerProcess(topology.WORK.name, self._retry_delay,
-                                                     self._count).start()
+                    self._workers[n] = self._worker().start()
+
+    def _worker(self) -> WorkerProcess:
+        """A worker process polling both work queues (at most each mapping's concurrency of them:
+        the runtime never starts more than that)."""
+        return WorkerProcess([spec.name for spec in topology.WORK_QUEUES], self._retry_delay, self._count)
 
     def _watch_emulator(self) -> None:
         """Notice at once when the emulator dies: everything else depends on it."""

@@ -40,10 +40,10 @@ def main(argv: Sequence[str]) -> None:
     fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     real_send = MessageQueue.send
     ports = get_ports()
-    work = ports.queue_name(topology.WORK)
+    work = {ports.queue_name(spec) for spec in topology.WORK_QUEUES}
 
     def send(queue: MessageQueue, name: str, bodies: Sequence[str]) -> None:
-        if name != work:
+        if name not in work:
             real_send(queue, name, bodies)
             return
         chunks = [ChunkMessage.model_validate_json(body).chunk for body in bodies]

@@ -92,7 +92,7 @@ def _invocations(ports: Ports, batch: Batch, workers: Sequence[WorkerProcess]) -
     return {"count": sum(t["invocations"] for t in timings),
             "longest_seconds": round(max((t["longest_seconds"] for t in timings), default=0.0), 2),
             "over_timeout": sum(t["over_timeout"] for t in timings),
-            "timeout_seconds": topology.WORK.function_timeout,
+            "timeout_seconds": topology.ADVANCED_WORK.function_timeout,
             "parts_handed_on": sum(parts) - len(parts),
             "slots": {name: round(sum(t["slots"][name] for t in timings), 3)
                       for name in (timings[0]["slots"] if timings else {})}}

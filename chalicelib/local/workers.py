@@ -1,7 +1,8 @@
 """Work pollers in processes of their own, as Lambda runs concurrent invocations in separate sandboxes.
 
-A worker process polls one declared queue and feeds its handler until its standard input
-closes. Its standard input also takes commands, each answered with one line on the pipe that
+A worker process polls the declared work queues (a poller thread each: basic mode's and advanced
+mode's, as one Lambda function serves both mappings) and feeds their handler until its standard
+input closes. Its standard input also takes commands, each answered with one line on the pipe that
 was its standard output (the process's own output goes to standard error): ``counts`` (the
 AWS requests it made, when started with ``--count``), ``timings`` (its invocations' durations) and
 ``reset``.
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import IO, Any
 
@@ -28,8 +30,8 @@ from chalicelib.sources.slot_counts import SLOTS
 class WorkerProcess:
     """The parent's handle on one worker process."""
 
-    def __init__(self, queue: str, retry_delay: int, count: bool) -> None:
-        self._args = [sys.executable, "-m", "chalicelib.local.workers", queue, str(retry_delay)]
+    def __init__(self, queues: Sequence[str], retry_delay: int, count: bool) -> None:
+        self._args = [sys.executable, "-m", "chalicelib.local.workers", ",".join(queues), str(retry_delay)]
         if count:
             self._args.append("--count")
         self._process: subprocess.Popen[str] | None = None
@@ -86,17 +88,18 @@ class WorkerProcess:
 
 
 def _answer(commands: IO[str], answers: IO[str], stop: threading.Event,
-            counter: RequestCounter | None, timings: Timings) -> None:
+            counter: RequestCounter | None, timings: list[Timings]) -> None:
     for line in commands:
         command = line.strip()
         if command == "counts":
             answers.write(json.dumps(counter.snapshot() if counter else merged([])) + "\n")
         elif command == "timings":
-            answers.write(json.dumps({**asdict(timings), "slots": SLOTS.to_json()}) + "\n")
+            answers.write(json.dumps({**asdict(Timings.summed(timings)), "slots": SLOTS.to_json()}) + "\n")
         elif command == "reset":
             if counter:
                 counter.reset()
-            timings.reset()
+            for each in timings:
+                each.reset()
             SLOTS.reset()
             answers.write("ok\n")
         answers.flush()
@@ -104,21 +107,27 @@ def _answer(commands: IO[str], answers: IO[str], stop: threading.Event,
 
 
 def main(argv: list[str]) -> None:
-    """Poll queue ARGV[0] (redelivering failures after ARGV[1] seconds) until told to stop."""
+    """Poll the queues ARGV[0] names (comma-separated; redelivering failures after ARGV[1]
+    seconds) until told to stop."""
     answers = os.fdopen(os.dup(1), "w")  # the answers pipe; everything else prints to stderr
     os.dup2(2, 1)
-    queue, retry_delay = argv[0], int(argv[1])
+    queues, retry_delay = argv[0].split(","), int(argv[1])
     setup_child_logging()
     counter = RequestCounter().attach() if "--count" in argv else None
     # Built before the first receive, as in the runtime's own process: built on the first
     # invocation instead, they would delay its heartbeat while the messages it received stay
     # hidden for the queue's visibility timeout.
     get_ports()
-    mapping = next(m for m in mappings(retry_delay=retry_delay) if m.spec.name == queue)
+    polled = [m for m in mappings(retry_delay=retry_delay) if m.spec.name in queues]
     stop = threading.Event()
-    threading.Thread(target=_answer, args=(sys.stdin, answers, stop, counter, mapping.timings),
+    threading.Thread(target=_answer, args=(sys.stdin, answers, stop, counter, [m.timings for m in polled]),
                      daemon=True).start()
-    poll_until(mapping, stop)
+    pollers = [threading.Thread(target=poll_until, args=(m, stop), name=f"poll-{m.spec.name}")
+               for m in polled]
+    for poller in pollers:
+        poller.start()
+    for poller in pollers:
+        poller.join()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def send_outstanding(ports: Ports, batch: Batch, refresh: bool = False) -> int:
     """Send the next part of every chunk that is not done; how many were sent."""
     bodies = [next_part(batch, chunk, refresh).model_dump_json(exclude_none=True)
               for chunk in ports.batches.chunks(batch.batch_id, parked_only=True)]
-    ports.queue.send(ports.queue_name(topology.WORK), bodies)
+    ports.queue.send(ports.queue_name(topology.work_queue(batch.mode)), bodies)
     return len(bodies)
 
 

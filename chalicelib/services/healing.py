@@ -116,7 +116,7 @@ def _give_up(ports: Ports, batch: Batch) -> str:
 
 def _backlog(ports: Ports, batch: Batch) -> bool:
     """True while messages wait in the queue this batch's next step comes from (it may be one)."""
-    queue = topology.INGEST if batch.chunks_total is None else topology.WORK
+    queue = topology.INGEST if batch.chunks_total is None else topology.work_queue(batch.mode)
     return ports.queue.depth(ports.queue_name(queue)) > 0
 
 

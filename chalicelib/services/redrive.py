@@ -33,7 +33,8 @@ def redrive_dead_letters(ports: Ports) -> dict[str, list[str]]:
     """Re-drive or give up every dead-lettered message (up to a bound per tick); what was done."""
     report: dict[str, list[str]] = {"redriven": [], "given_up": [], "dropped": [], "unfixed": []}
     for spec, handle in ((topology.INGEST, _split), (topology.WORK, _part),
-                         (topology.FINALIZE, _finalize), (topology.DELIVER, _deliver)):
+                         (topology.ADVANCED_WORK, _part), (topology.FINALIZE, _finalize),
+                         (topology.DELIVER, _deliver)):
         dlq = ports.settings.name(spec.dlq_name)
         for _ in range(_PER_TICK // 10):
             received = ports.queue.receive(dlq, _HIDE_SECONDS)
@@ -88,9 +89,9 @@ def _part(ports: Ports, body: str) -> tuple[Outcome, str]:
     if batch is None or batch.status in TERMINAL_STATUSES:
         return "dropped", what
     if message.redrives < ports.settings.redrive_limit:
-        _again(ports, topology.WORK, body)
+        _again(ports, topology.work_queue(batch.mode), body)  # its mode's queue, whichever DLQ
         return "redriven", what
-    tries = _attempts(topology.WORK, message.redrives)
+    tries = _attempts(topology.work_queue(batch.mode), message.redrives)
     give_up_part(ports, message, f"{tries} attempts; {_reason(ports, part_subject(message))}")
     return "given_up", what
 

@@ -76,7 +76,7 @@ class ChunkSender:
         self._first = first
         self._only = only
         self._seconds_left = seconds_left
-        self._queue = ports.queue_name(topology.WORK)
+        self._queue = ports.queue_name(topology.work_queue(batch.mode))
         self._sent = batch.split_sent  # chunks before this were sent by a split that died
         self._pending: list[str] = []
         # the last row read, its index, and the records and fresh digests before it

@@ -99,7 +99,7 @@ def _work(ports: Ports, seen: Invocation, message: ChunkMessage, attempt: str,
             continue
         outcome = _settled(ports, seen, batch, part, request)
         if handed_on and settlement.pause is None:  # out of time, not out of credits
-            _hand_on(ports, message, part.key, settlement.settled)
+            _hand_on(ports, batch, message, part.key, settlement.settled)
             return "continued"
         return outcome
     raise SettleGaveUp(f"chunk {message.chunk} part {message.part} of {message.batch_id}")
@@ -242,14 +242,15 @@ def store_final_rows(ports: Ports, message: ChunkMessage, rows: list[RowResult],
     return key
 
 
-def _hand_on(ports: Ports, message: ChunkMessage, key: str, settled: int) -> None:
+def _hand_on(ports: Ports, batch: Batch, message: ChunkMessage, key: str, settled: int) -> None:
     """Send the rows after a part's settled ones as the chunk's next part, to be worked at once
     by a fresh invocation (they were counted parked by the settle; a lost message is sent
     again by the tick, as for a paused batch)."""
     later = ChunkMessage(tenant_id=message.tenant_id, batch_id=message.batch_id,
                          chunk=message.chunk, fields=message.fields, part=message.part + 1,
                          start=message.start + settled, source_key=key, source_skip=settled)
-    ports.queue.send(ports.queue_name(topology.WORK), [later.model_dump_json(exclude_none=True)])
+    ports.queue.send(ports.queue_name(topology.work_queue(batch.mode)),
+                     [later.model_dump_json(exclude_none=True)])
     logger.info("handed on", extra={"batch_id": message.batch_id, "chunk": message.chunk,
                                     "rows": settled})
 

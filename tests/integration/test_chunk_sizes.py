@@ -26,14 +26,17 @@ def defaults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         yield aws
 
 
-def _chunk_sizes(aws: Aws) -> list[int]:
-    """Rows of every chunk message on the work queue, taken off it."""
-    return [len(ChunkMessage.model_validate_json(body).rows or [])
-            for body in take_messages(aws.ports, topology.WORK)]
+def _chunk_sizes(aws: Aws, spec: topology.QueueSpec) -> list[int]:
+    """Rows of every chunk message on a work queue, taken off it."""
+    return [len(ChunkMessage.model_validate_json(body).rows or []) for body in take_messages(aws.ports, spec)]
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("basic", [500, 500, 200]), ("advanced", [100] * 12)])
-def test_rows_per_chunk_follow_the_mode(defaults: Aws, mode: str, expected: list[int]) -> None:
+@pytest.mark.parametrize(("mode", "expected", "queue", "other"), [
+    ("basic", [500, 500, 200], topology.WORK, topology.ADVANCED_WORK),
+    ("advanced", [100] * 12, topology.ADVANCED_WORK, topology.WORK)])
+def test_rows_per_chunk_and_the_work_queue_follow_the_mode(
+        defaults: Aws, mode: str, expected: list[int], queue: topology.QueueSpec,
+        other: topology.QueueSpec) -> None:
     tenant = defaults.tenant(10_000)
     dataset = create_dataset(defaults.ports, tenant.tenant_id, b"email,title\r\na@example.com,CTO\r\n",
                              "titles")  # advanced mode runs a configured source
@@ -43,7 +46,10 @@ def test_rows_per_chunk_follow_the_mode(defaults: Aws, mode: str, expected: list
                          BatchOptions(mode=mode))  # type: ignore[arg-type]
     defaults.pump(topology.INGEST)
 
-    assert sorted(_chunk_sizes(defaults), reverse=True) == expected
+    # THEN the chunks go to the mode's own work queue (basic parts ten to an invocation,
+    # advanced parts four), none to the other
+    assert sorted(_chunk_sizes(defaults, queue), reverse=True) == expected
+    assert _chunk_sizes(defaults, other) == []
     split = defaults.ports.batches.get(tenant.tenant_id, batch.batch_id)
     assert split is not None and split.chunks_total == len(expected)
 

@@ -4,12 +4,14 @@ rest on at once; a row slower than its deadline fails alone."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from chalicelib import topology
+from chalicelib.adapters.queue import MessageQueue
 from chalicelib.local.eventsource import LambdaContext
 from chalicelib.observability import metrics
 from chalicelib.services.tenants import NewTenant
@@ -75,6 +77,14 @@ def test_an_invocation_short_of_time_settles_its_rows_and_hands_the_rest_on(
         return int((needed + (1 if asked["n"] <= 4 else -1)) * 1000)
 
     monkeypatch.setattr(LambdaContext, "get_remaining_time_in_millis", time_left)
+    sent: list[str] = []  # the queue of every chunk message sent
+    send = MessageQueue.send
+
+    def recorded(queue: MessageQueue, name: str, bodies: Sequence[str], **kwargs: Any) -> None:
+        sent.extend(name for body in bodies if '"chunk"' in body)
+        send(queue, name, bodies, **kwargs)
+
+    monkeypatch.setattr(MessageQueue, "send", recorded)
     written: list[dict[str, Any]] = []
     metrics.emit_to(written.append)
     try:
@@ -89,6 +99,8 @@ def test_an_invocation_short_of_time_settles_its_rows_and_hands_the_rest_on(
     # four rows in the first invocation; every later one starts one row (it always makes
     # progress) and hands the rest on at once, without waiting for the tick
     assert [part.settled for part in chunk.parts] == [4, 1, 1, 1, 1]
+    # the split's part and the four handed on, all on advanced mode's work queue
+    assert sent == [aws.ports.queue_name(topology.ADVANCED_WORK)] * 5
     # the metrics count every row once where it settled, and the rows handed on as such
     # (not as parked: no pause)
     def total(name: str) -> float:

@@ -85,7 +85,7 @@ def test_an_invocation_overlaps_its_advanced_parts_and_settles_each_once(
     created = http.send("POST", "/v1/batches", tenant.api_key, {"records": records, "mode": "advanced"})
     batch_id = created.body["batch_id"]
     aws.pump(topology.INGEST)
-    assert aws.mappings[topology.WORK.name].poll_once() == 2  # both chunks, one invocation
+    assert aws.mappings[topology.ADVANCED_WORK.name].poll_once() == 2  # both chunks, one invocation
 
     # room for both parts' calls at once (8): side by side, the second part's calls begin once
     # the first one has started all of its rows, before it settled; one by one, only after

@@ -15,10 +15,13 @@ from chalicelib.clients import get_clients
 from chalicelib.domain.models import Batch, BatchStatus
 from chalicelib.domain.options import BatchOptions
 from chalicelib.services.batches import resume_batch
+from chalicelib.services.datasets import create_dataset
 from chalicelib.services.lifecycle import tick
 from chalicelib.services.ports import Clock
 from chalicelib.services.reprocess import reprocess_batch
+from chalicelib.services.sources import configure
 from chalicelib.services.tenants import top_up
+from chalicelib.sources.spec import TenantConfig
 from tests.conftest import Aws
 from tests.csvs import leads
 from tests.faults import ITEM_TOO_LARGE, Faults, Killed, settles_chunk, table_is, transaction_touches
@@ -61,8 +64,15 @@ def _heal(aws: Aws, clock: Hours, ticks: int = 1) -> list[dict[str, Any]]:
     return reports
 
 
-def _batch(aws: Aws, tenant_id: str, rows: int = 250) -> Batch:
-    return create_batch(aws.ports, tenant_id, leads(rows), "leads.csv", BatchOptions())
+def _batch(aws: Aws, tenant_id: str, rows: int = 250, mode: str = "basic") -> Batch:
+    """A batch of ``mode``; an advanced one runs a dataset source at the basic price (1 a matched
+    row), so its books are a basic batch's and only its work queue differs."""
+    if mode == "advanced":
+        dataset = create_dataset(aws.ports, tenant_id, b"email,title\r\na@example.com,CTO\r\n", "titles")
+        configure(aws.ports, tenant_id, TenantConfig.model_validate({
+            "prices": {"advanced": 1}, "sources": [{"type": "dataset", "dataset_id": dataset.dataset_id}]}))
+    return create_batch(aws.ports, tenant_id, leads(rows), "leads.csv",
+                        BatchOptions(mode=mode))  # type: ignore[arg-type]
 
 
 def _assert_every_row_once(aws: Aws, batch: Batch, rows: int) -> None:
@@ -126,17 +136,21 @@ def test_a_split_that_keeps_failing_ends_failed_with_the_reason(
     assert take_messages(aws.ports, topology.INGEST, dead_letters=True) == []
 
 
+@pytest.mark.parametrize("mode", ["basic", "advanced"])
 def test_a_chunk_dead_lettered_by_a_passing_fault_is_redriven_and_charged_once(
-        aws: Aws, faults: Faults, clock: Hours) -> None:
+        aws: Aws, faults: Faults, clock: Hours, mode: str) -> None:
     tenant = aws.tenant(1000)
-    batch = _batch(aws, tenant.tenant_id)  # chunks of 100, 100, 50
-    # every delivery of chunk 2 fails; the first tries it twice: with the other parts, then alone
-    faults.fail("dynamodb.TransactWriteItems", *ITEM_TOO_LARGE, times=topology.WORK.max_receive_count + 1,
-                match=settles_chunk(2))
+    batch = _batch(aws, tenant.tenant_id, mode=mode)  # chunks of 100, 100, 50
+    # every delivery of chunk 2 fails (a basic one's first tries it twice: with the other parts,
+    # then alone; an advanced part settles alone)
+    queue = topology.work_queue(mode)
+    faults.fail("dynamodb.TransactWriteItems", *ITEM_TOO_LARGE,
+                times=queue.max_receive_count + (mode == "basic"), match=settles_chunk(2))
 
     aws.drain()
     stuck = reload(aws.ports, batch)
     assert stuck.status is BatchStatus.PROCESSING and stuck.chunks_done == 2  # one chunk in the DLQ
+    assert aws.ports.queue.depth(aws.ports.settings.name(queue.dlq_name)) == 1  # its mode's DLQ
     _heal(aws, clock)
 
     done = reload(aws.ports, batch)
@@ -195,18 +209,19 @@ def test_a_chunk_that_keeps_failing_ends_the_batch_failed_uncharged_and_reproces
     _assert_every_row_once(aws, done, 150)
 
 
-def _paused(aws: Aws, rows: int = 250, credits: int = 120) -> tuple[str, Batch]:
+def _paused(aws: Aws, rows: int = 250, credits: int = 120, mode: str = "basic") -> tuple[str, Batch]:
     tenant = aws.tenant(credits)
-    batch = _batch(aws, tenant.tenant_id, rows)
+    batch = _batch(aws, tenant.tenant_id, rows, mode)
     aws.drain()
     paused = reload(aws.ports, batch)
     assert paused.status is BatchStatus.PAUSED_INSUFFICIENT_CREDITS
     return tenant.tenant_id, paused
 
 
+@pytest.mark.parametrize("mode", ["basic", "advanced"])
 def test_a_resume_that_died_before_sending_is_continued_by_the_tick(
-        aws: Aws, faults: Faults, clock: Hours) -> None:
-    tenant_id, batch = _paused(aws)
+        aws: Aws, faults: Faults, clock: Hours, mode: str) -> None:
+    tenant_id, batch = _paused(aws, mode=mode)
     top_up(aws.ports, tenant_id, 1000)
     faults.kill("sqs.SendMessageBatch", "before")
 
@@ -215,7 +230,11 @@ def test_a_resume_that_died_before_sending_is_continued_by_the_tick(
     faults.revive()
     aws.drain()
     assert reload(aws.ports, batch).status is BatchStatus.PROCESSING
-    _heal(aws, clock)
+    clock.at += 600
+    tick(aws.ports)  # sends the parked parts to the work queue of the batch's mode
+    depth = {spec: aws.ports.queue.depth(aws.ports.queue_name(spec)) for spec in topology.WORK_QUEUES}
+    assert depth == {spec: 2 if spec is topology.work_queue(mode) else 0 for spec in topology.WORK_QUEUES}
+    aws.drain()
 
     done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED, done
