@@ -11,6 +11,11 @@ The same code runs on AWS and in the local runtime.
 It starts first in every queue function's invocation (``kept_alive``, the outermost middleware):
 what runs before the records (the tracer, a first read building its client on a cold start) is
 inside it, so a sandbox that dies there leaves its messages hidden seconds, not minutes.
+
+The local runtime's poller dies with its worker, so it receives with a visibility of
+``heartbeat_seconds`` already (``local/eventsource.py``) and says so in each record's attributes
+(``RECEIVED_HIDDEN``, never set by Lambda): a beat at once would repeat the receive, so the
+first beat comes a third of the window in, as every later one does.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from typing import Any
 from chalicelib.observability import logger
 from chalicelib.ports.queue import Queue
 
+# A record attribute of the local runtime's own: the seconds its receive hid the message for.
+RECEIVED_HIDDEN = "LocalReceiveVisibilitySeconds"
+
 
 class Heartbeat:
     """A context manager: the records' messages stay invisible for ``seconds`` at a time."""
@@ -32,6 +40,9 @@ class Heartbeat:
         self._queue = queue
         self._seconds = seconds
         self._receipts: dict[str, list[str]] = defaultdict(list)  # queue name -> receipts
+        # received hidden no longer than a window: the receive was the first beat
+        self._received_beating = bool(records) and all(
+            0 < int(record.get("attributes", {}).get(RECEIVED_HIDDEN, 0)) <= seconds for record in records)
         for record in records:
             name = str(record.get("eventSourceARN", "")).rsplit(":", 1)[-1]
             if name and record.get("receiptHandle"):
@@ -41,7 +52,8 @@ class Heartbeat:
 
     def __enter__(self) -> Heartbeat:
         if self._receipts and self._seconds > 0:
-            self._extend()
+            if not self._received_beating:
+                self._extend()
             self._thread.start()
         return self
 

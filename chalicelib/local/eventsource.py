@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import topology
 from chalicelib.clients import get_clients
+from chalicelib.handlers.heartbeat import RECEIVED_HIDDEN
 from chalicelib.observability import correlated
 from chalicelib.observability import local_logger as logger
 from chalicelib.services.ports import get_ports
@@ -68,12 +69,14 @@ class LambdaContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
-def sqs_event(messages: list[Any], queue_arn: str, region: str) -> dict[str, Any]:
-    """The event Lambda's SQS poller hands a function for these received messages."""
+def sqs_event(messages: list[Any], queue_arn: str, region: str, hidden: int = 0) -> dict[str, Any]:
+    """The event Lambda's SQS poller hands a function for these received messages (``hidden``:
+    the seconds the receive hid them for, told to the heartbeat in each record's attributes)."""
+    told = {RECEIVED_HIDDEN: str(hidden)} if hidden else {}
     return {"Records": [
         {
             "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-            "attributes": m.get("Attributes", {}), "messageAttributes": {},
+            "attributes": {**m.get("Attributes", {}), **told}, "messageAttributes": {},
             "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
             "eventSourceARN": queue_arn, "awsRegion": region,
         }
@@ -131,14 +134,15 @@ class EventSourceMapping:
     def poll_once(self, wait_seconds: int = 0, busy: Busy | None = None) -> int:
         """Receive one batch (waiting up to ``wait_seconds`` for a message: a long poll) and
         deliver it (``busy`` while it does); returns how many messages it held."""
+        hidden = self._receive_visibility()
         got = self._sqs.receive_message(
             QueueUrl=self._url, MaxNumberOfMessages=self.spec.batch_size, WaitTimeSeconds=wait_seconds,
-            VisibilityTimeout=self._receive_visibility(), MessageSystemAttributeNames=["All"],
+            VisibilityTimeout=hidden, MessageSystemAttributeNames=["All"],
         )
         messages: list[Any] = list(got.get("Messages", []))
         if messages:
             with busy or Busy():
-                self._deliver(messages)
+                self._deliver(messages, hidden)
         return len(messages)
 
     def _receive_visibility(self) -> int:
@@ -147,13 +151,15 @@ class EventSourceMapping:
         the queue's visibility timeout and does not die with a sandbox; locally the poller is in
         the worker process, so a worker that dies after a receive and before its heartbeat's
         first beat (or with a long poll still waiting in the emulator, which may yet take
-        messages for it) would leave them hidden for the whole timeout (6 minutes for work)."""
+        messages for it) would leave them hidden for the whole timeout (6 minutes for work).
+        The records say so (``heartbeat.RECEIVED_HIDDEN``): the heartbeat's first beat would only
+        repeat the receive, and comes a third of the window later instead."""
         heartbeat = get_ports().settings.heartbeat_seconds
         timeout = self.spec.visibility_timeout
         return heartbeat if 0 < heartbeat < timeout else timeout
 
-    def _deliver(self, messages: list[Any]) -> None:
-        event = sqs_event(messages, self._arn, get_settings().region)
+    def _deliver(self, messages: list[Any], hidden: int) -> None:
+        event = sqs_event(messages, self._arn, get_settings().region, hidden)
         context = LambdaContext(self.spec.handler, timeout_seconds=self.spec.function_timeout)
         try:
             answer = self._handler(event, context) or {}

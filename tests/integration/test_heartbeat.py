@@ -41,9 +41,10 @@ def _until(condition: Any, seconds: float) -> float:
 
 
 @pytest.mark.parametrize("dies_at", [
-    # right after its receive, before its heartbeat's first beat (locally the poller dies with
-    # the worker: a long poll it left waiting in the emulator can still take messages for it)
-    "sqs.ChangeMessageVisibilityBatch",
+    # right after its receive, before its heartbeat's first beat (its first request: the batch's
+    # read; locally the poller dies with the worker: a long poll it left waiting in the emulator
+    # can still take messages for it)
+    "dynamodb.GetItem",
     "dynamodb.TransactWriteItems",  # while settling
 ])
 def test_the_chunk_of_a_worker_that_died_comes_back_within_the_heartbeat(

@@ -16,7 +16,9 @@ from tests.helpers import charged, create_batch, reload
 
 
 def test_one_poll_works_ten_basic_parts_with_one_invocations_requests(aws: Aws) -> None:
-    # GIVEN a basic batch of ten 100-row chunks queued for work
+    # GIVEN a basic batch of ten 100-row chunks queued for work (a heartbeat of a minute: its
+    # beats are 20 s apart, longer than the invocation)
+    aws.ports.settings = aws.ports.settings.model_copy(update={"heartbeat_seconds": 60})
     tenant = aws.tenant(10_000)
     batch = create_batch(aws.ports, tenant.tenant_id, leads(1000), "ten.csv", BatchOptions())
     aws.pump(topology.INGEST)
@@ -26,12 +28,14 @@ def test_one_poll_works_ten_basic_parts_with_one_invocations_requests(aws: Aws) 
     held = aws.mappings[topology.WORK.name].poll_once()
     calls = dict(counter.calls)
 
-    # THEN one invocation worked all ten parts: one receive, one delete, one settle transaction,
-    # and one read of the batch, one of the tenant and one finalize check between them
+    # THEN one invocation worked all ten parts: one receive (hiding them for the heartbeat's
+    # window, so no beat repeats it), one delete, one settle transaction, and one read of the
+    # batch, one of the tenant and one finalize check between them
     assert held == 10
     worked = reload(aws.ports, batch)
     assert worked.chunks_done == 10
     assert calls["sqs.ReceiveMessage"] == 1
+    assert "sqs.ChangeMessageVisibilityBatch" not in calls
     assert calls["sqs.DeleteMessageBatch"] == 1
     assert calls["dynamodb.TransactWriteItems"] == 1
     assert calls["dynamodb.GetItem"] == 3
