@@ -18,8 +18,8 @@
   JSON types is written as it is; one with a binary value still takes the walk (bytes need
   base64).
 
-``moto_requests`` holds the fixes of moto's CPU per request, ``moto_sizes`` its item-size check
-(applied with these).
+``moto_requests`` holds the fixes of moto's CPU per request, ``moto_sizes`` its item-size check,
+``moto_s3_fixes`` S3's (applied with these).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from moto.sqs.exceptions import InvalidAttributeName
 from moto.sqs.models import Message, SQSBackend
 
 from chalicelib.local import moto_requests, moto_sizes
-from chalicelib.local.moto_s3_fixes import answer_gone_uploads
+from chalicelib.local.moto_s3_fixes import answer_gone_uploads, store_fewer_copies
 
 _applied: list[str] = []
 
@@ -211,4 +211,5 @@ def apply() -> None:
     moto_requests.apply()
     moto_sizes.apply()
     answer_gone_uploads()  # behaviour, not speed: S3's answer (moto_s3_fixes)
+    store_fewer_copies()  # moto_s3_fixes
     _applied.append("done")
