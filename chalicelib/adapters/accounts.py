@@ -28,6 +28,16 @@ def _keys_record(tenant_id: str) -> Any:
     return {"key_hash": value(f"tenant#{tenant_id}")}
 
 
+
+def tenant_from_item(raw: dict[str, Any]) -> Tenant:
+    """A tenant from its item as DynamoDB returns it."""
+    item = from_dynamo(raw)
+    return Tenant(
+        tenant_id=item["tenant_id"], name=item["name"], balance=item["balance"],
+        billing=BillingKind(item["billing"]), created_at=item["created_at"],
+        config=json.loads(item.get("config", "{}")), low_balance_at=item.get("low_balance_at"),
+    )
+
 class AccountStore:
     """Tenants (balance, billing kind), API keys by hash, and ledger entries."""
 
@@ -96,14 +106,7 @@ class AccountStore:
         got = self._db.get_item(
             TableName=self._tenants, Key={"tenant_id": value(tenant_id)}, ConsistentRead=True
         )
-        if "Item" not in got:
-            return None
-        item = from_dynamo(got["Item"])
-        return Tenant(
-            tenant_id=item["tenant_id"], name=item["name"], balance=item["balance"],
-            billing=BillingKind(item["billing"]), created_at=item["created_at"],
-            config=json.loads(item.get("config", "{}")), low_balance_at=item.get("low_balance_at"),
-        )
+        return tenant_from_item(got["Item"]) if "Item" in got else None
 
     def set_config(self, tenant_id: str, config: dict[str, Any], now: str) -> None:
         """Replace a tenant's enrichment configuration (sources and prices)."""

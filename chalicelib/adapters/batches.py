@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.accounts import tenant_from_item
 from chalicelib.adapters.batch_items import (
     ATTENTION_OPEN,
     batch_from_item,
@@ -22,6 +23,7 @@ from chalicelib.domain.models import (
     BatchStatus,
     ChunkState,
     RowStatus,
+    Tenant,
 )
 from chalicelib.domain.options import BatchPatch
 
@@ -34,10 +36,11 @@ _BATCH_ID = re.compile(r"b_[0-9a-f]{22}")  # what a cursor of this listing holds
 class BatchStore(BatchRecovery):
     """Batches by tenant (newest first) and chunk settlement records by batch."""
 
-    def __init__(self, client: DynamoDBClient, batches: str, chunks: str) -> None:
+    def __init__(self, client: DynamoDBClient, batches: str, chunks: str, tenants: str) -> None:
         self._db = client
         self._batches = batches
         self._chunks = chunks
+        self._tenants = tenants  # read with a batch: get_with_tenant
 
     @staticmethod
     def _key(tenant_id: str, batch_id: str) -> dict[str, Any]:
@@ -55,6 +58,22 @@ class BatchStore(BatchRecovery):
             TableName=self._batches, Key=self._key(tenant_id, batch_id), ConsistentRead=True
         )
         return batch_from_item(got["Item"]) if "Item" in got else None
+
+    def get_with_tenant(self, tenant_id: str, batch_id: str) -> tuple[Batch | None, Tenant | None]:
+        """The batch and its tenant, read consistently in one BatchGetItem (keys DynamoDB leaves
+        unprocessed are asked again)."""
+        pending: dict[str, Any] = {
+            self._batches: {"Keys": [self._key(tenant_id, batch_id)], "ConsistentRead": True},
+            self._tenants: {"Keys": [{"tenant_id": value(tenant_id)}], "ConsistentRead": True}}
+        found: dict[str, list[dict[str, Any]]] = {self._batches: [], self._tenants: []}
+        while pending:
+            got = self._db.batch_get_item(RequestItems=pending)
+            for table, items in got.get("Responses", {}).items():
+                found[table] += items
+            pending = dict(got.get("UnprocessedKeys") or {})
+        batches, tenants = found[self._batches], found[self._tenants]
+        return (batch_from_item(batches[0]) if batches else None,
+                tenant_from_item(tenants[0]) if tenants else None)
 
     def page(self, tenant_id: str, limit: int, cursor: str | None,
              statuses: tuple[BatchStatus, ...] = (), name_contains: str | None = None,

@@ -101,8 +101,8 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     tenant = create_tenant(ports, "bench", 10**9)
     # The bench watches through a client of its own: its reads are not the pipeline's requests.
     own = Clients(ports.settings).dynamodb
-    watcher = BatchStore(own, ports.settings.name(topology.BATCHES.name),
-                         ports.settings.name(topology.CHUNKS.name))
+    watcher = BatchStore(own, *(ports.settings.name(table.name)
+                                for table in (topology.BATCHES, topology.CHUNKS, topology.TENANTS)))
     runtime.reset_request_counts()
     reset_costs(runtime.emulator.endpoint)
     cpu_before = process_cpu(runtime)

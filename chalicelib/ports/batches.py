@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
-from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
+from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus, Tenant
 from chalicelib.domain.options import BatchPatch
 
 
@@ -18,6 +18,10 @@ class Batches(Protocol):
 
     def get(self, tenant_id: str, batch_id: str) -> Batch | None:
         """One tenant's batch, read consistently, or None (also for another tenant's id)."""
+
+    def get_with_tenant(self, tenant_id: str, batch_id: str) -> tuple[Batch | None, Tenant | None]:
+        """``get``'s batch and the tenant, both read consistently in one request (what a work
+        invocation plans its first part from); None for either that does not exist."""
 
     def page(self, tenant_id: str, limit: int, cursor: str | None,
              statuses: tuple[BatchStatus, ...] = (), name_contains: str | None = None,

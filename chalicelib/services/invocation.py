@@ -42,6 +42,7 @@ class Invocation:
         self._started_a_row = False
         self._batches: dict[tuple[str, str], Batch] = {}
         self._tenants: dict[str, Tenant] = {}
+        self._planned: set[str] = set()  # tenants a part was planned for (finish checks their balance)
         self._pipelines: dict[tuple[str, str], Pipeline] = {}
         # batches to check for finalize, with the request whose work settled their last part
         self._settled: dict[tuple[str, str], str | None] = {}
@@ -52,10 +53,16 @@ class Invocation:
         self._lock = threading.RLock()
 
     def batch(self, tenant_id: str, batch_id: str) -> Batch | None:
-        """The batch as last read or written by this invocation."""
+        """The batch as last read or written by this invocation (its first read of a tenant's
+        batch reads the tenant in the same request: every part is planned from both)."""
         key = (tenant_id, batch_id)
         if key not in self._batches:
-            batch = self._ports.batches.get(tenant_id, batch_id)
+            if tenant_id in self._tenants:
+                batch = self._ports.batches.get(tenant_id, batch_id)
+            else:
+                batch, tenant = self._ports.batches.get_with_tenant(tenant_id, batch_id)
+                if tenant is not None:
+                    self._tenants.setdefault(tenant_id, tenant)
             if batch is None:
                 return None
             self._batches[key] = batch
@@ -85,6 +92,7 @@ class Invocation:
         """The tenant as last read by this invocation, its balance less what it since charged."""
         if tenant_id not in self._tenants:
             self._tenants[tenant_id] = get_tenant(self._ports, tenant_id)
+        self._planned.add(tenant_id)
         return self._tenants[tenant_id]
 
     def balance_is(self, tenant_id: str, balance: int) -> None:
@@ -164,7 +172,9 @@ class Invocation:
                 if fresh and fresh.all_chunks_done and fresh.status not in TERMINAL_STATUSES:
                     request_finalize(self._ports, tenant_id, batch_id)
         self._settled.clear()
-        for tenant in list(self._tenants.values()):  # balances this invocation's charges left
+        for tenant in [t for t in self._tenants.values() if t.tenant_id in self._planned]:
+            # the balances this invocation's charges left (a tenant only read with a batch that
+            # was closed is not looked at, as when it was not read)
             if check_credits_low(self._ports, tenant, tenant.balance):
                 self._tenants[tenant.tenant_id] = replace(tenant, low_balance_at="announced")
         counted, self._rows_by_window = self._rows_by_window, {}

@@ -8,7 +8,16 @@ import pytest
 
 from chalicelib.domain.billing import Counted, Settlement
 from chalicelib.domain.errors import BadInput, Conflict
-from chalicelib.domain.models import Batch, BatchCounts, BatchStatus, Mode, PartRecord, RowStatus
+from chalicelib.domain.models import (
+    Batch,
+    BatchCounts,
+    BatchStatus,
+    BillingKind,
+    Mode,
+    PartRecord,
+    RowStatus,
+    Tenant,
+)
 from chalicelib.domain.options import BatchPatch
 from chalicelib.ports.settlements import SettleRequest
 from chalicelib.services.ports import Ports
@@ -36,6 +45,19 @@ def test_a_new_batch_reads_back_as_stored_and_only_for_its_tenant(ports: Ports) 
     assert ports.batches.get("t_2", stored.batch_id) is None
     with pytest.raises(Conflict):
         ports.batches.put_new(stored)
+
+
+def test_a_batch_reads_back_with_its_tenant_in_one_read(ports: Ports) -> None:
+    ports.accounts.create_tenant(Tenant("t_1", "Acme", 70, BillingKind.PREPAID, NOW), "t_1-hash-of-first-key")
+    ports.accounts.set_config("t_1", {"prices": {"basic": 2}}, NOW)
+    tenant = ports.accounts.get_tenant("t_1")
+    assert tenant is not None and tenant.config == {"prices": {"basic": 2}}
+    stored = batch(1)
+    ports.batches.put_new(stored)
+
+    assert ports.batches.get_with_tenant("t_1", stored.batch_id) == (stored, tenant)
+    assert ports.batches.get_with_tenant("t_1", batch(2).batch_id) == (None, tenant)
+    assert ports.batches.get_with_tenant("t_2", stored.batch_id) == (None, None)
 
 
 def test_pages_come_newest_first_filtered_with_a_cursor_after_every_full_page(ports: Ports) -> None:

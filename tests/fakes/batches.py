@@ -11,7 +11,7 @@ from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
-from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus
+from chalicelib.domain.models import Batch, BatchStatus, ChunkState, RowStatus, Tenant
 from chalicelib.domain.options import BatchPatch
 from tests.fakes.tables import Tables
 
@@ -37,6 +37,12 @@ class InMemoryBatches:
         with self._t.lock:
             found = self._t.batches.get((tenant_id, batch_id))
             return copy.deepcopy(found) if found else None
+
+    def get_with_tenant(self, tenant_id: str, batch_id: str) -> tuple[Batch | None, Tenant | None]:
+        """The batch and its tenant (None for either that does not exist), at one moment."""
+        with self._t.lock:
+            held = self._t.tenants.get(tenant_id)
+            return self.get(tenant_id, batch_id), copy.deepcopy(held["tenant"]) if held else None
 
     def page(self, tenant_id: str, limit: int, cursor: str | None,
              statuses: tuple[BatchStatus, ...] = (), name_contains: str | None = None,

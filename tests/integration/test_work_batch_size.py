@@ -29,8 +29,8 @@ def test_one_poll_works_ten_basic_parts_with_one_invocations_requests(aws: Aws) 
     calls = dict(counter.calls)
 
     # THEN one invocation worked all ten parts: one receive (hiding them for the heartbeat's
-    # window, so no beat repeats it), one delete, one settle transaction, and one read of the
-    # batch, one of the tenant and one finalize check between them
+    # window, so no beat repeats it), one delete, one settle transaction, one read of the batch
+    # and its tenant together and one finalize check between them
     assert held == 10
     worked = reload(aws.ports, batch)
     assert worked.chunks_done == 10
@@ -38,7 +38,8 @@ def test_one_poll_works_ten_basic_parts_with_one_invocations_requests(aws: Aws) 
     assert "sqs.ChangeMessageVisibilityBatch" not in calls
     assert calls["sqs.DeleteMessageBatch"] == 1
     assert calls["dynamodb.TransactWriteItems"] == 1
-    assert calls["dynamodb.GetItem"] == 3
+    assert calls["dynamodb.BatchGetItem"] == 1
+    assert calls["dynamodb.GetItem"] == 1
     assert charged(aws.ports, tenant.tenant_id) == worked.credits_spent == worked.counts.completed
 
 
