@@ -159,7 +159,7 @@ class EventSourceMapping:
         return heartbeat if 0 < heartbeat < timeout else timeout
 
     def _deliver(self, messages: list[Any], hidden: int) -> None:
-        event = sqs_event(messages, self._arn, get_settings().region, hidden)
+        event = sqs_event(messages, self._arn, get_ports().settings.region, hidden)
         context = LambdaContext(self.spec.handler, timeout_seconds=self.spec.function_timeout)
         try:
             answer = self._handler(event, context) or {}

@@ -51,16 +51,22 @@ class Settlements(Protocol):
         """
 
 
+def settles_whole(req: SettleRequest) -> bool:
+    """True when a settlement settles every row it carries, without a pause, a failure or an
+    event mark: one the batch's status does not depend on the order of (it may be written
+    together with others)."""
+    return req.settlement.done and req.settlement.pause is None and not req.failure and not req.announce
+
+
 def check_together(reqs: list[SettleRequest]) -> None:
     """Refuse settlements that may not be written together: none, another batch's, a chunk
-    twice (a transaction touches an item once), or one that is not whole (a pause, a failure,
-    parked rows: those settle alone, as the batch's status depends on their order)."""
+    twice (a transaction touches an item once), or one that does not settle whole (a pause, a
+    failure, parked rows: those settle alone, as the batch's status depends on their order)."""
     if not reqs:
         raise ValueError("nothing to settle")
     first = reqs[0].batch
     chunks = {req.chunk for req in reqs}
-    whole = all(req.settlement.done and req.settlement.pause is None and not req.failure
-                and not req.announce for req in reqs)
+    whole = all(settles_whole(req) for req in reqs)
     same = all((req.batch.tenant_id, req.batch.batch_id, req.prepaid) ==
                (first.tenant_id, first.batch_id, reqs[0].prepaid) for req in reqs)
     if len(chunks) != len(reqs) or not whole or not same or len(reqs) > MAX_TOGETHER:

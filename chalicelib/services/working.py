@@ -28,7 +28,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.parts import PartShape, part_shape, rendered_body, rows_body
 from chalicelib.keys import part_key
 from chalicelib.observability import logger
-from chalicelib.ports.settlements import SettleRequest
+from chalicelib.ports.settlements import SettleRequest, settles_whole
 from chalicelib.services import history
 from chalicelib.services.announcing import pause_mark, ring
 from chalicelib.services.failing import check_failed_share, stop_reason
@@ -128,12 +128,11 @@ def _request(ports: Ports, batch: Batch, tenant: Tenant, part: Part, message: Ch
 
 def _may_wait(batch: Batch, part: Part, message: ChunkMessage, request: SettleRequest,
               handed_on: int) -> bool:
-    """True when a part may be held for the group: it settles whole, and nothing the parts after
-    it do depends on its settlement (a pause, a failure, a failed share to check, a hand-on)."""
-    s = request.settlement
-    return (s.done and s.pause is None and not handed_on and not part.stopped
-            and request.failure is None and request.announce is None and not message.reprocess
-            and not (s.failed and batch.max_failed_percent is not None))
+    """True when a part may be held for the group: it settles whole (as ``check_together`` takes
+    it), and nothing the parts after it do depends on its settlement (a stop, a failed share to
+    check, a hand-on, a reprocess)."""
+    return (settles_whole(request) and not handed_on and not part.stopped and not message.reprocess
+            and not (request.settlement.failed and batch.max_failed_percent is not None))
 
 
 def _grouped(ports: Ports, seen: Invocation, group: SettleGroup | None, part: Part,
