@@ -9,7 +9,7 @@ one invocation of up to ``topology.WORK.batch_size`` parts) against the emulated
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from itertools import pairwise
 from typing import Any
@@ -27,7 +27,7 @@ from chalicelib.services.settled import latest_rows
 from chalicelib.services.working import work_chunk
 from tests.conftest import Aws
 from tests.csvs import leads
-from tests.faults import Faults, Killed
+from tests.faults import Faults, Killed, settles_together
 from tests.helpers import charged, create_batch, reload, take_messages
 
 FILES = ("results.csv", "rows.jsonl", "credits.csv", "errors.csv")
@@ -163,15 +163,24 @@ def test_a_group_object_lost_to_an_s3_error_leaves_each_part_stored_and_settled_
     faults.clear()
 
 
+def _stores_together(params: dict[str, Any]) -> bool:
+    return "/together/" in params["Key"]
+
+
 @pytest.mark.parametrize("when", ["before", "after"])
-def test_a_worker_that_dies_around_storing_the_group_object_charges_every_part_once(
-        aws: Aws, when: str) -> None:
+@pytest.mark.parametrize(("operation", "match"), [("s3.PutObject", _stores_together),
+                                                  ("dynamodb.TransactWriteItems", settles_together)],
+                         ids=["storing", "settling"])
+def test_a_worker_that_dies_storing_or_settling_its_parts_together_charges_every_part_once(
+        aws: Aws, operation: str, match: Callable[[dict[str, Any]], bool], when: str) -> None:
+    # The two steps of a group, each killed just before and just after its call: the group's
+    # object (put first) and the transaction that settles its four parts.
     faults = Faults(get_clients())
     tenant = aws.tenant(10_000)
     batch = _queued(aws, tenant.tenant_id, 400)
-    faults.kill("s3.PutObject", when, match=lambda params: "/together/" in params["Key"])
+    faults.kill(operation, when, match=match)
 
-    with suppress(Killed):  # the invocation died storing its four parts
+    with suppress(Killed):  # the invocation died holding its four parts
         _poll(aws)
     assert faults.injected
     faults.revive()
@@ -181,6 +190,8 @@ def test_a_worker_that_dies_around_storing_the_group_object_charges_every_part_o
     done = reload(aws.ports, batch)
     assert done.status is BatchStatus.COMPLETED
     assert _charged_once(aws, done)
+    charges = [e for e in aws.ports.ledger.entries(tenant.tenant_id) if e["kind"] == "charge"]
+    assert len(charges) == 4  # a ledger line a part
     lines = aws.ports.blobs.read(results_key(done, "rows.jsonl")).decode().splitlines()
     assert [json.loads(line)["row_index"] for line in lines] == list(range(400))
     assert _files(aws, done) == _one_by_one(aws, 400)

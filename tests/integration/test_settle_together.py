@@ -8,10 +8,7 @@ as parts settled one by one end.
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
-
-import pytest
 
 from chalicelib import topology
 from chalicelib.clients import get_clients
@@ -22,7 +19,7 @@ from chalicelib.local.counting import RequestCounter
 from chalicelib.services.working import work_chunk
 from tests.conftest import Aws
 from tests.csvs import leads
-from tests.faults import Faults, Killed, settles_together
+from tests.faults import settles_together
 from tests.helpers import charged, create_batch, reload, take_messages
 
 
@@ -129,25 +126,3 @@ def test_a_part_settled_by_a_duplicate_delivery_is_charged_once_and_the_others_s
     assert done.credits_spent == 300 == charged(aws.ports, tenant.tenant_id) == 1000 - aws.balance(
         tenant.tenant_id)
     assert len(_charges(aws, tenant.tenant_id)) == 3 and done.counts.completed == 300
-
-
-@pytest.mark.parametrize("when", ["before", "after"])
-def test_a_worker_that_dies_around_the_group_transaction_charges_every_part_once(
-        aws: Aws, when: str) -> None:
-    faults = Faults(get_clients())
-    tenant = aws.tenant(1000)
-    batch = _queued(aws, tenant.tenant_id, 400)
-    faults.kill("dynamodb.TransactWriteItems", when, match=settles_together)
-
-    with suppress(Killed):  # the invocation died holding its four parts
-        _poll(aws)
-    assert faults.injected
-    faults.revive()
-    faults.expire_in_flight()
-    aws.drain()
-
-    done = reload(aws.ports, batch)
-    assert done.status is BatchStatus.COMPLETED
-    assert done.credits_spent == 400 == charged(aws.ports, tenant.tenant_id)
-    assert aws.balance(tenant.tenant_id) == 600 and len(_charges(aws, tenant.tenant_id)) == 4
-    faults.clear()
