@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import topology
 from chalicelib.adapters.batch_items import ATTENTION_OPEN, batch_from_item, checkpoint_text
-from chalicelib.adapters.dynamo import all_pages, conditional, value
+from chalicelib.adapters.dynamo import all_pages, batch_get, conditional, value
 from chalicelib.domain.finalize_checkpoint import FinalizeCheckpoint
 from chalicelib.domain.messages import SplitCheckpoint
 from chalicelib.domain.models import Batch
@@ -42,12 +42,9 @@ class BatchRecovery:
                 for item in all_pages(self._db.query, query)]
         batches: list[Batch] = []
         for start in range(0, len(keys), _GET_BATCH):
-            pending: dict[str, Any] = {self._batches: {"Keys": keys[start:start + _GET_BATCH],
-                                                       "ConsistentRead": True}}
-            while pending:
-                got = self._db.batch_get_item(RequestItems=pending)
-                batches += [batch_from_item(item) for item in got["Responses"].get(self._batches, [])]
-                pending = dict(got.get("UnprocessedKeys") or {})
+            found = batch_get(self._db, {self._batches: {"Keys": keys[start:start + _GET_BATCH],
+                                                         "ConsistentRead": True}})
+            batches += [batch_from_item(item) for item in found[self._batches]]
         return sorted(batches, key=lambda b: b.batch_id)
 
     def advance_split(self, tenant_id: str, batch_id: str, sent_before: int, sent_now: int,

@@ -15,7 +15,7 @@ from chalicelib.adapters.batch_items import (
     stored,
 )
 from chalicelib.adapters.batch_recovery import BatchRecovery
-from chalicelib.adapters.dynamo import all_pages, conditional, refusal_raises, value
+from chalicelib.adapters.dynamo import all_pages, batch_get, conditional, refusal_raises, value
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
@@ -65,12 +65,7 @@ class BatchStore(BatchRecovery):
         pending: dict[str, Any] = {
             self._batches: {"Keys": [self._key(tenant_id, batch_id)], "ConsistentRead": True},
             self._tenants: {"Keys": [{"tenant_id": value(tenant_id)}], "ConsistentRead": True}}
-        found: dict[str, list[dict[str, Any]]] = {self._batches: [], self._tenants: []}
-        while pending:
-            got = self._db.batch_get_item(RequestItems=pending)
-            for table, items in got.get("Responses", {}).items():
-                found[table] += items
-            pending = dict(got.get("UnprocessedKeys") or {})
+        found = batch_get(self._db, pending)
         batches, tenants = found[self._batches], found[self._tenants]
         return (batch_from_item(batches[0]) if batches else None,
                 tenant_from_item(tenants[0]) if tenants else None)

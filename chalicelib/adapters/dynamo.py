@@ -87,3 +87,18 @@ def all_pages(call: Callable[..., Any], request: dict[str, Any]) -> Iterator[dic
         if "LastEvaluatedKey" not in page:
             return
         request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def batch_get(client: Any, request: dict[str, Any], attempts: int | None = None,
+              ) -> dict[str, list[dict[str, Any]]]:
+    """The raw items a BatchGetItem finds, by table, asking again for the keys DynamoDB leaves
+    unprocessed: until none is left, or for at most ``attempts`` rounds (a cache's read may miss)."""
+    found: dict[str, list[dict[str, Any]]] = {table: [] for table in request}
+    rounds = 0
+    while request and (attempts is None or rounds < attempts):
+        got = client.batch_get_item(RequestItems=request)
+        for table, items in got.get("Responses", {}).items():
+            found.setdefault(table, []).extend(items)
+        request = dict(got.get("UnprocessedKeys") or {})
+        rounds += 1
+    return found

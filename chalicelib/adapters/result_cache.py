@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.dynamo import conditional, from_dynamo, to_dynamo, value
+from chalicelib.adapters.dynamo import batch_get, conditional, from_dynamo, to_dynamo, value
 from chalicelib.ports.result_cache import Answer, CacheEntry
 
 if TYPE_CHECKING:
@@ -44,14 +44,9 @@ class ResultCacheStore:
             request: dict[str, Any] = {self._table: {
                 "Keys": [{"lookup": value(key)} for key in wanted[start:start + _BATCH_GET]],
                 "ConsistentRead": True}}
-            for _ in range(_ATTEMPTS):
-                got = self._db.batch_get_item(RequestItems=request)
-                for raw in got.get("Responses", {}).get(self._table, []):
-                    item = from_dynamo(raw)
-                    found[item["lookup"]] = _entry(item)
-                request = dict(got.get("UnprocessedKeys") or {})
-                if not request:
-                    break
+            for raw in batch_get(self._db, request, attempts=_ATTEMPTS)[self._table]:
+                item = from_dynamo(raw)
+                found[item["lookup"]] = _entry(item)
         return found
 
     def claim(self, key: str, owner: str, lease_until: float, fresh_after: float, now: float) -> bool:
