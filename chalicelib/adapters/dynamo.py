@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -10,11 +12,20 @@ from typing import Any, TypeVar
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.sources.resilience import backoff_delay
+
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
 T = TypeVar("T")
+
+_UNPROCESSED_BACKOFF_SECONDS = 0.05  # the first wait before asking again for unprocessed keys
+STALLED_ROUNDS = 6  # rounds in a row that find nothing before an unbounded read gives up
+
+
+class ReadStalled(Exception):
+    """DynamoDB kept every key of a BatchGetItem unprocessed, round after round (throttled)."""
 
 
 def to_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,15 +101,30 @@ def all_pages(call: Callable[..., Any], request: dict[str, Any]) -> Iterator[dic
 
 
 def batch_get(client: Any, request: dict[str, Any], attempts: int | None = None,
+              pause: Callable[[float], None] = time.sleep,
               ) -> dict[str, list[dict[str, Any]]]:
     """The raw items a BatchGetItem finds, by table, asking again for the keys DynamoDB leaves
-    unprocessed: until none is left, or for at most ``attempts`` rounds (a cache's read may miss)."""
+    unprocessed: until none is left, or for at most ``attempts`` rounds (a cache's read may miss).
+
+    DynamoDB leaves keys unprocessed when a table is short of read capacity; each new ask waits a
+    little longer than the last (exponential, jittered, as AWS asks of a client), so a throttled
+    table is not asked again at once by every worker. A round that finds nothing at all is a
+    stall: after ``STALLED_ROUNDS`` of them an unbounded read gives up with ``ReadStalled`` (a
+    transient error: the caller's invocation fails and is retried) instead of spinning.
+    """
     found: dict[str, list[dict[str, Any]]] = {table: [] for table in request}
-    rounds = 0
+    rounds = stalled = 0
     while request and (attempts is None or rounds < attempts):
+        if rounds:
+            pause(backoff_delay(rounds - 1, _UNPROCESSED_BACKOFF_SECONDS, random.random))
         got = client.batch_get_item(RequestItems=request)
-        for table, items in got.get("Responses", {}).items():
+        answered = got.get("Responses", {})
+        for table, items in answered.items():
             found.setdefault(table, []).extend(items)
         request = dict(got.get("UnprocessedKeys") or {})
         rounds += 1
+        stalled = 0 if any(answered.values()) else stalled + 1
+        if request and attempts is None and stalled >= STALLED_ROUNDS:
+            raise ReadStalled(f"BatchGetItem left {sum(len(r['Keys']) for r in request.values())} "
+                              f"keys unprocessed for {stalled} rounds in a row")
     return found
