@@ -14,8 +14,7 @@ import codecs
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from chalicelib.domain.csvinput import FALLBACK_ERRORS, CsvTable, is_blank, prepended, sniff, table_of
 from chalicelib.domain.errors import BadInput
@@ -25,10 +24,10 @@ MAX_LINE_BYTES = 16 * 1024 * 1024  # a line longer than this is no CSV a batch c
 _UTF16_LINE = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class Cursor:
+class Cursor(NamedTuple):
     """Where to start reading again: byte ``offset`` of a record, its ``line`` number (lines
-    before it), and the ``blanks`` blank-line rows still to be given before that record."""
+    before it), and the ``blanks`` blank-line rows still to be given before that record (a
+    tuple: every row read makes one)."""
 
     offset: int
     line: int = 0

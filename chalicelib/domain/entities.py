@@ -32,6 +32,26 @@ def is_enrichable(entity_type: str, record: CanonicalRecord) -> bool:
     return any(all(record.get(f) for f in fields) for fields in REQUIRED[entity_type])
 
 
+def enrichable_columns(entity_type: str, fields: Mapping[str, int]) -> tuple[tuple[int, ...], ...]:
+    """``REQUIRED``'s alternatives of the type as the columns that hold their fields (those with
+    a field no column holds left out): a row is enrichable when every column of one is filled."""
+    return tuple(tuple(fields[f] for f in alternative) for alternative in REQUIRED[entity_type]
+                 if all(f in fields for f in alternative))
+
+
+def has_cells(values: list[str], alternatives: tuple[tuple[int, ...], ...]) -> bool:
+    """``is_enrichable`` of the row's canonical record, read from its cells (no record built):
+    every column of one alternative holds a value that is not only spaces."""
+    width = len(values)
+    for columns in alternatives:
+        for column in columns:
+            if column >= width or not values[column].strip():
+                break
+        else:
+            return True
+    return False
+
+
 def can_map(entity_type: str, fields: Mapping[str, int]) -> bool:
     """True when the mapped columns could make some row of this type enrichable."""
     return any(all(f in fields for f in alternative) for alternative in REQUIRED[entity_type])

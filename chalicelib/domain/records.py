@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.csvinput import is_blank
 from chalicelib.domain.enrich.base import CanonicalRecord
-from chalicelib.domain.entities import is_enrichable, missing_reason
+from chalicelib.domain.entities import REQUIRED, enrichable_columns, has_cells, is_enrichable, missing_reason
 
 BLANK_LINE = "blank_line"
 OVER_MAX_ROWS = "over_max_rows"
@@ -57,6 +57,12 @@ class RowClassifier:
     _seen: set[bytes] = field(default_factory=set)
     _records: int = 0  # records (not blank lines) seen so far (a split step starts at its checkpoint's)
     _fresh: list[bytes] = field(default_factory=list)  # digests added since split last took them
+    # the columns of each way a row of the type is enrichable (None: a type with none known)
+    _needs: tuple[tuple[int, ...], ...] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.entity_type in REQUIRED:
+            self._needs = enrichable_columns(self.entity_type, self.fields)
 
     @property
     def records(self) -> int:
@@ -87,6 +93,8 @@ class RowClassifier:
             return OVER_MAX_ROWS
         if self.row_limit is not None and position >= self.row_limit:
             return OVER_ROW_LIMIT
+        if not self.dedupe and self._needs is not None:  # no record needed: read the cells
+            return None if has_cells(values, self._needs) else missing_reason(self.entity_type)
         record = canonical_record(values, self.fields)
         if not is_enrichable(self.entity_type, record):
             return missing_reason(self.entity_type)

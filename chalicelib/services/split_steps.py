@@ -22,9 +22,9 @@ from enum import Enum
 from urllib.parse import quote_plus
 
 from chalicelib import topology
-from chalicelib.domain.chunking import pack_chunks
+from chalicelib.domain.chunking import chunk_body, pack_rows
 from chalicelib.domain.csvstream import CsvRows, Row
-from chalicelib.domain.messages import ChunkMessage, ChunkRow, SplitCheckpoint
+from chalicelib.domain.messages import ChunkMessage, SplitCheckpoint
 from chalicelib.domain.models import Batch, Mode
 from chalicelib.domain.records import RowClassifier
 from chalicelib.keys import seen_key
@@ -93,21 +93,22 @@ class ChunkSender:
         settings = self._ports.settings
         per_chunk = settings.advanced_chunk_rows if self._batch.mode is Mode.ADVANCED else settings.chunk_rows
 
-        def rows() -> Iterator[ChunkRow]:
+        def rows() -> Iterator[tuple[int, list[str], str | None]]:
             nonlocal rows_seen
+            classifier = self._classifier
             for index, row in enumerate(values, start=rows_seen):
-                classifier = self._classifier
                 self._opening = (row, index, classifier.records, classifier.fresh) \
                     if isinstance(row, Row) else None
                 rows_seen = index + 1
-                yield ChunkRow(i=index, v=row, skip=self._classifier.skip_reason(row))
+                yield index, row, classifier.skip_reason(row)
 
-        for chunk_rows in pack_chunks(rows(), per_chunk, settings.chunk_max_bytes):
+        # each row's JSON written once, as its message carries it (no model a row)
+        for chunk_rows in pack_rows(rows(), per_chunk, settings.chunk_max_bytes):
             if self._wanted(chunks):
                 message = ChunkMessage(tenant_id=self._batch.tenant_id, batch_id=self._batch.batch_id,
-                                       chunk=chunks, fields=self._classifier.fields, rows=chunk_rows,
+                                       chunk=chunks, fields=self._classifier.fields, rows=[],
                                        request_id=request_id())
-                self._pending.append(message.model_dump_json(exclude_none=True))
+                self._pending.append(chunk_body(message, chunk_rows))
             chunks += 1
             if chunks % SEND_EVERY == 0:
                 done = self._window(chunks, rows_seen)
