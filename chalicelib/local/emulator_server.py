@@ -41,7 +41,7 @@ from chalicelib import topology
 from chalicelib.local import moto_fixes, post_policy
 from chalicelib.local.emulator_costs import Costed
 from chalicelib.local.emulator_direct import Direct
-from chalicelib.local.emulator_longpoll import LongPolls
+from chalicelib.local.emulator_longpoll import LongPolls, watch_moto
 from chalicelib.local.logs import setup_child_logging
 
 # Threads only wait for the one-request lock or a long poll. The local runtime's idle pollers
@@ -54,6 +54,11 @@ _THREADS = _POLLERS + 8
 # Bodies are part objects and chunk messages (up to ~1 MB): read and written in big pieces
 # (waitress's 8 KB reads made a 1 MB PutObject cost ~10.5 ms of the emulator's CPU, ~7.6 here).
 _RECV_BYTES, _SEND_BYTES = 256 * 1024, 1024 * 1024
+# A request body or an answer past waitress's limits (512 KB in, 1 MB out) is buffered in a new
+# temporary file on disk: a file made, written and read back for every part object, finalize's
+# 8 MB parts and each GetObject of a group's parts. Bodies this size are held in memory instead
+# (waitress still moves anything bigger to a file, a 1 GB upload included).
+_MEMORY_BUFFER = 64 * 1024 * 1024
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -97,6 +102,7 @@ def application() -> WsgiApp:
     """The emulator's WSGI application."""
     moto_fixes.apply()
     post_policy.apply()
+    watch_moto()
     dispatcher = Dispatcher()
     return Costed(LongPolls(Serialized(Direct(dispatcher, dispatcher.get_application))))
 
@@ -106,15 +112,22 @@ def _exit_when_orphaned() -> None:
     os._exit(0)
 
 
+def serve(host: str, port: int) -> Any:
+    """The emulator's server on HOST PORT (0: any free port), not yet running (``run()``)."""
+    server: Any = create_server(application(), host=host, port=port, threads=_THREADS,
+                                connection_limit=1000, channel_timeout=600,
+                                recv_bytes=_RECV_BYTES, send_bytes=_SEND_BYTES,
+                                inbuf_overflow=_MEMORY_BUFFER, outbuf_overflow=_MEMORY_BUFFER)
+    server.channel_class = ContinueOnce
+    return server
+
+
 def main(argv: list[str]) -> None:
     """Serve on HOST PORT (0: any free port) until standard input closes."""
     host, port = argv[0], int(argv[1])
     setup_child_logging()  # anything the emulator logs is a line of the chosen format
     logging.getLogger("waitress").setLevel(logging.ERROR)  # not "serving on", nor queue depth
-    server: Any = create_server(application(), host=host, port=port, threads=_THREADS,
-                                connection_limit=1000, channel_timeout=600,
-                                recv_bytes=_RECV_BYTES, send_bytes=_SEND_BYTES)
-    server.channel_class = ContinueOnce
+    server = serve(host, port)
     print(f"ready http://{host}:{server.effective_port}", flush=True)
     os.dup2(2, 1)  # nobody reads the pipe after this line: anything printed later goes to stderr
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
