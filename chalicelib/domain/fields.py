@@ -49,10 +49,15 @@ def text_fields(cells: Sequence[str]) -> str:
     """Text cells, each neutralized then quoted as needed, as csv fields joined by commas: what
     ``csv_fields(neutralize_text(cells))`` gives."""
     known = list(map(_FIELDS.get, cells))  # the loop in C: most cells are known
-    if None not in known:
-        return ",".join(cast(list[str], known))
-    return ",".join([field if field is not None else _remember(cell)
-                     for field, cell in zip(known, cells, strict=True)])
+    if None in known:  # a row's own cells (an email, a number): found by C's search, not a loop
+        n = known.index(None)
+        try:
+            while True:
+                known[n] = _remember(cells[n])
+                n = known.index(None, n + 1)
+        except ValueError:
+            pass
+    return ",".join(cast(list[str], known))
 
 
 def _remember(cell: str) -> str:

@@ -23,7 +23,7 @@ from chalicelib.domain.fields import csv_field, csv_fields, text_fields
 from chalicelib.domain.formulas import neutralize
 from chalicelib.domain.models import RowResult, RowStatus
 from chalicelib.domain.results import OutputShape, flatten_outputs, output_shape
-from chalicelib.domain.row_lines import jsonl_line
+from chalicelib.domain.row_lines import row_line
 
 _ERRORS = (RowStatus.FAILED, RowStatus.SKIPPED)  # the rows errors.csv lists (``results.is_error``)
 
@@ -82,25 +82,25 @@ def render_row(row: RowResult, price: int, escape: bool = True,
     return _render(row, price, [flat[name] for name in columns], escape, charged), columns
 
 
-def _render(row: RowResult, price: int, outputs: list[str], escape: bool,
+def _render(row: RowResult, price: int, outputs: Sequence[str], escape: bool,
             charged: int | None = None) -> Rendered:
     fields = text_fields if escape else csv_fields
     field = _text_field if escape else csv_field  # for the cells only a row has (its id, its error)
     own = row_cost(row, price)
     cost = own if charged is None else charged
     # a row index, a status, a boolean and a cost are never quoted nor neutralized
-    index, status, ident = str(row.i), row.status.value, field(row.row_id)
-    error = row.status in _ERRORS
-    reason = field(row.error or "")
+    index, status, ident, error = str(row.i), row.status.value, field(row.row_id), row.error
+    listed = row.status in _ERRORS
+    reason = field(error) if error else ""
     return Rendered(
-        row.i, len(row.v), status, cost, (row.error or "").split(":")[0] if error else None,
+        row.i, len(row.v), status, cost, (error or "").split(":")[0] if listed else None,
         fields(row.v),
         f"{index},{ident},{status},{'true' if row.matched else 'false'},{cost},{reason}",
         fields(outputs),
         f"{index},{ident},{own}\r\n" if own else "",  # credits.csv
-        f"{index},{ident},{status},{reason}\r\n" if error else "",  # errors.csv
+        f"{index},{ident},{status},{reason}\r\n" if listed else "",  # errors.csv
         list(row.lookups.values()),
-        jsonl_line(row, price, charged),
+        row_line(row, cost),
     )
 
 

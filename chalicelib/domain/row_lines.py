@@ -51,7 +51,11 @@ _FOUND: dict[tuple[str, ...], str] = {}
 def jsonl_line(row: RowResult, price: int, charged: int | None = None) -> str:
     """The row's rows.jsonl line (without its line end): ``json.dumps(rendering.row_json(row,
     price, charged), ensure_ascii=False)``."""
-    credits = row_cost(row, price) if charged is None else charged
+    return row_line(row, row_cost(row, price) if charged is None else charged)
+
+
+def row_line(row: RowResult, credits: int) -> str:
+    """``jsonl_line`` of a row whose ``credits`` are known (rendering worked them out already)."""
     error = "null" if row.error is None else encode_basestring(row.error)
     line = (f'{{"row_index": {row.i!r}, "row_id": {encode_basestring(row.row_id)}, '
             f'"status": {encode_basestring(row.status.value)}, '

@@ -89,3 +89,31 @@ def test_only_matched_rows_cost_anything(part: list[RowResult]) -> None:
     assert plan.settled == len(part) and plan.pause is None
     assert plan.cost == sum(3 if row.credits is None else row.credits
                             for row in part if row.status is RowStatus.COMPLETED)
+
+
+@given(rows, st.integers(min_value=0, max_value=5))
+def test_a_plan_works_out_each_row_s_cost_once_and_counts_its_lookups(part: list[RowResult],
+                                                                      price: int) -> None:
+    # GIVEN a part's rows, some of which asked vendors
+    import chalicelib.domain.billing as billing
+
+    for row in part[::3]:
+        row.lookups = {"vendor_a": "called", "vendor_b": "cache_hit"}
+    asked: list[int] = []
+
+    def counted(row: RowResult, price: int) -> int:
+        asked.append(row.i)
+        return row_cost(row, price)
+
+    # WHEN it is planned with no limit (every row settles)
+    original = billing.row_cost
+    billing.row_cost = counted
+    try:
+        plan = plan_settlement(part, price, None, None)
+    finally:
+        billing.row_cost = original
+
+    # THEN each row's cost was asked once (twice before: the prefix, then the settlement's sum)
+    assert sorted(asked) == [row.i for row in part]
+    assert plan.cost == sum(row_cost(row, price) for row in part)
+    assert plan.lookups == dict(Counter(how for row in part for how in row.lookups.values()))

@@ -112,3 +112,43 @@ def test_cells_are_neutralized_and_quoted_the_same_whether_remembered_or_not(
                  for _ in range(rng.randint(0, 6))]
         assert text_fields(cells) == csv_fields(neutralize_text(cells))
         assert text_fields(cells) == csv_fields(neutralize_text(cells))  # now remembered
+
+
+def test_a_rendered_row_s_cost_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a part's rows (the rows.jsonl line takes the cost the csv pieces were rendered with)
+    from chalicelib.domain import billing, rendering, row_lines
+
+    asked: list[int] = []
+
+    def counted(row: RowResult, price: int) -> int:
+        asked.append(row.i)
+        return billing.row_cost(row, price)
+
+    monkeypatch.setattr(rendering, "row_cost", counted)
+    monkeypatch.setattr(row_lines, "row_cost", counted)
+    rng = random.Random(5)
+    rows = [random_row(rng, i) for i in range(40)]
+
+    # WHEN the worker renders them
+    part = render_rows(rows, 2)
+
+    # THEN each row's cost was asked once (twice before: the csv pieces, then rows.jsonl)
+    assert sorted(asked) == list(range(40))
+    assert [done.jsonl for done in part.rows if done] == [row_lines.jsonl_line(row, 2) for row in rows]
+
+
+@pytest.mark.parametrize("names", [(), ("a",), ("b", "a"), ("c", "a", "b")])
+def test_a_shape_puts_its_cells_in_the_part_s_columns_whatever_their_number(names: tuple[str, ...]) -> None:
+    # GIVEN outputs of one source with 0-3 values, in a part whose columns add one they lack
+    from chalicelib.domain.results import output_shape
+
+    outputs = {"s": {name: f"{name}!" for name in names}} if names else {}
+    columns = (*sorted(f"s.{name}" for name in names), "t.z")
+
+    # WHEN their cells are put in the part's column order
+    cells = output_shape(outputs).cells(outputs, columns)
+    no_columns = output_shape(outputs).cells(outputs, ())
+
+    # THEN each column has its value, the column the outputs lack is empty
+    assert list(cells) == [f"{name}!" for name in sorted(names)] + [""]
+    assert list(no_columns) == []
