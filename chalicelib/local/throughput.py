@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -106,14 +108,16 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
     runtime.reset_request_counts()
     reset_costs(runtime.emulator.endpoint)
     cpu_before = process_cpu(runtime)
+    threads_before = thread_cpu()
     tail = TailClock()
     with tail.watching(runtime):
         wall, started = time.time(), time.perf_counter()
         with source.open("rb") as stream:
             batch = start_batch(ports, tenant.tenant_id, stream, source.name, BatchOptions())
-        current, phases = _watch(watcher, batch, started)
+        current, phases, watching = _watch(watcher, batch, started)
     seconds = time.perf_counter() - started
     cpu = {role: round(spent - cpu_before.get(role, 0.0), 2) for role, spent in process_cpu(runtime).items()}
+    threads = _by_thread(threads_before, thread_cpu(), cpu["main"])
     while not runtime.idle():  # the last deletes of finished invocations are counted too
         time.sleep(0.1)
     counts = runtime.request_counts()
@@ -135,20 +139,26 @@ def end_to_end(runtime: LocalRuntime, source: Path) -> dict[str, Any]:
             "balance_writes": counts["balance_writes"],
             "balance_writes_per_row": round(counts["balance_writes"] / rows, 4),
             "cost_per_million_rows_usd": cost_per_million(calls, counts["transaction_items"], rows),
-            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu, "phases_seconds": phases,
+            "status_dynamodb_reads": status_reads, "cpu_seconds": cpu,
+            "main_cpu_by_thread": threads, "watcher": watching, "phases_seconds": phases,
             "emulator_cpu": emulator, "client_cpu_ms_each": client_ms,
             "tail_seconds": tail_figures(tail, own, current, wall, phases)}
 
 
-def _watch(watcher: BatchStore, batch: Batch, started: float) -> tuple[Batch, dict[str, float]]:
-    """Read the batch until it finished; it then, and when each phase was first seen."""
+def _watch(watcher: BatchStore, batch: Batch,
+           started: float) -> tuple[Batch, dict[str, float], dict[str, float]]:
+    """Read the batch until it finished; it then, when each phase was first seen, and the reads'
+    count and CPU (the bench's own: the main process's CPU holds them)."""
     phases: dict[str, float] = {}  # when the watcher first saw each: split, worked, done
+    polls, cpu = 0, time.thread_time()
     while True:
         current = watcher.get(batch.tenant_id, batch.batch_id)
+        polls += 1
         if current is not None:
             _phases(phases, current, time.perf_counter() - started)
         if current is not None and current.finished_at is not None:
-            return current, phases
+            # the bench's own reads (in the main process's CPU, and GetItems of the emulator's)
+            return current, phases, {"polls": polls, "cpu_seconds": round(time.thread_time() - cpu, 3)}
         # polls at most 2% of the time so far apart: the watcher's reads load the emulator too
         time.sleep(min(0.5, max(0.05, (time.perf_counter() - started) / 50)))
 
@@ -166,11 +176,37 @@ def _phases(phases: dict[str, float], batch: Batch, seconds: float) -> None:
 
 def _cpu_of(pid: int) -> float:
     """User + system CPU seconds a process has used (Linux /proc; 0 where there is none)."""
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
+
+
+def _stat_cpu(stat: Path) -> float:
+    """User + system CPU seconds of a process's or a thread's ``stat`` file (0 if it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = stat.read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each living thread of this process, by name (Linux /proc):
+    a number of the same name (a pool's threads) summed under the name without its number."""
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    spent: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        name = re.sub(r"[-_]\d+(_\d+)?$", "", names.get(int(task.name), "other"))
+        spent[name] = spent.get(name, 0.0) + _stat_cpu(task / "stat")
+    return spent
+
+
+def _by_thread(before: dict[str, float], after: dict[str, float], main: float) -> dict[str, float]:
+    """Each thread's CPU during the batch (the bench's own watcher is MainThread's), and what
+    threads that ended during it spent (``ended``: the main process's figure less the others;
+    approximate where a name's threads both ended and began during the batch)."""
+    spent = {name: round(cpu - before.get(name, 0.0), 2) for name, cpu in sorted(after.items())}
+    spent = {name: cpu for name, cpu in spent.items() if cpu > 0}
+    spent["ended"] = round(max(0.0, main - sum(spent.values())), 2)
+    return spent
 
 
 def process_cpu(runtime: LocalRuntime) -> dict[str, float]:

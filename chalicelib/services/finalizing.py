@@ -112,7 +112,8 @@ def _results(ports: Ports, batch: Batch) -> Counter[str] | None:
         return finalize_step(ports, batch, chunks, header)
     shape = known_shape(batch, chunks, header)
     # the files side by side, their parts sent while the pass writes them
-    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=len(FILES)) as pool:
+    with tempfile.TemporaryDirectory() as folder, \
+            ThreadPoolExecutor(max_workers=len(FILES), thread_name_prefix="results-uploads") as pool:
         uploads = StreamedUploads(ports, batch, Path(folder), pool)
         try:
             counted = _write_files(ports, batch, Path(folder), (chunks, header, shape), uploads)

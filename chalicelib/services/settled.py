@@ -136,7 +136,7 @@ def read_ahead(read: Callable[[Key], bytes], keys: Iterable[Key],
 
     At most ``depth`` bodies are held at a time, so memory stays flat however many keys there are.
     """
-    with ThreadPoolExecutor(max_workers=depth) as pool:
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="part-reads") as pool:
         pending: deque[Future[bytes]] = deque()
         try:
             for key in keys:

@@ -34,6 +34,11 @@ def test_the_tail_is_told_piece_by_piece_from_the_last_settle_to_done(tmp_path: 
     assert sum(tail[piece] for piece in _PIECES) == pytest.approx(tail["settled->finished"], abs=0.005)
     assert 0 < tail["files_cpu"] < tail["files_started->files_written"] + 0.05
     assert tail["upload_seconds"] > 0
+    # the main process's CPU told by thread (the split's mapping, finalize's, the bench's own
+    # watcher in MainThread, threads gone by the end), and the watcher's own reads counted
+    threads = figures["main_cpu_by_thread"]
+    assert "ended" in threads and all(cpu >= 0 for cpu in threads.values())
+    assert figures["watcher"]["polls"] >= 1 and figures["watcher"]["cpu_seconds"] >= 0
     # the code measured is the code that runs: everything wrapped is put back
     assert (finalizing._write_files, finalizing._results, vars(finalize_rows)["part_bodies"],
             BlobStore.upload_file) == watched

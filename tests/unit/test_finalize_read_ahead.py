@@ -109,3 +109,15 @@ def test_a_get_of_parts_stops_at_its_byte_limit(monkeypatch: pytest.MonkeyPatch)
 
     assert b"".join(bodies) == store.objects["a"][:60]
     assert store.gets == [("a", 0, 20), ("a", 20, 20), ("a", 40, 20)]
+
+
+def test_the_reads_run_in_threads_named_for_them() -> None:
+    # the bench tells the main process's CPU by thread name: part reads apart from uploads
+    names: set[str] = set()
+
+    def read(key: str) -> bytes:
+        names.add(threading.current_thread().name.rsplit("_", 1)[0])
+        return key.encode()
+
+    assert list(read_ahead(read, ["a", "b", "c"], depth=2)) == [b"a", b"b", b"c"]
+    assert names == {"part-reads"}
