@@ -91,6 +91,7 @@ def test_only_matched_rows_cost_anything(part: list[RowResult]) -> None:
                             for row in part if row.status is RowStatus.COMPLETED)
 
 
+@settings(deadline=None)
 @given(rows, st.integers(min_value=0, max_value=5))
 def test_a_plan_works_out_each_row_s_cost_once_and_counts_its_lookups(part: list[RowResult],
                                                                       price: int) -> None:
