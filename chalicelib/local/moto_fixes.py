@@ -9,6 +9,11 @@
   times, and GetQueueAttributes does so three times per attribute asked; each message's
   visibility is checked through a datetime round trip. Here the retention period is read
   from the queue, the attributes are computed once per request and "now" is ``time.time()``.
+- SQS: every message sent computes its queue's attributes to read one of them
+  (``ContentBasedDeduplication``), and with them the three message counts, each a scan of every
+  message in the queue: a SendMessageBatch of ten to a work queue holding a few hundred chunks
+  looked at each of them thirty times. Here the counts are not computed while a message is sent
+  (nothing in a send reads them), and each attribute's name is turned into moto's field name once.
 - DynamoDB: every update parses its expression again (twice); here each distinct expression
   is parsed once (the validators copy the tree before they resolve it against an item).
 - DynamoDB: every item returned (GetItem, Query, an update's ReturnValues) is serialized by
@@ -25,7 +30,9 @@
 from __future__ import annotations
 
 import copy
+import threading
 import time
+from functools import cache
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
@@ -37,7 +44,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.sqs.exceptions import InvalidAttributeName
-from moto.sqs.models import Message, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
 
 from chalicelib.local import moto_requests, moto_sizes
 from chalicelib.local.moto_s3_fixes import answer_gone_uploads, store_fewer_copies
@@ -148,6 +155,48 @@ def _fast_sqs() -> None:
     SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign]
 
 
+_COUNTS = ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
+           "approximate_number_of_messages_not_visible")
+
+
+class _Sending(threading.local):
+    """How deep this thread is in moto's ``send_message`` (0: not sending)."""
+
+    depth = 0
+
+
+_sending = _Sending()
+
+
+def _uncounted(count: property) -> property:
+    def get(queue: Queue) -> Any:
+        return 0 if _sending.depth else count.fget(queue)  # type: ignore[misc]
+
+    return property(get)
+
+
+def _sends_without_counts() -> None:
+    """A send reads its queue's attributes without the message counts in them (moto scanned the
+    queue three times for each message sent, to read ``ContentBasedDeduplication``)."""
+    send = SQSBackend.send_message
+    if getattr(send, "without_counts", False):
+        return
+    for name in _COUNTS:
+        setattr(Queue, name, _uncounted(getattr(Queue, name)))
+
+    def send_message(self: SQSBackend, *args: Any, **kwargs: Any) -> Message:
+        _sending.depth += 1
+        try:
+            return send(self, *args, **kwargs)
+        finally:
+            _sending.depth -= 1
+
+    send_message.without_counts = True  # type: ignore[attr-defined]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    names = cache(getattr(sqs_models, "camelcase_to_underscores"))  # noqa: B009
+    setattr(sqs_models, "camelcase_to_underscores", names)  # noqa: B010 (moto's module global)
+
+
 def _parsed_once() -> None:
     """Parse each distinct update expression once (moto's validators work on a deep copy of it)."""
     parse = UpdateExpressionParser.make
@@ -207,6 +256,7 @@ def apply() -> None:
     _item_level_transactions()
     _parsed_once()
     _fast_sqs()
+    _sends_without_counts()
     _items_as_they_are()
     moto_requests.apply()
     moto_sizes.apply()

@@ -3,8 +3,10 @@ moto answers: the same bytes, ETag and checksum for a completed upload, the same
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
+from tempfile import SpooledTemporaryFile
 from typing import Any
 
 import pytest
@@ -118,3 +120,27 @@ def test_a_value_past_the_memory_limit_is_written_to_disk_once(s3: Any,
 
     assert s3.get_object(Bucket=BUCKET, Key="six.bin")["Body"].read() == body
     assert (6 * MB, True) in writes and (6 * MB, False) not in writes
+
+
+def test_an_objects_etag_is_hashed_from_the_bytes_as_they_are_stored(
+        s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the stored objects' buffers counting their reads
+    reads: list[int] = []
+    read = SpooledTemporaryFile.read
+
+    def counted(buffer: SpooledTemporaryFile[bytes], *args: Any) -> bytes:
+        reads.append(1)
+        return read(buffer, *args)
+
+    monkeypatch.setattr(SpooledTemporaryFile, "read", counted)
+    body = os.urandom(6 * MB)
+
+    # WHEN an object and an upload's part are stored
+    put = s3.put_object(Bucket=BUCKET, Key="hashed.bin", Body=body)
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key="hashed-parts.bin")["UploadId"]
+    part = s3.upload_part(Bucket=BUCKET, Key="hashed-parts.bin", UploadId=upload, PartNumber=1, Body=body)
+
+    # THEN their ETags are the MD5 of their bytes, and nothing was read back to hash it (moto read
+    # each whole object back)
+    assert put["ETag"] == part["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert reads == []
