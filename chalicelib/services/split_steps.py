@@ -32,6 +32,9 @@ from chalicelib.observability import logger, request_id
 from chalicelib.services.ports import Ports
 
 SEND_EVERY = 10  # chunks per SendMessageBatch, and per checkpoint
+# The least time a queued chunk waits for a worker: the local runtime's two workers take 100-row
+# chunks at up to ~25 a second (the bound on queued chunks is set by the local runtime only).
+DRAIN_SECONDS = 0.04
 
 
 class Stop(Enum):
@@ -183,12 +186,16 @@ class ChunkSender:
                                   self._classifier.take_fresh(self._fresh))
 
     def _wait_for_room(self) -> bool:
-        """Hold back while the work queue is full (if a bound is set); False once out of time."""
+        """Hold back while the work queue is full (if a bound is set); False once out of time.
+
+        Each read of the depth is a request: between two, wait about as long as the workers take
+        to work off the chunks over the bound (``DRAIN_SECONDS`` a chunk), not a fixed 0.2 s.
+        """
         limit = self._ports.settings.max_queued_chunks
-        while limit and self._ports.queue.depth(self._queue) > limit:
+        while limit and (over := self._ports.queue.depth(self._queue) - limit) > 0:
             if self._out_of_time():
                 return False
-            self._ports.clock.sleep(0.2)
+            self._ports.clock.sleep(min(1.0, max(0.2, over * DRAIN_SECONDS)))
         return True
 
     def _out_of_time(self) -> bool:

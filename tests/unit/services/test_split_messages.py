@@ -5,6 +5,7 @@ work function parses them as before)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from typing import Any
@@ -20,7 +21,7 @@ from chalicelib.domain.models import Mode
 from chalicelib.domain.options import BatchOptions
 from chalicelib.services.ports import Ports
 from chalicelib.services.tenants import create_tenant
-from tests.csvs import HEADER
+from tests.csvs import HEADER, leads
 from tests.helpers import create_batch, deliver, take_messages
 
 # Cells the JSON must escape or carry as they are: quotes, backslashes, control characters, a
@@ -102,3 +103,30 @@ def test_a_deduplicating_batch_still_skips_the_second_copy(ports: Ports) -> None
     # THEN the copy travels as a duplicate, the others to be enriched
     (body,) = take_messages(ports, topology.work_queue(Mode.BASIC))
     assert [row.get("skip") for row in json.loads(body)["rows"]] == [None, None, records.DUPLICATE]
+
+
+def test_a_split_held_back_by_a_full_queue_reads_its_depth_as_the_workers_drain_it(
+        ports: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a queue 20 chunks over its bound, that workers drain at 25 chunks a second
+    ports.settings = ports.settings.model_copy(update={"chunk_rows": 5, "max_queued_chunks": 40})
+    tenant = create_tenant(ports, "Acme", 1000)
+    clock = {"now": 0.0, "reads": 0}
+
+    def depth(name: str) -> int:
+        clock["reads"] += 1
+        return max(0, round(60 - 25 * clock["now"]))
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += seconds
+
+    monkeypatch.setattr(ports.queue, "depth", depth)
+    monkeypatch.setattr(ports, "clock", dataclasses.replace(ports.clock, sleep=sleep))
+    create_batch(ports, tenant.tenant_id, leads(50))  # ten chunks: one window, one wait
+
+    # WHEN the file is split
+    deliver(ports, (topology.INGEST,))
+
+    # THEN the split waited about as long as the drain takes and read the depth twice (five
+    # reads, one each 0.2 s, before), and sent its chunks
+    assert clock["reads"] == 2 and clock["now"] == pytest.approx(0.8)
+    assert len(take_messages(ports, topology.work_queue(Mode.BASIC))) == 10
