@@ -14,9 +14,12 @@ from chalicelib.services.ports import Ports
 
 READ_AHEAD = 16  # reads of part objects in flight ahead of their reader (8 waited longer)
 # Parts of one object that follow each other in row order are read by one ranged GET of up to
-# this many bytes (a GET's cost is per request: ~2.9 ms of CPU, client and emulator, at 100-row
-# parts); with READ_AHEAD reads in flight, at most 32 MB are held at once.
-SPAN_READ_BYTES = 2 << 20
+# this many bytes (a GET's cost is per request: ~2 ms of the client's CPU whatever its size, and
+# the emulator's): a basic invocation's object of ten 500-row parts is ~6.3 MB.
+SPAN_READ_BYTES = 8 << 20
+# The spans' bytes read ahead at most (one larger read goes alone): with the span its reader
+# holds, at most 32 MB, as when sixteen 2 MB spans were read ahead.
+IN_FLIGHT_BYTES = 24 << 20
 
 # Where a part's bytes are: its object's key, and its span in it (None: the whole object).
 Place = tuple[str, tuple[int, int] | None]
@@ -101,7 +104,7 @@ def part_bodies(blobs: Blobs, places: Sequence[Place],
             return blobs.read(read.key)
         return blobs.read_span(read.key, read.start, read.end - read.start)
 
-    bodies = read_ahead(fetch, reads, depth)
+    bodies = read_ahead(fetch, reads, depth, lambda read: read.end - read.start, IN_FLIGHT_BYTES)
     try:
         for read, body in zip(reads, bodies, strict=False):
             if read.spans is None:
@@ -130,21 +133,31 @@ def _reads(places: Sequence[Place]) -> list[_Read]:
 Key = TypeVar("Key")
 
 
-def read_ahead(read: Callable[[Key], bytes], keys: Iterable[Key],
-               depth: int) -> Generator[bytes, None, None]:
-    """Each key's bytes in key order, while up to ``depth`` of the next reads run in threads.
+def read_ahead(read: Callable[[Key], bytes], keys: Iterable[Key], depth: int,
+               weigh: Callable[[Key], int] | None = None, budget: int = 0) -> Generator[bytes, None, None]:
+    """Each key's bytes in key order, while up to ``depth`` of the next reads run in threads (and,
+    with ``weigh``, reads of at most ``budget`` bytes in all: a larger one goes alone).
 
     At most ``depth`` bodies are held at a time, so memory stays flat however many keys there are.
     """
     with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="part-reads") as pool:
-        pending: deque[Future[bytes]] = deque()
+        pending: deque[tuple[Future[bytes], int]] = deque()
+        held = 0
         try:
             for key in keys:
-                pending.append(pool.submit(read, key))
+                weight = weigh(key) if weigh is not None else 0
+                while pending and held + weight > budget > 0:  # its bytes wait for room
+                    future, done = pending.popleft()
+                    held -= done
+                    yield future.result()
+                pending.append((pool.submit(read, key), weight))
+                held += weight
                 if len(pending) >= depth:
-                    yield pending.popleft().result()
+                    future, done = pending.popleft()
+                    held -= done
+                    yield future.result()
             while pending:
-                yield pending.popleft().result()
+                yield pending.popleft()[0].result()
         finally:
-            for future in pending:
+            for future, _ in pending:
                 future.cancel()

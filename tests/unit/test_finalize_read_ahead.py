@@ -121,3 +121,27 @@ def test_the_reads_run_in_threads_named_for_them() -> None:
 
     assert list(read_ahead(read, ["a", "b", "c"], depth=2)) == [b"a", b"b", b"c"]
     assert names == {"part-reads"}
+
+
+def test_a_basic_invocation_s_ten_parts_come_from_one_get() -> None:
+    # ten 500-row parts of ~630 KB in one object (a basic invocation's): one GET, not four
+    store = Spans()
+    size = 630_000
+    store.objects["a"] = bytes(range(256)) * (10 * size // 256 + 1)
+
+    bodies = list(part_bodies(store, [("a", (n * size, size)) for n in range(10)]))  # type: ignore[arg-type]
+
+    assert b"".join(bodies) == store.objects["a"][:10 * size]
+    assert store.gets == [("a", 0, 10 * size)]
+
+
+def test_reads_ahead_hold_at_most_their_byte_budget() -> None:
+    # big spans are read fewer at a time: the bytes in flight stay within the budget (a read
+    # larger than it goes alone)
+    reads = Reads()
+    sizes = {"a": 40, "b": 40, "c": 40, "d": 100, "e": 10, "f": 10}
+
+    bodies = list(read_ahead(reads.read, list(sizes), depth=16, weigh=sizes.__getitem__, budget=90))
+
+    assert bodies == [key.encode() for key in sizes]
+    assert reads.most_at_once <= 2
