@@ -4,7 +4,6 @@ on its part reads, each a small object, their cost per request rather than per b
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -16,23 +15,31 @@ from tests.helpers import create_batch, deliver, reload
 
 
 class _Overlap:
-    """Wraps a blob read: a slow store that records how many reads of part objects overlapped."""
+    """Wraps a blob read: a slow store that records how many reads of part objects overlapped.
 
-    def __init__(self, read: object) -> None:
+    Each read waits until ``hold`` reads are in flight at once (or ``patience`` seconds pass), so
+    the count does not hang on how fast threads start on a loaded machine: a pass that keeps
+    ``hold`` reads in flight reaches it at once; one that keeps fewer is caught by the count.
+    """
+
+    def __init__(self, read: object, hold: int, patience: float = 2.0) -> None:
         self._read = read
-        self._lock = threading.Lock()
+        self._hold = hold
+        self._patience = patience
+        self._changed = threading.Condition()
         self._running = 0
         self.most_at_once = 0
 
     def __call__(self, key: str) -> bytes:
-        with self._lock:
+        with self._changed:
             self._running += 1
             self.most_at_once = max(self.most_at_once, self._running)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.most_at_once >= self._hold, self._patience)
         try:
-            time.sleep(0.01)
             return self._read(key)  # type: ignore[operator,no-any-return]
         finally:
-            with self._lock:
+            with self._changed:
                 self._running -= 1
 
 
@@ -41,7 +48,7 @@ def test_the_files_pass_reads_sixteen_parts_at_once(ports: Ports, monkeypatch: p
     ports.settings = ports.settings.model_copy(update={"chunk_rows": 10})
     tenant = create_tenant(ports, "Acme", 1000)
     batch = create_batch(ports, tenant.tenant_id, leads(400, matched_every=3))
-    reads = _Overlap(ports.blobs.read)
+    reads = _Overlap(ports.blobs.read, hold=16)
     monkeypatch.setattr(ports.blobs, "read", reads)
 
     # WHEN its chunks are worked and the batch finalized
