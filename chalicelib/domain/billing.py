@@ -115,7 +115,7 @@ def plan_settlement(
     pause = None
     if settled < len(rows):
         pause = PauseReason.CAP if by_cap < by_balance else PauseReason.BALANCE
-    return _settlement(rows, settled, price, pause)
+    return _settlement(rows, settled, price, pause, costs)
 
 
 def park_everything(rows: Sequence[RowResult], price: int) -> Settlement:
@@ -134,18 +134,18 @@ def prefix_settlement(rows: Sequence[RowResult], settled: int, price: int,
 
 
 def _settlement(rows: Sequence[RowResult], settled: int, price: int,
-                pause: PauseReason | None) -> Settlement:
+                pause: PauseReason | None, costs: Sequence[int] | None = None) -> Settlement:
+    """``costs``: each row's ``row_cost``, when the caller worked them out already."""
     prefix, rest = rows[:settled], rows[settled:]
     # each count by C (Counter over the statuses, found and lookups): a part has up to 500 rows,
     # and a sum a count walked them all in Python once for each
     statuses = Counter(map(_STATUS, prefix))
-    completed = [row.credits for row in prefix if row.status is RowStatus.COMPLETED]
     waiting = [row for row in rest if row.status is not RowStatus.SKIPPED]
     return Settlement(
         rows=len(rows),
         settled=settled,
-        cost=price * completed.count(None) + sum(filter(None, completed)),
-        completed=len(completed),
+        cost=sum(costs[:settled]) if costs is not None else sum(row_cost(row, price) for row in prefix),
+        completed=statuses[RowStatus.COMPLETED],
         not_found=statuses[RowStatus.NOT_FOUND],
         failed=statuses[RowStatus.FAILED],
         skipped=statuses[RowStatus.SKIPPED] + len(rest) - len(waiting),
